@@ -1,0 +1,232 @@
+"""Settings: defaults < TOML file < environment < explicit overrides.
+
+``Settings.load()`` reads ``aniworld.toml`` in the data dir (or the file given), then ``ANIWORLD_*``
+environment variables, then explicit overrides (dotted keys such as ``"loader.concurrency"``).
+Every value is checked on the way in; an unknown key or a bad value is a :class:`ConfigError`
+naming the key and where it came from. ``Settings(data_dir=...)`` builds one directly with
+defaults, which is what tests and scripts usually want.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import platformdirs
+
+from aniworld_core._settings_schema import (
+    ENV_KEYS,
+    PROVIDER_ENV_SUFFIXES,
+    PROVIDER_KEYS,
+    SCHEMA,
+    Converter,
+    flatten,
+)
+from aniworld_core.errors import ConfigError
+
+CONFIG_FILE_NAME = "aniworld.toml"
+DEFAULT_PROVIDER_ORDER = ("anilist", "jikan", "tvmaze", "tmdb", "fanart")
+
+
+@attrs.frozen
+class ProviderSettings:
+    """Per-provider settings from ``[providers.<name>]`` or ``ANIWORLD_<NAME>_*``."""
+
+    url: str | None = None
+    api_key: str | None = attrs.field(default=None, repr=False)
+    enabled: bool = True
+    timeout: float | None = None
+    #: Speeds the provider's declared rate limits up by this factor; only for mirrors and fake
+    #: servers (the public APIs block clients that ignore their limits).
+    rate_scale: float = 1.0
+
+
+@attrs.frozen
+class LoaderSettings:
+    """How the background loader works."""
+
+    concurrency: int = 32
+    max_attempts: int = 5
+    step_timeout: float = 120.0
+    shutdown_grace: float = 5.0
+    retry_base_delay: float = 30.0
+    retry_max_delay: float = 3600.0
+    lease_seconds: float = 60.0
+    identify_threshold: float = 0.75
+    #: Coalesce metadata requests into the providers' batch calls (off: one series per call,
+    #: one series claimed at a time beyond the running ones; for comparisons).
+    batching: bool = True
+
+
+@attrs.frozen
+class WebSettings:
+    """Where ``aniworld serve`` listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@attrs.frozen
+class Settings:
+    """Everything aniworld can be told. Build with ``Settings.load()`` or directly."""
+
+    data_dir: Path
+    database_url: str | None = None
+    library: tuple[Path, ...] = ()
+    log_level: str = "INFO"
+    provider_order: tuple[str, ...] = DEFAULT_PROVIDER_ORDER
+    providers: Mapping[str, ProviderSettings] = attrs.field(factory=dict, hash=False)
+    disabled_plugins: tuple[str, ...] = ()
+    #: Load third-party plugins from the ``aniworld`` entry-point group (built-ins always load).
+    load_entry_points: bool = True
+    loader: LoaderSettings = LoaderSettings()
+    web: WebSettings = WebSettings()
+    config_file: Path | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or the SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'aniworld.db'}"
+
+    def provider(self, name: str) -> ProviderSettings:
+        """Settings for provider ``name`` (defaults when none are configured)."""
+        return self.providers.get(name, ProviderSettings())
+
+    @classmethod
+    def load(
+        cls,
+        config_file: Path | str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> Settings:
+        """Layer defaults, the TOML file, the environment and ``overrides``, then validate."""
+        env = os.environ if env is None else env
+        overrides = dict(overrides or {})
+        values: dict[str, Any] = {}
+
+        from_env = _read_env(env)
+        data_dir = _pick_data_dir(overrides, from_env)
+        explicit = config_file or overrides.pop("config_file", None) or env.get("ANIWORLD_CONFIG")
+        path: Path | None
+        if explicit:
+            path = Path(explicit).expanduser()
+            if not path.is_file():
+                raise ConfigError(f"Config file {path} does not exist.")
+        else:
+            path = (data_dir or default_data_dir()) / CONFIG_FILE_NAME
+        if path.is_file():
+            values.update(_read_toml(path))
+        else:
+            path = None
+
+        values.update(from_env)
+        for key, value in overrides.items():
+            values[key] = _convert(key, value, source="arguments", from_text=False, base=None)
+        if "data_dir" not in values:
+            values["data_dir"] = default_data_dir()
+        return _build(values, config_file=path)
+
+
+def default_data_dir() -> Path:
+    """Where aniworld keeps its database and secrets unless told otherwise."""
+    return platformdirs.user_data_path("aniworld", appauthor=False)
+
+
+def _pick_data_dir(overrides: Mapping[str, Any], from_env: Mapping[str, Any]) -> Path | None:
+    if overrides.get("data_dir") is not None:
+        return Path(overrides["data_dir"]).expanduser()
+    value = from_env.get("data_dir")
+    return Path(value) if value is not None else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            document = tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    values: dict[str, Any] = {}
+    for key, value in flatten(document):
+        values[key] = _convert(key, value, source=str(path), from_text=False, base=path.parent)
+    return values
+
+
+def _read_env(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in env.items():
+        if not name.startswith("ANIWORLD_"):
+            continue
+        key = ENV_KEYS.get(name)
+        if key is None:
+            key = _provider_env_key(name)
+        if key is None:
+            continue  # test and tool variables share the prefix; only ours are read
+        values[key] = _convert(key, raw, source=f"environment variable {name}", from_text=True,
+                               base=Path.cwd())
+    return values
+
+
+def _provider_env_key(name: str) -> str | None:
+    rest = name.removeprefix("ANIWORLD_")
+    for suffix, key in PROVIDER_ENV_SUFFIXES.items():
+        provider = rest.removesuffix(suffix)
+        if provider != rest and provider.isalnum():
+            return f"providers.{provider.lower()}.{key}"
+    return None
+
+
+def _converter_for(key: str) -> Converter | None:
+    if key in SCHEMA:
+        return SCHEMA[key]
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "providers" and parts[2] in PROVIDER_KEYS:
+        return PROVIDER_KEYS[parts[2]]
+    return None
+
+
+def _convert(key: str, value: Any, *, source: str, from_text: bool, base: Path | None) -> Any:
+    converter = _converter_for(key)
+    if converter is None:
+        raise ConfigError(f"{source}: unknown setting {key!r}.")
+    try:
+        return converter(value, from_text, base)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{source}: {key}: {error}") from None
+
+
+def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
+    providers: dict[str, dict[str, Any]] = {}
+    loader: dict[str, Any] = {}
+    web: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    for key, value in values.items():
+        parts = key.split(".")
+        if parts[0] == "providers" and len(parts) == 3:
+            providers.setdefault(parts[1], {})[parts[2]] = value
+        elif key == "providers.order":
+            top["provider_order"] = value
+        elif parts[0] == "loader":
+            loader[parts[1]] = value
+        elif parts[0] == "web":
+            web[parts[1]] = value
+        else:
+            top[key] = value
+    return Settings(
+        **top,
+        providers={name: ProviderSettings(**conf) for name, conf in providers.items()},
+        loader=LoaderSettings(**loader),
+        web=WebSettings(**web),
+        config_file=config_file,
+    )
+
+
+__all__ = ["LoaderSettings", "ProviderSettings", "Settings", "WebSettings", "default_data_dir"]

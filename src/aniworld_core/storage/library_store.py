@@ -1,0 +1,318 @@
+"""The library's rows: folders and files the scan found and provider episode lists, linked to
+each other through ``episodes.file_path`` (see ``library_link``). Writes are batched
+(``executemany``) and each call is one transaction in a database thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from aniworld_core.errors import SeriesNotFound, StateConflict
+from aniworld_core.library.numbering import FileNumbers
+from aniworld_core.library.scanner import FoundFile, SeriesScan
+from aniworld_core.metadata import EpisodeInfo
+from aniworld_core.models import Episode, LoadingStatus, Priority, Series
+from aniworld_core.storage.convert import to_episode, to_series
+from aniworld_core.storage.database import Database
+from aniworld_core.storage.library_link import (
+    EPISODES,
+    FILES,
+    FLAGS,
+    FOLDERS,
+    SERIES,
+    bulk_insert,
+    chunks,
+    file_numbers,
+    files_query,
+    lock_series,
+    relink,
+)
+from aniworld_core.storage.library_tables import LibrarySeriesRow
+from aniworld_core.storage.series import NewSeries, new_series_row, stored_episodes
+from aniworld_core.storage.tables import EpisodeRow, SeriesRow
+from aniworld_core.storage.types import utcnow
+
+_FILE_COLUMNS = ("series_id", "folder", "path", "size", "mtime_ns", "season", "episode",
+                 "episode_end", "version", "special")
+
+
+@attrs.frozen
+class KnownSeries:
+    """A series folder under a root as the last scan left it."""
+
+    series_id: str
+    folders: Mapping[str, int | None]
+
+
+@attrs.frozen
+class AppliedScan:
+    """What writing one batch of scanned series changed."""
+
+    added: tuple[Series, ...] = ()
+    requeued: tuple[Series, ...] = ()
+    files_added: int = 0
+    files_removed: int = 0
+
+
+class LibraryStore:
+    """Typed async access to the library tables."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def root_state(self, root_key: str) -> dict[str, KnownSeries]:
+        """Series folder name → its series and the folder signatures stored for it."""
+
+        def work(session: Session) -> dict[str, KnownSeries]:
+            conn = session.connection()
+            ids = dict(conn.execute(
+                select(SERIES.c.folder, SERIES.c.id)
+                .where(SERIES.c.library_root == root_key, SERIES.c.folder.is_not(None))
+            ).all())
+            folders: dict[str, dict[str, int | None]] = {sid: {} for sid in ids.values()}
+            rows = conn.execute(
+                select(FOLDERS.c.series_id, FOLDERS.c.path, FOLDERS.c.mtime_ns)
+                .join(SERIES, SERIES.c.id == FOLDERS.c.series_id)
+                .where(SERIES.c.library_root == root_key)
+            )
+            for series_id, path, mtime_ns in rows:
+                folders[series_id][path] = mtime_ns
+            return {name: KnownSeries(sid, folders[sid]) for name, sid in ids.items()}
+
+        return await self._db.session(work)
+
+    async def apply_scans(self, root_key: str, scans: Sequence[SeriesScan]) -> AppliedScan:
+        """Register new series folders, store what changed, re-link episodes to files, and
+        queue completed series whose files changed. One transaction."""
+
+        def work(session: Session) -> AppliedScan:
+            conn = session.connection()
+            ids, added = _register(session, root_key, scans)
+            new_ids = {series.id for series in added}
+            counts = _store_folders(conn, ids, [scan for scan in scans if scan.changed], new_ids)
+            # A new series' files are all in this batch: no need to read them back.
+            complete = {ids[scan.name]: [_found_numbers(found) for found in scan.files]
+                        for scan in scans if ids[scan.name] in new_ids}
+            relink(conn, counts, complete)
+            # Only a different set of video files makes a completed series load again: our own
+            # NFO and artwork writes change the folder, not the files.
+            requeued = _requeue(session, [sid for sid, (new, gone) in counts.items()
+                                          if sid not in new_ids and (new or gone)])
+            return AppliedScan(tuple(added), tuple(requeued),
+                               sum(new for new, _ in counts.values()),
+                               sum(gone for _, gone in counts.values()))
+
+        return await self._db.session(work)
+
+    async def forget_folders(self, series_ids: Sequence[str]) -> int:
+        """The folders of these series are gone: forget their files (their episodes become
+        missing). Returns the number of files forgotten."""
+
+        def work(session: Session) -> int:
+            conn = session.connection()
+            removed = 0
+            for chunk in chunks(series_ids):
+                conn.execute(delete(FOLDERS).where(FOLDERS.c.series_id.in_(chunk)))
+                removed += conn.execute(delete(FILES).where(FILES.c.series_id.in_(chunk))).rowcount
+            relink(conn, series_ids)
+            return removed
+
+        return await self._db.session(work)
+
+    async def save_provider_episodes(self, series_id: str,
+                                     episodes: Sequence[EpisodeInfo]) -> list[Episode]:
+        """Make ``episodes`` the series' episode list (insert, update, drop the rest), link
+        present files to it, and return the stored list. Saving the same list twice changes
+        nothing. Saves made at the same time share one transaction."""
+
+        def work(session: Session) -> list[Episode]:
+            conn = session.connection()
+            lock_series(conn, [series_id], require=True)
+            wanted: dict[tuple[int, int], EpisodeInfo] = {}
+            for info in episodes:
+                wanted.setdefault((info.season, info.number), info)
+            existing = dict(_keyed_ids(conn, series_id))
+            stale = [row_id for key, row_id in existing.items() if key not in wanted]
+            if stale:
+                conn.execute(delete(EPISODES).where(EPISODES.c.id.in_(stale)))
+            updates = [_episode_values(info) | {"row_id": existing[key]}
+                       for key, info in wanted.items() if key in existing]
+            if updates:
+                conn.execute(
+                    update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
+                        absolute_number=bindparam("absolute_number"),
+                        title=bindparam("title"),
+                        air_date=bindparam("air_date"),
+                        plot=bindparam("plot"),
+                    ),
+                    updates,
+                )
+            inserts = [_episode_values(info) | {"series_id": series_id, "season": key[0],
+                                                "number": key[1], "file_path": None}
+                       for key, info in wanted.items() if key not in existing]
+            if inserts:
+                conn.execute(insert(EPISODES), inserts)
+            conn.execute(delete(FLAGS).where(FLAGS.c.series_id == series_id))
+            conn.execute(insert(FLAGS), [{"series_id": series_id, "provider_episodes": True,
+                                          "episodes_saved_at": utcnow()}])
+            relink(conn, [series_id])
+            return stored_episodes(session, series_id)
+
+        return await self._db.write(work)
+
+    async def missing_episodes(self, series_id: str, *, today: dt.date,
+                               include_specials: bool = False) -> list[Episode]:
+        """Provider episodes with no file that aired before ``today`` (or have no air date)."""
+
+        def work(session: Session) -> list[Episode]:
+            series = session.get(SeriesRow, series_id)
+            if series is None:
+                raise SeriesNotFound(series_id)
+            flag = session.get(LibrarySeriesRow, series_id)
+            if flag is None or not flag.provider_episodes:
+                raise StateConflict(
+                    f"The episode list of {series.title!r} has not been loaded yet; missing "
+                    "episodes are known once it is."
+                )
+            query = (
+                select(EpisodeRow)
+                .where(EpisodeRow.series_id == series_id, EpisodeRow.file_path.is_(None))
+                .where(EpisodeRow.air_date.is_(None) | (EpisodeRow.air_date < today))
+                .order_by(EpisodeRow.season, EpisodeRow.number)
+            )
+            if not include_specials:
+                query = query.where(EpisodeRow.season >= 1)
+            return [to_episode(row) for row in session.scalars(query)]
+
+        return await self._db.session(work)
+
+    async def files(self, series_id: str) -> list[FileNumbers]:
+        """The video files stored for a series, by path."""
+
+        def work(session: Session) -> list[FileNumbers]:
+            rows = session.connection().execute(
+                files_query([series_id]).order_by(FILES.c.path)
+            )
+            return [file_numbers(row) for row in rows]
+
+        return await self._db.session(work)
+
+
+def _register(session: Session, root_key: str,
+              scans: Sequence[SeriesScan]) -> tuple[dict[str, str], list[Series]]:
+    """Series id per scanned folder name, inserting a queued series for each new folder."""
+    ids = {scan.name: scan.series_id for scan in scans if scan.series_id is not None}
+    new = [scan for scan in scans if scan.series_id is None]
+    if new:
+        # Another writer (the loader creating a folder) may have registered it meanwhile.
+        ids.update(session.connection().execute(
+            select(SERIES.c.folder, SERIES.c.id).where(
+                SERIES.c.library_root == root_key,
+                SERIES.c.folder.in_([scan.name for scan in new]),
+            )
+        ).all())
+    rows = [
+        new_series_row(NewSeries(title=scan.folder.title, year=scan.folder.year,
+                                 ids=scan.folder.ids, folder=scan.name, library_root=root_key,
+                                 priority=Priority.SCHEDULED))
+        for scan in new if scan.name not in ids
+    ]
+    if rows:
+        # Core, not the unit of work: a first scan registers thousands of series.
+        columns = [column.key for column in SERIES.columns]
+        session.connection().execute(
+            insert(SERIES), [{key: getattr(row, key) for key in columns} for row in rows]
+        )
+    ids.update({row.folder: row.id for row in rows if row.folder is not None})
+    return ids, [to_series(row) for row in rows]
+
+
+def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[SeriesScan],
+                   new_ids: set[str]) -> dict[str, tuple[int, int]]:
+    """Replace the rows of every listed or removed folder; per series, files added and
+    removed."""
+    counts: dict[str, tuple[int, int]] = {}
+    replaced: list[dict[str, Any]] = []
+    folder_rows: list[dict[str, Any]] = []
+    file_rows: list[tuple[Any, ...]] = []
+    for scan in changed:
+        sid = ids[scan.name]
+        folders = [*scan.removed, *scan.listed]
+        old = set() if sid in new_ids else _paths_in(conn, sid, folders)
+        new = {found.path for found in scan.files}
+        counts[sid] = (len(new - old), len(old - new))
+        if sid not in new_ids:
+            replaced.extend({"sid": sid, "folder": path} for path in folders)
+        folder_rows.extend({"series_id": sid, "path": path, "mtime_ns": mtime}
+                           for path, mtime in scan.listed.items())
+        file_rows.extend(
+            (sid, f.folder, f.path, f.size, f.mtime_ns, f.parsed.season, f.parsed.episode,
+             f.parsed.episode_end, f.parsed.version, f.parsed.special)
+            for f in scan.files
+        )
+    if replaced:
+        conn.execute(delete(FOLDERS).where(FOLDERS.c.series_id == bindparam("sid"),
+                                           FOLDERS.c.path == bindparam("folder")), replaced)
+        conn.execute(delete(FILES).where(FILES.c.series_id == bindparam("sid"),
+                                         FILES.c.folder == bindparam("folder")), replaced)
+    if folder_rows:
+        conn.execute(insert(FOLDERS), folder_rows)
+    bulk_insert(conn, FILES, _FILE_COLUMNS, file_rows)
+    return counts
+
+
+def _paths_in(conn: Connection, series_id: str, folders: Sequence[str]) -> set[str]:
+    paths: set[str] = set()
+    for chunk in chunks(folders):
+        paths.update(conn.execute(
+            select(FILES.c.path).where(FILES.c.series_id == series_id, FILES.c.folder.in_(chunk))
+        ).scalars())
+    return paths
+
+
+def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
+    """Completed series whose files changed load again (their episode NFOs are due)."""
+    requeued: list[Series] = []
+    now = utcnow()
+    for chunk in chunks(series_ids):
+        for row in session.scalars(
+            select(SeriesRow).where(SeriesRow.id.in_(chunk),
+                                    SeriesRow.loading_status == LoadingStatus.COMPLETED.value)
+        ):
+            row.loading_status = LoadingStatus.PENDING.value
+            row.nfo_loaded = False
+            row.priority = int(Priority.SCHEDULED)
+            row.queued_at = now
+            row.attempts = 0
+            row.next_attempt_at = None
+            row.loading_error = None
+            row.loading_completed_at = None
+            row.updated_at = now
+            requeued.append(to_series(row))
+    session.flush()
+    return requeued
+
+
+def _keyed_ids(conn: Connection, series_id: str) -> Iterator[tuple[tuple[int, int], int]]:
+    for row_id, season, number in conn.execute(
+        select(EPISODES.c.id, EPISODES.c.season, EPISODES.c.number)
+        .where(EPISODES.c.series_id == series_id)
+    ):
+        yield (season, number), row_id
+
+
+def _episode_values(info: EpisodeInfo) -> dict[str, Any]:
+    return {"absolute_number": info.absolute_number, "title": info.title,
+            "air_date": info.air_date, "plot": info.plot}
+
+
+def _found_numbers(found: FoundFile) -> FileNumbers:
+    parsed = found.parsed
+    return FileNumbers(path=found.path, season=parsed.season, episode=parsed.episode,
+                       episode_end=parsed.episode_end, version=parsed.version,
+                       special=parsed.special, size=found.size)

@@ -1,0 +1,60 @@
+"""Tables of the library scan: the folders seen, the video files found, and whether a series'
+episode list came from a provider. Part of ``Base.metadata`` (``tables.py`` imports this)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aniworld_core.storage.tables import Base
+
+
+class LibrarySeriesRow(Base):
+    """Per series: whether ``episodes`` holds a provider's list (else it holds the files' own
+    numbers, written by the scan before any provider answered)."""
+
+    __tablename__ = "library_series"
+
+    series_id: Mapped[str] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider_episodes: Mapped[bool] = mapped_column(default=False)
+    episodes_saved_at: Mapped[dt.datetime | None]
+
+
+class LibraryFolderRow(Base):
+    """A folder of a series as last listed; an unchanged ``mtime_ns`` means it is not listed
+    again. ``mtime_ns`` is null when the folder changed too recently to be trusted."""
+
+    __tablename__ = "library_folders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)  # relative to the series folder; "" is the folder
+    mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("series_id", "path", name="uq_library_folder"),)
+
+
+class LibraryFileRow(Base):
+    """A video file found in a series folder, with what its name says."""
+
+    __tablename__ = "library_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(Text)  # relative to the series folder
+    path: Mapped[str] = mapped_column(Text)  # relative to the series folder, POSIX separators
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    season: Mapped[int | None] = mapped_column(Integer)
+    episode: Mapped[int | None] = mapped_column(Integer)
+    episode_end: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int | None] = mapped_column(Integer)
+    special: Mapped[bool] = mapped_column(default=False)
+
+    # Paths are unique per series by construction (a folder's rows are replaced as a whole);
+    # an index on the series alone keeps inserts of 100,000 files cheap.
+    __table_args__ = (Index("ix_library_files_series_id", "series_id"),)

@@ -1,0 +1,99 @@
+"""The database schema as typed SQLAlchemy ORM classes.
+
+Migrations under ``migrations/versions`` create exactly this; a test compares the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from aniworld_core.storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime()}
+
+
+class SeriesRow(Base):
+    """A series and the state of its background load; the work queue is the rows with
+    ``queued_at`` set, ordered by ``priority`` then ``queued_at``."""
+
+    __tablename__ = "series"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    library_root: Mapped[str | None] = mapped_column(Text)
+    folder: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    anilist_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    mal_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    anidb_id: Mapped[str | None] = mapped_column(String(32))
+    tvdb_id: Mapped[str | None] = mapped_column(String(32))
+    tmdb_id: Mapped[str | None] = mapped_column(String(32))
+    imdb_id: Mapped[str | None] = mapped_column(String(32))
+    extra_ids: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    series_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    loading_status: Mapped[str] = mapped_column(String(20), index=True)
+    episodes_loaded: Mapped[bool] = mapped_column(default=False)
+    nfo_loaded: Mapped[bool] = mapped_column(default=False)
+    logo_loaded: Mapped[bool] = mapped_column(default=False)
+    images_loaded: Mapped[bool] = mapped_column(default=False)
+    loading_started_at: Mapped[dt.datetime | None]
+    loading_completed_at: Mapped[dt.datetime | None]
+    loading_error: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_series_queue", "priority", "queued_at"),
+        UniqueConstraint("library_root", "folder", name="uq_series_folder"),
+    )
+
+
+class EpisodeRow(Base):
+    """An episode a provider lists or a file on disk has; ``file_path`` is null when missing."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    season: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    absolute_number: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    air_date: Mapped[dt.date | None] = mapped_column(Date)
+    plot: Mapped[str | None] = mapped_column(Text)
+    file_path: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "season", "number", name="uq_episode_number"),
+    )
+
+
+class LoadRunRow(Base):
+    """One attempt to load a series."""
+
+    __tablename__ = "load_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+# The library's tables live in their own module; importing it adds them to Base.metadata.
+from aniworld_core.storage import library_tables as _library_tables  # noqa: E402, F401

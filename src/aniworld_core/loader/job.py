@@ -1,0 +1,117 @@
+"""What a step of a series load works with, and what a step is."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, ClassVar, Protocol
+
+import anyio
+import attrs
+
+from aniworld_core.metadata import Artwork, Capability, ProviderIds, ProviderRef, SeriesInfo
+from aniworld_core.models import Episode, Series
+from aniworld_core.providers.base import MetadataProvider
+
+
+class ProviderPool(Protocol):
+    """The providers as the loader needs them (implemented over the provider registry)."""
+
+    def with_capability(self, capability: Capability) -> Sequence[MetadataProvider]:
+        """Available providers that can answer ``capability``, in the configured order."""
+        ...
+
+    async def wait_ready(self, provider: str) -> None:
+        """Return when ``provider``'s limiter would let a request through (never spins)."""
+        ...
+
+    def turn(self, provider: str, priority: int, ticket: int) -> AbstractAsyncContextManager[None]:
+        """One of ``provider``'s request turns (``"images"``: the image host), served by
+        priority, then ticket: work a user asked for goes first in every provider's queue."""
+        ...
+
+    async def fetch_series(self, provider: MetadataProvider, ref: ProviderRef
+                           ) -> SeriesInfo | None:
+        """Series metadata through the provider's batcher."""
+        ...
+
+    async def fetch_image(self, url: str) -> tuple[bytes, str | None]:
+        """An artwork file and its content type."""
+        ...
+
+
+def ref_for(provider: MetadataProvider, ids: ProviderIds) -> ProviderRef | None:
+    """The provider's ref for a series with ``ids``, when the series has that kind of id."""
+    value = ids.get(type(provider).id_type)
+    return ProviderRef(type(provider).name, value) if value else None
+
+
+@attrs.define
+class Job:
+    """One series being loaded in this process."""
+
+    series: Series
+    owner: str
+    providers: ProviderPool
+    slots: Any  # PrioritySlots; typed loosely to keep this module free of the loader
+    stopping: Callable[[], bool] = lambda: False
+    #: Save column values at once, before the step ends (what must be recorded before a
+    #: side effect, like a new folder's name before the folder exists).
+    persist: Callable[..., Awaitable[None]] | None = None
+    ticket: int = 0
+    run_id: int = 0
+    scope: anyio.CancelScope | None = None
+    cancel_requested: bool = False
+    removed: bool = False
+    #: Artwork found during this run, one list per source in provider order, and the
+    #: providers already asked: shared by the logo and images steps.
+    artwork: list[list[Artwork]] | None = None
+    artwork_asked: set[str] = attrs.field(factory=set)
+    #: The stored episode list, once this run saved it (the NFO step writes from it).
+    episodes: list[Episode] | None = None
+    info: SeriesInfo | None = None
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the loader's slots for local work (writing files), by priority."""
+        async with self.slots.hold(self.series.priority, self.ticket):
+            await self._stop_if_shutting_down()
+            yield
+
+    @asynccontextmanager
+    async def turn(self, provider: str) -> AsyncIterator[None]:
+        """Take a turn at ``provider`` (or ``"images"``) for one request, by priority. Waiting
+        for a rate-limited provider holds no slot other work needs."""
+        async with self.providers.turn(provider, self.series.priority, self.ticket):
+            await self._stop_if_shutting_down()
+            yield
+
+    async def _stop_if_shutting_down(self) -> None:
+        # A turn granted after shutdown began is not used: the job cancels itself, so only
+        # steps already doing I/O get the grace period.
+        if self.stopping() and self.scope is not None:
+            self.scope.cancel()
+            await anyio.lowlevel.checkpoint()
+
+
+class Step(Protocol):
+    """One idempotent step of a series load."""
+
+    #: Short name for metrics ("episodes").
+    name: ClassVar[str]
+    #: Prefix of error messages ("Episodes").
+    label: ClassVar[str]
+    #: What the status line says while it runs.
+    message: ClassVar[str]
+
+    def needed(self, job: Job) -> bool:
+        """Whether the step still has work to do for ``job.series``."""
+        ...
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        """Do the step; return the column values to persist (a progress flag among them)."""
+        ...
+
+
+class PermanentStepError(Exception):
+    """A failure retrying cannot fix (the user must act); the series fails at once."""

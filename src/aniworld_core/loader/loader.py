@@ -1,0 +1,360 @@
+"""The background loader: claims queued series, runs their steps, persists and publishes.
+
+One task per claimed series (at most ``concurrency + 2 * largest batch`` in memory, the rest
+waits in the database, so 10,000 queued series cost nothing until their turn). Steps that do
+I/O hold one of ``concurrency`` priority slots; metadata fetches go through per-provider batchers.
+Every state change is saved, then published on the event hub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import math
+import random
+from collections.abc import Callable, Sequence
+
+import anyio
+import anyio.abc
+
+from aniworld_core._priority import PrioritySlots, in_background
+from aniworld_core.errors import AniworldError, StateConflict
+from aniworld_core.events import EventHub, LoaderIdle, SeriesLoadingUpdate
+from aniworld_core.loader.job import Job, PermanentStepError, ProviderPool, Step
+from aniworld_core.loader.metrics import Histogram, LoaderMetrics
+from aniworld_core.models import LoadingStatus, Priority, Series
+from aniworld_core.settings import LoaderSettings
+from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.work import LeaseLost, WorkStore, new_owner
+
+log = logging.getLogger("aniworld.loader")
+
+
+def retry_delay(attempt: int, settings: LoaderSettings, *,
+                rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.5."""
+    exponent = min(attempt - 1, 30)
+    delay: float = min(settings.retry_max_delay, settings.retry_base_delay * 2**exponent)
+    return delay * (0.5 + rng())
+
+
+class Loader:
+    """Run with ``await task_group.start(loader.run)``; stop with :meth:`stop`."""
+
+    def __init__(self, work: WorkStore, events: EventHub, providers: ProviderPool,
+                 steps: Sequence[Step], settings: LoaderSettings, *,
+                 largest_batch: int = 1) -> None:
+        self._work = work
+        self._events = events
+        self._providers = providers
+        self._steps = tuple(steps)
+        self.settings = settings
+        self.owner = new_owner()
+        self._slots = PrioritySlots(settings.concurrency)
+        # Beyond the running series, two batches' worth are claimed ahead so their metadata
+        # requests fill whole batches; without batching nothing is claimed ahead.
+        self._chunk = max(1, largest_batch)
+        ahead = 2 * self._chunk if self._chunk > 1 else 0
+        # A whole number of batches, so claims fill whole metadata requests.
+        self._window = math.ceil((settings.concurrency + ahead) / self._chunk) * self._chunk
+        self._active: dict[str, Job] = {}
+        self._accepting = True
+        self._wake = anyio.Event()
+        self._idle = anyio.Event()
+        self._all_done = anyio.Event()  # set whenever no series task is running
+        self._all_done.set()
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self.running = False
+        self._completed = self._failed = self._cancelled = self._retries = 0
+        self._durations: dict[str, Histogram] = {}
+        self._steps_in_flight = 0
+        self.queued_at_start = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+                  ) -> None:
+        """Prepare the queue for resuming, report ready, then dispatch until stopped. Its work
+        is background work: the database serves requests people wait for first."""
+        with in_background():
+            await self._run(task_status)
+
+    async def _run(self, task_status: anyio.abc.TaskStatus[None]) -> None:
+        self.queued_at_start = await self._work.prepare_startup(
+            max_attempts=self.settings.max_attempts
+        )
+        log.info("%d series with missing data queued", self.queued_at_start)
+        async with anyio.create_task_group() as task_group:
+            self._task_group = task_group
+            self.running = True
+            task_group.start_soon(self._renew_leases)
+            task_status.started()
+            await self._dispatch()
+            # ``stop()`` lets the series tasks finish (or cancels them after the grace period).
+            await self._all_done.wait()
+            task_group.cancel_scope.cancel()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; give in-flight steps ``grace`` seconds; then cancel and release."""
+        grace = self.settings.shutdown_grace if grace is None else grace
+        self._accepting = False
+        self._wake.set()
+        with anyio.move_on_after(grace):
+            await self._all_done.wait()
+        for job in list(self._active.values()):
+            if job.scope is not None:
+                job.scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await self._all_done.wait()
+
+    def work_added(self) -> None:
+        """Something was queued: wake the dispatcher; ``wait_idle`` waits again."""
+        if self._idle.is_set():
+            self._idle = anyio.Event()
+        self._wake.set()
+
+    async def wait_idle(self) -> None:
+        """Return once nothing is queued (retries included) or running."""
+        if not self.running:
+            raise StateConflict("Nothing loads in this process: it was opened with loader=False.")
+        await self._idle.wait()
+
+    # -- user requests ------------------------------------------------------------------------
+
+    async def cancel(self, series_id: str, *, removed: bool = False) -> bool:
+        """Cancel a series' load; ``False`` when nothing was loading or queued for it here."""
+        job = self._active.get(series_id)
+        if job is not None and job.scope is not None:
+            job.cancel_requested = True
+            job.removed = removed
+            job.scope.cancel()
+            return True
+        if removed:
+            return False
+        series = await self._work.cancel_unleased(series_id)
+        if series is None:
+            return False
+        self._cancelled += 1
+        self._events.publish(SeriesLoadingUpdate.of(series))
+        self._wake.set()
+        return True
+
+    def is_active(self, series_id: str) -> bool:
+        return series_id in self._active
+
+    async def metrics(self) -> LoaderMetrics:
+        return LoaderMetrics(
+            queue_depth=await self._work.queue_depth(),
+            series_in_flight=len(self._active),
+            steps_in_flight=self._steps_in_flight,
+            completed=self._completed,
+            failed=self._failed,
+            cancelled=self._cancelled,
+            retries_scheduled=self._retries,
+            step_durations={name: h.snapshot() for name, h in self._durations.items()},
+        )
+
+    # -- dispatching --------------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        """Claim work until stopped; a failing database is retried with backoff, never fatal
+        (work in the database waits; nothing is lost)."""
+        failures = 0
+        while self._accepting:
+            try:
+                await self._dispatch_until_stopped()
+                return
+            except Exception:
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.exception("The loader cannot reach the database; trying again in %.0f s",
+                              delay)
+                with anyio.move_on_after(delay):
+                    self._wake = anyio.Event()
+                    while self._accepting:
+                        await self._wake.wait()
+                        self._wake = anyio.Event()
+
+    async def _dispatch_until_stopped(self) -> None:
+        assert self._task_group is not None
+        while self._accepting:
+            self._wake = anyio.Event()
+            claimed: list[Series] = []
+            wanted = self._claim_size()
+            if wanted:
+                count, max_priority = wanted
+                claimed = await self._work.claim(
+                    self.owner, count, lease_seconds=self.settings.lease_seconds,
+                    exclude=list(self._active), max_priority=max_priority,
+                )
+                if claimed and self._stopping():
+                    await self._work.release(self.owner, [s.id for s in claimed])
+                    break
+                for run_id, series in await self._work.begin_runs(
+                    [s.id for s in claimed], self.owner
+                ):
+                    self._start(series, run_id)
+            timeout = self.settings.lease_seconds / 3
+            if not claimed and not self._active:
+                due = await self._work.next_due_at()
+                if due is None:
+                    # Work queued while this loop asked the database sets ``_wake``: it is
+                    # claimed on the next turn instead of being declared idle behind it.
+                    if not self._wake.is_set():
+                        self._become_idle()
+                else:
+                    timeout = min(timeout, max(0.0, (due - utcnow()).total_seconds()))
+            if wanted and claimed and len(claimed) == wanted[0]:
+                continue  # there may be more
+            with anyio.move_on_after(timeout):
+                await self._wake.wait()
+
+    def _claim_size(self) -> tuple[int, int | None] | None:
+        """How many series to claim now (and up to which priority), or ``None``.
+
+        Whole batches when there is room for them; fewer only while steps could run and
+        nothing does. A full window still takes user work, up to ``concurrency`` more, so it
+        never waits behind resumed work.
+        """
+        active = len(self._active)
+        free = self._window - active
+        if free >= self._chunk:
+            return free - free % self._chunk, None
+        if free > 0 and active < self.settings.concurrency:
+            return free, None
+        beyond = self._window + self.settings.concurrency - active
+        if free <= 0 and beyond > 0:
+            return beyond, Priority.USER
+        return None
+
+    def _start(self, series: Series, run_id: int) -> None:
+        assert self._task_group is not None
+        job = Job(series=series, owner=self.owner, providers=self._providers, slots=self._slots,
+                  stopping=self._stopping, ticket=self._slots.ticket(), run_id=run_id,
+                  scope=anyio.CancelScope())
+        job.persist = functools.partial(self._persist, job)
+        self._active[series.id] = job
+        if self._all_done.is_set():
+            self._all_done = anyio.Event()
+        self._task_group.start_soon(self._run_job, job, name=f"load {series.id}")
+        self._publish(series, message="Starting...")
+
+    def _become_idle(self) -> None:
+        if not self._idle.is_set():
+            self._idle.set()
+            self._events.publish(LoaderIdle(completed=self._completed, failed=self._failed))
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await anyio.sleep(self.settings.lease_seconds / 3)
+            if self._active:
+                try:
+                    await self._work.renew(self.owner, lease_seconds=self.settings.lease_seconds)
+                except Exception:
+                    log.exception("Cannot renew the loader's leases; trying again later")
+
+    # -- one series ---------------------------------------------------------------------------
+
+    async def _run_job(self, job: Job) -> None:
+        assert job.scope is not None
+        try:
+            # Created in ``_start``: a cancel that comes before the task runs still counts.
+            with job.scope as scope:
+                await self._load(job)
+            if scope.cancel_called:
+                with anyio.CancelScope(shield=True):
+                    await self._after_cancel(job)
+        except LeaseLost:
+            log.info("series %s was removed or taken over while loading", job.series.id)
+        except Exception:
+            # The database failed under this job: its lease expires and the series resumes.
+            log.exception("Loading series %s stopped on an unexpected error", job.series.id)
+        finally:
+            del self._active[job.series.id]
+            self._wake.set()
+            if not self._active:
+                self._all_done.set()
+
+    def _stopping(self) -> bool:
+        return not self._accepting
+
+    async def _load(self, job: Job) -> None:
+        for step in self._steps:
+            if not step.needed(job):
+                continue
+            if self._stopping():
+                with anyio.CancelScope(shield=True):
+                    await self._work.interrupt(job.series.id, job.owner, job.run_id,
+                                               "Interrupted by shutdown; resumes on next start.")
+                return
+            self._publish(job.series, message=step.message)
+            started = anyio.current_time()
+            self._steps_in_flight += 1
+            try:
+                with anyio.fail_after(self.settings.step_timeout):
+                    changes = await step.run(job)
+            except Exception as error:
+                await self._step_failed(job, step, error)
+                return
+            finally:
+                self._steps_in_flight -= 1
+                self._durations.setdefault(step.name, Histogram()).observe(
+                    anyio.current_time() - started
+                )
+            job.series = await self._work.save(job.series, job.owner, **changes)
+            self._publish(job.series)
+        job.series = await self._work.finish(job.series, job.owner, job.run_id,
+                                             LoadingStatus.COMPLETED)
+        self._completed += 1
+        self._publish(job.series)
+
+    async def _step_failed(self, job: Job, step: Step, error: Exception) -> None:
+        reason = self._describe(step, error)
+        attempts = job.series.attempts + 1
+        if isinstance(error, PermanentStepError) or attempts >= self.settings.max_attempts:
+            job.series = await self._work.finish(job.series, job.owner, job.run_id,
+                                                 LoadingStatus.FAILED, error=reason,
+                                                 attempts=attempts)
+            self._failed += 1
+            log.warning("series %r failed: %s", job.series.title, reason)
+            self._publish(job.series)
+            return
+        delay = retry_delay(attempts, self.settings)
+        job.series = await self._work.retry_later(
+            job.series, job.owner, job.run_id, attempts=attempts,
+            next_attempt_at=utcnow() + dt.timedelta(seconds=delay), error=reason,
+        )
+        self._retries += 1
+        log.info("series %r: %s; retry %d of %d in %.0f s", job.series.title, reason,
+                 attempts, self.settings.max_attempts - 1, delay)
+        self._publish(job.series, message=f"Retrying in {math.ceil(delay)} s: {reason}")
+
+    def _describe(self, step: Step, error: Exception) -> str:
+        if isinstance(error, TimeoutError):
+            return f"{step.label}: timed out after {self.settings.step_timeout:g} s"
+        if isinstance(error, AniworldError | PermanentStepError):
+            return f"{step.label}: {error}"
+        log.error("unexpected error in step %s", step.name, exc_info=error)
+        return f"{step.label}: unexpected error: {type(error).__name__}: {error}"
+
+    async def _after_cancel(self, job: Job) -> None:
+        if job.removed:
+            return
+        if job.cancel_requested:
+            job.series = await self._work.finish(job.series, job.owner, job.run_id,
+                                                 LoadingStatus.CANCELLED,
+                                                 error="Cancelled by the user.")
+            self._cancelled += 1
+            self._publish(job.series)
+        else:
+            await self._work.interrupt(job.series.id, job.owner, job.run_id,
+                                       "Interrupted by shutdown; resumes on next start.")
+
+    async def _persist(self, job: Job, **changes: object) -> None:
+        job.series = await self._work.save(job.series, job.owner, **changes)
+        self._publish(job.series)
+
+    def _publish(self, series: Series, *, message: str | None = None) -> None:
+        self._events.publish(SeriesLoadingUpdate.of(series, message=message))
+

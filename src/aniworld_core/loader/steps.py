@@ -1,0 +1,315 @@
+"""The steps of a series load: identify → metadata → episodes → NFO → logo → images.
+
+Each step is idempotent: it checks whether its work is still needed, does it, and returns the
+column values the loader persists. A request to a provider takes a turn in that provider's
+queue (by priority); writing files takes one of the loader's slots. So a paused provider never
+holds up work for other providers or the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anyio
+import attrs
+
+from aniworld_core.errors import ProviderError, ProviderUnavailable
+from aniworld_core.library.artwork import existing_artwork, save_artwork
+from aniworld_core.library.nfo import write_nfos
+from aniworld_core.loader import artwork_choice
+from aniworld_core.loader.identify import describe, rank
+from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
+from aniworld_core.loader.series_dir import SeriesDirs
+from aniworld_core.metadata import (
+    Artwork,
+    ArtworkKind,
+    Capability,
+    EpisodeInfo,
+    ProviderRef,
+    SeriesInfo,
+)
+from aniworld_core.providers.base import artwork_kinds_of
+from aniworld_core.storage.convert import id_columns
+from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.series import SeriesStore
+
+log = logging.getLogger("aniworld.loader")
+
+@attrs.define
+class IdentifyStep:
+    """Find the series at a provider by title (and year) when it has no id a metadata provider
+    can use. Below the confidence threshold the series fails with the candidates listed."""
+
+    threshold: float
+    name: ClassVar[str] = "identify"
+    label: ClassVar[str] = "Identify"
+    message: ClassVar[str] = "Identifying..."
+
+    def needed(self, job: Job) -> bool:
+        if job.series.episodes_loaded:
+            return False
+        providers = job.providers.with_capability(Capability.SERIES)
+        return not any(ref_for(p, job.series.ids) for p in providers)
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        if not job.providers.with_capability(Capability.SERIES):
+            raise PermanentStepError("no metadata provider is available; see 'aniworld plugins'")
+        searchers = job.providers.with_capability(Capability.SEARCH)
+        if not searchers:
+            raise PermanentStepError("no available provider can search; add the series by id")
+        provider = searchers[0]
+        series = job.series
+        async with job.turn(type(provider).name):
+            results = await provider.search(series.title, year=series.year)
+        ranked = rank(series.title, series.year, results)
+        if not ranked or ranked[0].score < self.threshold:
+            listed = "; ".join(describe(ranked)) or "none"
+            raise PermanentStepError(
+                f"no confident match for {series.title!r} at {type(provider).display_name} "
+                f"(candidates: {listed}); choose one with identify"
+            )
+        match = ranked[0].result
+        ids = series.ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
+        return id_columns(ids)
+
+
+@attrs.define
+class MetadataStep:
+    """Series metadata from the first provider (in configured order) that knows the series,
+    batched across series by that provider's batcher."""
+
+    name: ClassVar[str] = "metadata"
+    label: ClassVar[str] = "Metadata"
+    message: ClassVar[str] = "Loading metadata..."
+
+    def needed(self, job: Job) -> bool:
+        return not job.series.episodes_loaded and job.series.metadata is None
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series = job.series
+        for provider in job.providers.with_capability(Capability.SERIES):
+            ref = ref_for(provider, series.ids)
+            if ref is None:
+                continue
+            info = await job.providers.fetch_series(provider, ref)
+            if info is None:
+                raise PermanentStepError(
+                    f"{type(provider).display_name} has no series {ref}; correct it with identify"
+                )
+            # The provider's name for it replaces what was typed or found on disk.
+            changes: dict[str, Any] = {
+                "series_metadata": info.to_dict(),
+                "title": " ".join(info.title.split())[:255],
+                **id_columns(series.ids.merged(info.ids)),
+            }
+            if series.year is None and info.year is not None:
+                changes["year"] = info.year
+            return changes
+        return {}
+
+
+@attrs.define
+class MapIdsStep:
+    """Find the series at every other provider that can search but has no id for it yet, so
+    providers keyed by other ids can serve it (a TVDB id from TVmaze lets fanart.tv find logos).
+
+    Optional: a provider that fails or has no confident match is skipped, not an error.
+    """
+
+    threshold: float
+    name: ClassVar[str] = "map_ids"
+    label: ClassVar[str] = "Ids"
+    message: ClassVar[str] = "Matching at other providers..."
+
+    def needed(self, job: Job) -> bool:
+        return not job.series.episodes_loaded and any(
+            job.series.ids.get(type(p).id_type) is None
+            for p in job.providers.with_capability(Capability.SEARCH)
+        )
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series, metadata = job.series, job.series.metadata
+        titles = [series.title]
+        if metadata is not None:
+            titles += [metadata.title, *metadata.alt_titles]
+            titles += [metadata.original_title] if metadata.original_title else []
+        year = series.year or (metadata.year if metadata else None)
+        ids = series.ids
+        for provider in job.providers.with_capability(Capability.SEARCH):
+            if ids.get(type(provider).id_type) is not None:
+                continue
+            try:
+                async with job.turn(type(provider).name):
+                    results = await provider.search(series.title, year=year)
+            except (ProviderError, ProviderUnavailable) as error:
+                log.info("%s: id matching skipped: %s", series.title, error)
+                continue
+            ranked = rank(titles, year, results)
+            if ranked and ranked[0].score >= self.threshold:
+                match = ranked[0].result
+                ids = ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
+        return id_columns(ids) if ids != series.ids else {}
+
+
+@attrs.define
+class EpisodesStep:
+    """The episode list from the first provider that lists episodes for the series; without
+    one, numbered episodes from the metadata's episode count."""
+
+    library: LibraryStore
+    name: ClassVar[str] = "episodes"
+    label: ClassVar[str] = "Episodes"
+    message: ClassVar[str] = "Loading episodes..."
+
+    def needed(self, job: Job) -> bool:
+        return not job.series.episodes_loaded
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        episodes: list[EpisodeInfo] | None = None
+        for provider in job.providers.with_capability(Capability.EPISODES):
+            ref = ref_for(provider, job.series.ids)
+            if ref is None:
+                continue
+            async with job.turn(type(provider).name):
+                episodes = list(await provider.fetch_episodes(ref))
+            break
+        if episodes is None:
+            metadata = job.series.metadata
+            count = (metadata.episode_count if metadata else None) or 0
+            episodes = [EpisodeInfo(number=n, absolute_number=n) for n in range(1, count + 1)]
+        job.episodes = await self.library.save_provider_episodes(job.series.id, episodes)
+        return {"episodes_loaded": True}
+
+
+@attrs.define
+class NfoStep:
+    """``tvshow.nfo`` and episode NFOs in the series folder."""
+
+    dirs: SeriesDirs
+    series_store: SeriesStore
+    name: ClassVar[str] = "nfo"
+    label: ClassVar[str] = "NFO"
+    message: ClassVar[str] = "Writing NFO..."
+
+    def needed(self, job: Job) -> bool:
+        return not job.series.nfo_loaded
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series_dir = await self.dirs.ensure(job)
+        if series_dir is None:
+            return {"nfo_loaded": True}
+        series = job.series
+        info = series.metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
+                                             title=series.title, year=series.year)
+        episodes = job.episodes
+        if episodes is None:  # saved by an earlier run
+            episodes = await self.series_store.episodes(series.id)
+        primary = _primary_id_type(job, info)
+        async with job.slot():
+            await anyio.to_thread.run_sync(
+                lambda: write_nfos(series_dir, info, series.ids, episodes,
+                                   primary_id_type=primary)
+            )
+        return {"nfo_loaded": True}
+
+
+@attrs.define
+class ArtworkStep:
+    """Download the chosen artwork into the series folder. A file that exists is kept (it may
+    be the user's own) and not asked for again."""
+
+    dirs: SeriesDirs
+    kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
+                                      ArtworkKind.BANNER, ArtworkKind.SEASON_POSTER)
+    flag: ClassVar[str] = "images_loaded"
+    name: ClassVar[str] = "images"
+    label: ClassVar[str] = "Images"
+    message: ClassVar[str] = "Loading images..."
+
+    def needed(self, job: Job) -> bool:
+        return not getattr(job.series, self.flag)
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series_dir = await self.dirs.ensure(job)
+        if series_dir is None:
+            return {self.flag: True}
+
+        def still_wanted() -> frozenset[ArtworkKind]:
+            return frozenset(kind for kind in self.kinds if kind is ArtworkKind.SEASON_POSTER
+                             or existing_artwork(series_dir, kind) is None)
+
+        wanted = await anyio.to_thread.run_sync(still_wanted)
+        sources = await _artwork(job, wanted)
+        for kind in wanted:
+            if kind is ArtworkKind.SEASON_POSTER:
+                for season, poster in artwork_choice.season_posters(sources).items():
+                    await _download(job, series_dir, poster, season)
+            elif (chosen := artwork_choice.best(sources, kind)) is not None:
+                await _download(job, series_dir, chosen, None)
+        return {self.flag: True}
+
+
+@attrs.define
+class LogoStep(ArtworkStep):
+    """The clear logo (``clearlogo.png``), which Kodi and Jellyfin both read."""
+
+    kinds: tuple[ArtworkKind, ...] = (ArtworkKind.CLEARLOGO,)
+    flag: ClassVar[str] = "logo_loaded"
+    name: ClassVar[str] = "logo"
+    label: ClassVar[str] = "Logo"
+    message: ClassVar[str] = "Loading logo..."
+
+
+def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
+                  roots: Sequence[Path]) -> list[Step]:
+    """The steps of a series load, in order."""
+    dirs = SeriesDirs(tuple(roots), series_store)
+    return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),
+            NfoStep(dirs, series_store), LogoStep(dirs), ArtworkStep(dirs)]
+
+
+async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwork]]:
+    """Artwork sources for ``wanted`` kinds: the metadata's own, then each artwork provider
+    (in configured order) that knows the series and declares a kind still missing. Shared by
+    the logo and images steps, so no provider is asked twice in a run."""
+    if job.artwork is None:
+        metadata = job.series.metadata
+        job.artwork = [list(metadata.artwork)] if metadata is not None else []
+        if metadata is not None and metadata.artwork:
+            job.artwork_asked.add(metadata.ref.provider)  # it came with the metadata
+    missing = set(wanted) - artwork_choice.kinds_in(job.artwork)
+    for provider in job.providers.with_capability(Capability.ARTWORK):
+        name = type(provider).name
+        ref = ref_for(provider, job.series.ids)
+        if not missing or name in job.artwork_asked or ref is None:
+            continue
+        if not artwork_kinds_of(provider) & missing:
+            continue
+        async with job.turn(name):
+            found = list(await provider.fetch_artwork(ref))
+        job.artwork_asked.add(name)
+        job.artwork.append(found)
+        missing -= artwork_choice.kinds_in([found]) - {ArtworkKind.SEASON_POSTER}
+    return job.artwork
+
+
+async def _download(job: Job, series_dir: Path, art: Artwork, season: int | None) -> None:
+    if await anyio.to_thread.run_sync(existing_artwork, series_dir, art.kind, season):
+        return
+    async with job.turn("images"):
+        data, content_type = await job.providers.fetch_image(art.url)
+    async with job.slot():
+        await anyio.to_thread.run_sync(
+            lambda: save_artwork(series_dir, art.kind, data, content_type, season=season)
+        )
+
+
+def _primary_id_type(job: Job, info: SeriesInfo) -> str:
+    """The id type of the provider the metadata came from (``default`` in ``uniqueid``)."""
+    for provider in job.providers.with_capability(Capability.SERIES):
+        if type(provider).name == info.ref.provider:
+            return type(provider).id_type
+    return next((id_type for id_type, _ in job.series.ids.items()), "anilist")

@@ -1,0 +1,132 @@
+"""Writing ``tvshow.nfo`` and the episode NFOs of a series folder, never over the user's.
+
+An existing NFO is replaced only when aniworld wrote it and nobody changed it since (the marker
+comment and its digest say so, see :mod:`.nfo_xml`). A locked NFO (``<lockdata>true</lockdata>``),
+one someone else wrote, and one a person edited are skipped, each with its reason, unless
+``force=True``. Writes are atomic; a failed one raises :class:`LibraryError` and leaves nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from aniworld_core.errors import LibraryError
+from aniworld_core.library.atomic import atomic_write
+from aniworld_core.library.nfo_xml import episode_xml, is_locked, is_ours, tvshow_xml
+from aniworld_core.library.paths import confined
+from aniworld_core.metadata import ProviderIds, SeriesInfo
+from aniworld_core.models import Episode
+
+TVSHOW_NFO = "tvshow.nfo"
+MAX_NFO_BYTES = 4 * 1024 * 1024  # more than any NFO we write holds
+
+
+class SkipReason(enum.StrEnum):
+    """Why an NFO was left as it is."""
+
+    LOCKED = "locked"
+    NOT_OURS = "not_ours"
+    EDITED = "edited"
+    NO_VIDEO = "no_video"
+
+    @property
+    def message(self) -> str:
+        return _MESSAGES[self]
+
+
+_MESSAGES = {
+    SkipReason.LOCKED: "it is locked (<lockdata>true</lockdata>)",
+    SkipReason.NOT_OURS: "aniworld did not write it",
+    SkipReason.EDITED: "it was edited after aniworld wrote it",
+    SkipReason.NO_VIDEO: "its video file is gone",
+}
+
+
+@attrs.frozen
+class SkippedNfo:
+    """An NFO left alone, and why."""
+
+    path: Path
+    reason: SkipReason
+
+    def __str__(self) -> str:
+        return f"{self.path.name}: not written, {self.reason.message}"
+
+
+@attrs.frozen
+class NfoOutcome:
+    """What :func:`write_nfos` did: files written, files already up to date, files skipped."""
+
+    written: tuple[Path, ...] = ()
+    unchanged: tuple[Path, ...] = ()
+    skipped: tuple[SkippedNfo, ...] = ()
+
+
+def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
+               episodes: Sequence[Episode], *, primary_id_type: str,
+               force: bool = False) -> NfoOutcome:
+    """Write ``tvshow.nfo`` into ``series_dir`` and an NFO beside each present episode file
+    (``Episode.file_path``, relative to ``series_dir``). Synchronous: run it in a worker thread.
+
+    Raises :class:`LibraryError` (disk full, permission denied, ...) on the first write that
+    fails, and :class:`PathNotAllowed` for an episode path outside the folder.
+    """
+    if not series_dir.is_dir():
+        raise LibraryError(f"The series folder {series_dir} does not exist.")
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    skipped: list[SkippedNfo] = []
+
+    def put(path: Path, content: bytes) -> None:
+        existing = _read(path)
+        if existing == content:
+            unchanged.append(path)
+            return
+        reason = None if force or not existing else _reason_to_keep(existing)
+        if reason is not None:
+            skipped.append(SkippedNfo(path, reason))
+            return
+        atomic_write(path, content)
+        written.append(path)
+
+    put(confined(series_dir, TVSHOW_NFO), tvshow_xml(info, ids, primary_id_type=primary_id_type))
+    by_file: dict[str, list[Episode]] = {}
+    for episode in episodes:
+        if episode.file_path is not None:
+            by_file.setdefault(episode.file_path, []).append(episode)
+    for file_path, held in sorted(by_file.items()):
+        video = confined(series_dir, file_path)
+        nfo = video.with_name(f"{video.stem}.nfo")
+        if not video.is_file():
+            skipped.append(SkippedNfo(nfo, SkipReason.NO_VIDEO))
+            continue
+        held.sort(key=lambda e: (e.season, e.number))
+        put(nfo, episode_xml(info, ids, held, primary_id_type=primary_id_type))
+    return NfoOutcome(tuple(written), tuple(unchanged), tuple(skipped))
+
+
+def _reason_to_keep(existing: bytes) -> SkipReason | None:
+    """Why an existing NFO must stay, or ``None`` when aniworld may replace it."""
+    if is_locked(existing):
+        return SkipReason.LOCKED
+    ours = is_ours(existing)
+    if ours is None:
+        return SkipReason.NOT_OURS
+    return None if ours else SkipReason.EDITED
+
+
+def _read(path: Path) -> bytes | None:
+    """The NFO's bytes (at most a little over any NFO we write), ``None`` if there is none."""
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_NFO_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise LibraryError(
+            f"{error.strerror or error} while reading {path.name} in {path.parent}"
+        ) from None

@@ -1,0 +1,210 @@
+"""The library scan: series folders under each root become series; their video files become
+present episodes; what vanished is noticed. Incremental: an unchanged folder costs one stat.
+
+Filesystem work runs in worker threads, a batch of series folders at a time; each batch is then
+written in one transaction, and a :class:`ScanProgress` event says how far the scan is. A scan
+that is cancelled or fails keeps the batches already written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from aniworld_core.errors import InvalidInput, LibraryError
+from aniworld_core.events import EventHub, ScanProgress, SeriesAdded, SeriesLoadingUpdate
+from aniworld_core.library.paths import library_root_key
+from aniworld_core.library.scanner import SeriesScan, list_series_folders, scan_series
+from aniworld_core.models import Episode
+from aniworld_core.storage.library_store import KnownSeries, LibraryStore
+
+BATCH = 200  # series folders per worker-thread call and per transaction
+
+
+@attrs.frozen
+class ScanReport:
+    """What a scan found and changed."""
+
+    roots: tuple[Path, ...]
+    #: Series folders under the roots.
+    series_folders: int
+    series_added: tuple[str, ...]
+    #: Completed series whose video files changed; they load again (episode NFOs).
+    series_requeued: tuple[str, ...]
+    #: Series whose folder is gone from its root; their episodes are now missing.
+    series_without_folder: tuple[str, ...]
+    #: Folders listed and parsed because they are new or changed, and those skipped unchanged.
+    folders_listed: int
+    folders_unchanged: int
+    #: Video files in the listed folders, and how many of them name no episode.
+    files_found: int
+    files_unrecognised: int
+    files_added: int
+    files_removed: int
+    #: Folders that could not be read (their earlier state is kept).
+    errors: tuple[str, ...]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (``aniworld scan --json``, scripts)."""
+        return {
+            "roots": [str(root) for root in self.roots],
+            "series_folders": self.series_folders,
+            "series_added": list(self.series_added),
+            "series_requeued": list(self.series_requeued),
+            "series_without_folder": list(self.series_without_folder),
+            "folders_listed": self.folders_listed,
+            "folders_unchanged": self.folders_unchanged,
+            "files_found": self.files_found,
+            "files_unrecognised": self.files_unrecognised,
+            "files_added": self.files_added,
+            "files_removed": self.files_removed,
+            "errors": list(self.errors),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@attrs.define
+class _Totals:
+    added: list[str] = attrs.field(factory=list)
+    requeued: list[str] = attrs.field(factory=list)
+    vanished: list[str] = attrs.field(factory=list)
+    folders_listed: int = 0
+    folders_unchanged: int = 0
+    files_found: int = 0
+    files_unrecognised: int = 0
+    files_added: int = 0
+    files_removed: int = 0
+    errors: list[str] = attrs.field(factory=list)
+
+    def count(self, scans: Sequence[SeriesScan]) -> None:
+        for scan in scans:
+            self.folders_listed += len(scan.listed)
+            self.folders_unchanged += scan.unchanged
+            self.files_found += len(scan.files)
+            self.files_unrecognised += sum(1 for f in scan.files if f.parsed.episode is None)
+            self.errors.extend(scan.errors)
+
+
+class Library:
+    """The library side of ``SeriesApp``: scans (one at a time) and missing episodes."""
+
+    def __init__(self, store: LibraryStore, events: EventHub) -> None:
+        self.store = store
+        self._events = events
+        self._lock = anyio.Lock()
+
+    async def scan(self, roots: Sequence[Path]) -> ScanReport:
+        """Scan ``roots``; a root that is missing or unreadable is a :class:`LibraryError`
+        before anything is written."""
+        if not roots:
+            raise InvalidInput("No library folder is configured: set `library` in the settings "
+                               "or name the folders to scan.", field="library")
+        async with self._lock:
+            started = time.monotonic()
+            checked = await anyio.to_thread.run_sync(_check_roots, list(roots))
+            plans = [(root, names, await self.store.root_state(str(root)))
+                     for root, names in checked]
+            totals = _Totals()
+            total = sum(len(names) for _, names, _ in plans)
+            self._events.publish(ScanProgress(0, total, 0))
+            # Walking a batch and writing it take turns: both are mostly Python, and run side by
+            # side in two threads they only fight over the GIL (measured: a fifth slower).
+            done = 0
+            for root, names, known in plans:
+                for start in range(0, len(names), BATCH):
+                    batch = names[start:start + BATCH]
+                    scans = await anyio.to_thread.run_sync(_scan_batch, root, batch, known)
+                    await self._apply(root, scans, totals)
+                    done += len(batch)
+                    self._events.publish(ScanProgress(done, total, totals.files_found))
+            for _, names, known in plans:
+                await self._forget_vanished(names, known, totals)
+            self._events.publish(ScanProgress(done, total, totals.files_found, finished=True))
+            return ScanReport(
+                roots=tuple(root for root, _ in checked),
+                series_folders=total,
+                series_added=tuple(totals.added),
+                series_requeued=tuple(totals.requeued),
+                series_without_folder=tuple(totals.vanished),
+                folders_listed=totals.folders_listed,
+                folders_unchanged=totals.folders_unchanged,
+                files_found=totals.files_found,
+                files_unrecognised=totals.files_unrecognised,
+                files_added=totals.files_added,
+                files_removed=totals.files_removed,
+                errors=tuple(totals.errors),
+                seconds=time.monotonic() - started,
+            )
+
+    async def missing_episodes(self, series_id: str) -> list[Episode]:
+        """Regular episodes the provider lists, aired before today (UTC), with no file."""
+        today = dt.datetime.now(dt.UTC).date()
+        return await self.store.missing_episodes(series_id, today=today)
+
+    async def _apply(self, root: Path, scans: Sequence[SeriesScan], totals: _Totals) -> None:
+        totals.count(scans)
+        if not any(scan.changed or scan.series_id is None for scan in scans):
+            return
+        applied = await self.store.apply_scans(str(root), scans)
+        totals.files_added += applied.files_added
+        totals.files_removed += applied.files_removed
+        for series in applied.added:
+            totals.added.append(series.id)
+            self._events.publish(SeriesAdded(series.id, series.title, series.loading_status))
+            self._events.publish(SeriesLoadingUpdate.of(series))
+        for series in applied.requeued:
+            totals.requeued.append(series.id)
+            self._events.publish(SeriesLoadingUpdate.of(series))
+
+    async def _forget_vanished(self, names: Sequence[str], known: dict[str, KnownSeries],
+                               totals: _Totals) -> None:
+        present = set(names)
+        vanished = [series for name, series in known.items() if name not in present]
+        totals.vanished.extend(series.series_id for series in vanished)
+        stale = [series.series_id for series in vanished if series.folders]
+        if stale:
+            totals.files_removed += await self.store.forget_folders(stale)
+
+
+def _check_roots(roots: list[Path]) -> list[tuple[Path, list[str]]]:
+    """Each distinct root, resolved (its string is ``Series.library_root``), with the names
+    of its series folders."""
+    checked: dict[Path, list[str]] = {}
+    for given in roots:
+        root = Path(library_root_key(given))
+        if root in checked:
+            continue
+        if not root.exists():
+            raise LibraryError(f"The library folder {given} does not exist.")
+        if not root.is_dir():
+            raise LibraryError(f"The library folder {given} is not a folder.")
+        try:
+            checked[root] = list_series_folders(root)
+        except OSError as error:
+            raise LibraryError(
+                f"The library folder {given} cannot be read: {error.strerror or error}."
+            ) from None
+        if not os.access(root, os.R_OK | os.X_OK):
+            raise LibraryError(f"The library folder {given} cannot be read: Permission denied.")
+    return list(checked.items())
+
+
+def _scan_batch(root: Path, names: Sequence[str],
+                known: dict[str, KnownSeries]) -> list[SeriesScan]:
+    scans = []
+    for name in names:
+        series = known.get(name)
+        if series is None:
+            scans.append(scan_series(root, name, None, {}))
+        else:
+            scans.append(scan_series(root, name, series.series_id, series.folders))
+    return scans

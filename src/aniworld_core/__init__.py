@@ -1,0 +1,141 @@
+"""aniworld: a library-first anime library manager.
+
+The public API is what this module exports; everything else is private and may change.
+
+    import anyio
+    from aniworld_core import SeriesApp, Settings
+
+    async def main() -> None:
+        async with SeriesApp.open(Settings.load()) as app:
+            series = await app.add_series("Cowboy Bebop")
+            print(await app.loading_status(series.id))
+
+    anyio.run(main)
+"""
+
+from aniworld_core._version import __version__
+from aniworld_core.app import SeriesApp
+from aniworld_core.auth import Accounts, ApiKey
+from aniworld_core.errors import (
+    AniworldError,
+    ConfigError,
+    IdentificationFailed,
+    InvalidInput,
+    LibraryError,
+    PathNotAllowed,
+    PluginError,
+    ProviderError,
+    ProviderUnavailable,
+    SchemaTooNew,
+    SeriesExists,
+    SeriesNotFound,
+    StateConflict,
+    StorageError,
+)
+from aniworld_core.events import (
+    Event,
+    LoaderIdle,
+    ProviderWaiting,
+    ScanProgress,
+    SeriesAdded,
+    SeriesLoadingUpdate,
+    SeriesRemoved,
+    Subscription,
+)
+from aniworld_core.library.scan import ScanReport
+from aniworld_core.loader.metrics import DURATION_BUCKETS, Histogram, LoaderMetrics
+from aniworld_core.metadata import (
+    Artwork,
+    ArtworkKind,
+    Capability,
+    EpisodeInfo,
+    ProviderIds,
+    ProviderRef,
+    SearchResult,
+    SeriesInfo,
+)
+from aniworld_core.models import (
+    Episode,
+    LoadingState,
+    LoadingStatus,
+    LoadRun,
+    Priority,
+    Progress,
+    Series,
+)
+from aniworld_core.providers.base import (
+    MetadataProvider,
+    ProviderConfig,
+    ProviderContext,
+    ProviderHttp,
+    RateLimit,
+)
+from aniworld_core.providers.hookspecs import RegisterProvider, hookimpl
+from aniworld_core.providers.markup import plain_text
+from aniworld_core.providers.metrics import LATENCY_BUCKETS, ProviderMetrics
+from aniworld_core.providers.registry import ProviderStatus, open_provider
+from aniworld_core.settings import LoaderSettings, ProviderSettings, Settings, WebSettings
+
+__all__ = [
+    "DURATION_BUCKETS",
+    "LATENCY_BUCKETS",
+    "Accounts",
+    "AniworldError",
+    "ApiKey",
+    "Artwork",
+    "ArtworkKind",
+    "Capability",
+    "ConfigError",
+    "Episode",
+    "EpisodeInfo",
+    "Event",
+    "Histogram",
+    "IdentificationFailed",
+    "InvalidInput",
+    "LibraryError",
+    "LoadRun",
+    "LoaderIdle",
+    "LoaderMetrics",
+    "LoaderSettings",
+    "LoadingState",
+    "LoadingStatus",
+    "MetadataProvider",
+    "PathNotAllowed",
+    "PluginError",
+    "Priority",
+    "Progress",
+    "ProviderConfig",
+    "ProviderContext",
+    "ProviderError",
+    "ProviderHttp",
+    "ProviderIds",
+    "ProviderMetrics",
+    "ProviderRef",
+    "ProviderSettings",
+    "ProviderStatus",
+    "ProviderUnavailable",
+    "ProviderWaiting",
+    "RateLimit",
+    "RegisterProvider",
+    "ScanProgress",
+    "ScanReport",
+    "SchemaTooNew",
+    "SearchResult",
+    "Series",
+    "SeriesAdded",
+    "SeriesApp",
+    "SeriesExists",
+    "SeriesInfo",
+    "SeriesLoadingUpdate",
+    "SeriesNotFound",
+    "SeriesRemoved",
+    "Settings",
+    "StateConflict",
+    "StorageError",
+    "Subscription",
+    "WebSettings",
+    "__version__",
+    "hookimpl",
+    "open_provider",
+    "plain_text",
+]

@@ -1,0 +1,184 @@
+"""The keys aniworld's settings accept and how each value is checked.
+
+A converter takes ``(value, from_text, base)``: ``from_text`` is true for environment variables
+(everything is a string there), ``base`` is the directory relative paths are resolved against.
+Converters raise ``ValueError`` with a message that says what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+Converter = Callable[[Any, bool, "Path | None"], Any]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _string(value: Any, from_text: bool, base: Path | None) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _path(value: Any, from_text: bool, base: Path | None) -> Path:
+    path = Path(value if isinstance(value, Path) else _string(value, from_text, base)).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return path
+
+
+def _paths(value: Any, from_text: bool, base: Path | None) -> tuple[Path, ...]:
+    if from_text and isinstance(value, str):
+        value = [part for part in value.split(os.pathsep) if part]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list of paths, got {value!r}")
+    return tuple(_path(item, False, base) for item in value)
+
+
+def _names(value: Any, from_text: bool, base: Path | None) -> tuple[str, ...]:
+    if from_text and isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"expected a list of names, got {value!r}")
+    return tuple(value)
+
+
+def _integer(low: int, high: int) -> Converter:
+    def convert(value: Any, from_text: bool, base: Path | None) -> int:
+        if from_text and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError(f"expected an integer, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {value!r}")
+        if not low <= value <= high:
+            raise ValueError(f"expected an integer from {low} to {high}, got {value}")
+        return value
+
+    return convert
+
+
+def _seconds(low: float, high: float, *, what: str = "a number of seconds") -> Converter:
+    def convert(value: Any, from_text: bool, base: Path | None) -> float:
+        if from_text and isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError(f"expected {what}, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected {what}, got {value!r}")
+        if not low <= value <= high:
+            raise ValueError(f"expected a number from {low:g} to {high:g}, got {value}")
+        return float(value)
+
+    return convert
+
+
+def _fraction(value: Any, from_text: bool, base: Path | None) -> float:
+    return _seconds(0.0, 1.0)(value, from_text, base)  # type: ignore[no-any-return]
+
+
+def _boolean(value: Any, from_text: bool, base: Path | None) -> bool:
+    if from_text and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _url(value: Any, from_text: bool, base: Path | None) -> str:
+    text = _string(value, from_text, base)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL, got {text!r}")
+    return text.rstrip("/")
+
+
+def _database_url(value: Any, from_text: bool, base: Path | None) -> str:
+    text = _string(value, from_text, base)
+    if "://" not in text:
+        raise ValueError(f"expected a database URL such as sqlite:///path or "
+                         f"postgresql+psycopg://host/db, got {text!r}")
+    return text
+
+
+def _log_level(value: Any, from_text: bool, base: Path | None) -> str:
+    text = _string(value, from_text, base).upper()
+    if text not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return text
+
+
+SCHEMA: dict[str, Converter] = {
+    "data_dir": _path,
+    "database_url": _database_url,
+    "library": _paths,
+    "log_level": _log_level,
+    "disabled_plugins": _names,
+    "load_entry_points": _boolean,
+    "providers.order": _names,
+    "loader.concurrency": _integer(1, 1024),
+    "loader.max_attempts": _integer(1, 100),
+    "loader.step_timeout": _seconds(0.001, 86400),
+    "loader.shutdown_grace": _seconds(0, 3600),
+    "loader.retry_base_delay": _seconds(0, 86400),
+    "loader.retry_max_delay": _seconds(0, 7 * 86400),
+    "loader.lease_seconds": _seconds(0.1, 86400),
+    "loader.identify_threshold": _fraction,
+    "loader.batching": _boolean,
+    "web.host": _string,
+    "web.port": _integer(1, 65535),
+}
+
+PROVIDER_KEYS: dict[str, Converter] = {
+    "url": _url,
+    "api_key": _string,
+    "enabled": _boolean,
+    "timeout": _seconds(0.001, 3600),
+    "rate_scale": _seconds(0.001, 1000, what="a speed-up factor"),
+}
+
+#: Environment variables for the fixed keys; ``ANIWORLD_<PROVIDER>_<SUFFIX>`` covers providers.
+ENV_KEYS: dict[str, str] = {
+    "ANIWORLD_DATA_DIR": "data_dir",
+    "ANIWORLD_DATABASE_URL": "database_url",
+    "ANIWORLD_LIBRARY": "library",
+    "ANIWORLD_LOG_LEVEL": "log_level",
+    "ANIWORLD_DISABLE_PLUGINS": "disabled_plugins",
+    "ANIWORLD_LOAD_ENTRY_POINTS": "load_entry_points",
+    "ANIWORLD_PROVIDERS_ORDER": "providers.order",
+    "ANIWORLD_WEB_HOST": "web.host",
+    "ANIWORLD_WEB_PORT": "web.port",
+    **{
+        f"ANIWORLD_LOADER_{key.split('.')[1].upper()}": key
+        for key in SCHEMA
+        if key.startswith("loader.")
+    },
+}
+
+PROVIDER_ENV_SUFFIXES: dict[str, str] = {
+    "_API_KEY": "api_key",
+    "_URL": "url",
+    "_ENABLED": "enabled",
+    "_TIMEOUT": "timeout",
+    "_RATE_SCALE": "rate_scale",
+}
+
+
+def flatten(document: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``{"loader": {"concurrency": 4}}`` → ``("loader.concurrency", 4)``; lists stay values."""
+    for key, value in document.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from flatten(value, f"{dotted}.")
+        else:
+            yield dotted, value

@@ -1,0 +1,347 @@
+"""``SeriesApp``: the one way in for every frontend and every library user.
+
+    async with SeriesApp.open(settings) as app:
+        series = await app.add_series("Cowboy Bebop")
+
+``open()`` prepares the data dir, opens and migrates the database and starts the background work
+in its own task group; leaving the block shuts all of it down.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
+import attrs
+
+from aniworld_core.auth import Accounts
+from aniworld_core.errors import (
+    InvalidInput,
+    ProviderUnavailable,
+    SeriesExists,
+    SeriesNotFound,
+    StateConflict,
+    StorageError,
+)
+from aniworld_core.events import (
+    Event,
+    EventHub,
+    ProviderWaiting,
+    SeriesAdded,
+    SeriesLoadingUpdate,
+    SeriesRemoved,
+)
+from aniworld_core.library.scan import Library, ScanReport
+from aniworld_core.loader.loader import Loader
+from aniworld_core.loader.metrics import LoaderMetrics
+from aniworld_core.loader.pool import RegistryPool
+from aniworld_core.loader.steps import default_steps
+from aniworld_core.lookup import match_series
+from aniworld_core.metadata import Capability, ProviderIds, ProviderRef, SearchResult
+from aniworld_core.models import Episode, LoadingState, LoadRun, Priority, Series
+from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
+from aniworld_core.settings import Settings
+from aniworld_core.storage import Database, NewSeries, SeriesStore
+from aniworld_core.storage.convert import id_columns
+from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.work import WorkStore
+from aniworld_core.validation import (
+    check_provider_ref,
+    check_series_id,
+    check_title,
+    check_year,
+    is_provider_name,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger(__name__)
+
+
+class SeriesApp:
+    """The aniworld facade. Create it with :meth:`open`; never construct it directly."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self._database = database
+        self._series = SeriesStore(database)
+        self._work = WorkStore(database)
+        self.events = EventHub(snapshot=self._snapshot)
+        self.accounts = Accounts(database)
+        self._library = Library(LibraryStore(database), self.events)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
+        loader: bool = True,
+    ) -> AsyncIterator[SeriesApp]:
+        """Open storage (migrating it), start the providers and background work, and shut it all
+        down on exit. ``transport`` (tests, in-process fake servers) takes every provider request.
+
+        ``loader=False`` opens without loading in the background, for a short-lived process
+        that only reads or queues work (the CLI's ``add``, ``list``...): what it queues waits
+        for a process that runs the loader.
+        """
+        if settings is None:
+            settings = Settings.load()
+        await anyio.to_thread.run_sync(prepare_data_dir, settings.data_dir)
+        database = await Database.open(settings.resolved_database_url)
+        body_error: Exception | None = None
+        try:
+            app = cls(settings, database)
+            async with ProviderRegistry.open(
+                settings, transport=transport, on_wait=app._provider_waiting
+            ) as providers, anyio.create_task_group() as task_group:
+                app._providers = providers
+                pool = RegistryPool(providers, batching=settings.loader.batching)
+                await task_group.start(pool.run)
+                app._loader = Loader(
+                    app._work, app.events, pool,
+                    default_steps(threshold=settings.loader.identify_threshold,
+                                  library=LibraryStore(database), series_store=app._series,
+                                  roots=settings.library),
+                    settings.loader, largest_batch=pool.largest_batch,
+                )
+                if loader:
+                    await task_group.start(app._loader.run)
+                try:
+                    yield app
+                except Exception as error:
+                    # Re-raised below, outside the task group, so callers catch the error they
+                    # expect (``except SeriesNotFound``) rather than an ExceptionGroup.
+                    body_error = error
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await app._loader.stop()
+                    app.events.close()
+                    task_group.cancel_scope.cancel()
+        finally:
+            await database.close()
+        if body_error is not None:
+            raise body_error
+
+    # -- series -------------------------------------------------------------------------------
+
+    async def add_series(
+        self,
+        title: str | None = None,
+        provider_ref: ProviderRef | None = None,
+        *,
+        year: int | None = None,
+    ) -> Series:
+        """Add a series and return it at once (``loading_status == "pending"``).
+
+        Give a title, a provider reference, or both. A reference that is already in the library
+        raises :class:`SeriesExists`; bad input raises :class:`InvalidInput` and writes nothing.
+        """
+        ids = ProviderIds()
+        if provider_ref is not None:
+            ref = check_provider_ref(provider_ref.provider, provider_ref.id)
+            id_type = self._id_type(ref.provider)
+            ids = ids.with_id(id_type, ref.id)
+        elif title is None:
+            raise InvalidInput("Give a title or a provider id.", field="title")
+        clean_title = check_title(title) if title is not None else f"{ref.provider} {ref.id}"
+        new = NewSeries(title=clean_title, year=check_year(year), ids=ids, priority=Priority.USER)
+        if provider_ref is not None:
+            existing = await self._series.find_by_id(id_type, ref.id)
+            if existing is not None:
+                raise SeriesExists(
+                    f"{existing.title!r} ({ref}) is already in the library.", series_id=existing.id
+                )
+        series = await self._series.add(new)
+        self.events.publish(SeriesAdded(series.id, series.title, series.loading_status))
+        self.events.publish(SeriesLoadingUpdate.of(series))
+        self._work_added()
+        return series
+
+    async def get_series(self, series_id: str) -> Series:
+        """The series with this id, or :class:`SeriesNotFound`."""
+        return await self._series.get(check_series_id(series_id))
+
+    async def find_series(self, name: str) -> Series:
+        """The series a person means by ``name``: its id, the start of its id, or its title
+        (ignoring case; a unique part of it will do). Ambiguous names raise
+        :class:`InvalidInput` listing the candidates; unknown ones :class:`SeriesNotFound`."""
+        try:
+            series_id = check_series_id(name)
+        except SeriesNotFound:
+            return match_series(await self.list_series(), name)
+        return await self._series.get(series_id)
+
+    async def list_series(self) -> list[Series]:
+        """Every series, sorted by title."""
+        return await self._series.all()
+
+    async def remove_series(self, series_id: str) -> None:
+        """Remove a series with its episodes and history (files on disk are not touched); a load
+        in progress stops first."""
+        series_id = check_series_id(series_id)
+        await self._loader.cancel(series_id, removed=True)
+        removed = await self._series.remove(series_id)
+        self.events.publish(SeriesRemoved(removed.id))
+
+    async def loading_status(self, series_id: str) -> LoadingState:
+        """Status, progress flags, start time, message and error of a series' load."""
+        return LoadingState.of(await self.get_series(series_id))
+
+    async def episodes(self, series_id: str) -> list[Episode]:
+        """Every known episode of a series, present or missing, by season and number."""
+        return await self._series.episodes(check_series_id(series_id))
+
+    async def load_runs(self, series_id: str) -> Sequence[LoadRun]:
+        """The series' load attempts, newest first."""
+        return await self._series.load_runs(check_series_id(series_id))
+
+    # -- loading ------------------------------------------------------------------------------
+
+    _loader: Loader
+
+    async def refresh_series(self, series_id: str) -> Series:
+        """Load the series' metadata, episodes, NFO and artwork again, before resumed work.
+
+        A series that is loading right now is not queued twice.
+        """
+        series = await self._work.requeue(check_series_id(series_id), priority=Priority.USER,
+                                          reset_progress=True, changes={"series_metadata": None})
+        if series is None:
+            raise SeriesNotFound(series_id)
+        self.events.publish(SeriesLoadingUpdate.of(series))
+        self._work_added()
+        return series
+
+    async def cancel_loading(self, series_id: str) -> None:
+        """Stop the series' load (mid-step if need be); it becomes ``cancelled``.
+
+        :class:`StateConflict` when it is not loading or queued.
+        """
+        series_id = check_series_id(series_id)
+        if await self._loader.cancel(series_id):
+            return
+        series = await self._series.get(series_id)
+        if series.queued_at is None:
+            raise StateConflict(
+                f"{series.title!r} is not loading (it is {series.loading_status.value})."
+            )
+        raise StateConflict(f"{series.title!r} is being loaded by another aniworld process.")
+
+    async def identify(self, series_id: str, provider_ref: ProviderRef) -> Series:
+        """Tell aniworld which provider entry the series is (after identification failed, or to
+        correct it) and load it again from that entry."""
+        series_id = check_series_id(series_id)
+        ref = check_provider_ref(provider_ref.provider, provider_ref.id)
+        id_type = self._id_type(ref.provider)
+        if self._loader.is_active(series_id):
+            raise StateConflict("The series is loading; cancel it first, then identify it.")
+        series = await self._series.get(series_id)
+        existing = await self._series.find_by_id(id_type, ref.id)
+        if existing is not None and existing.id != series_id:
+            raise SeriesExists(f"{existing.title!r} ({ref}) is already in the library.",
+                               series_id=existing.id)
+        changes = {**id_columns(series.ids.with_id(id_type, ref.id)), "series_metadata": None}
+        updated = await self._work.requeue(series_id, priority=Priority.USER,
+                                           reset_progress=True, changes=changes)
+        if updated is None:
+            raise SeriesNotFound(series_id)
+        self.events.publish(SeriesLoadingUpdate.of(updated))
+        self._work_added()
+        return updated
+
+    async def wait_idle(self) -> None:
+        """Return once nothing is queued (scheduled retries included) or loading."""
+        await self._loader.wait_idle()
+
+    async def metrics(self) -> LoaderMetrics:
+        """Queue depth per priority, steps in flight, counts, step durations, and per provider
+        requests, 429s, retries and latency."""
+        metrics = await self._loader.metrics()
+        return attrs.evolve(metrics, providers=self._providers.metrics())
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _work_added(self) -> None:
+        """Tell the background loader that series were queued (called after every commit that
+        queues work: add, refresh, scan)."""
+        self._loader.work_added()
+
+    def _id_type(self, provider: str) -> str:
+        return self._providers.id_type(provider) or provider
+
+    async def _snapshot(self) -> Sequence[Event]:
+        rows = await self._series.unfinished_progress()
+        return [SeriesLoadingUpdate.of_parts(*row) for row in rows]
+
+    # -- providers ----------------------------------------------------------------------------
+
+    _providers: ProviderRegistry
+
+    async def search(
+        self, query: str, *, provider: str | None = None, year: int | None = None
+    ) -> list[SearchResult]:
+        """Candidates for ``query``, best first, from ``provider`` or else the first available
+        provider that can search (in ``providers.order``).
+
+        Bad input raises :class:`InvalidInput`; a provider that is unknown, switched off or
+        cannot search raises :class:`ProviderUnavailable`; a failed request :class:`ProviderError`.
+        """
+        clean_query = check_title(query, field="query")
+        clean_year = check_year(year)
+        if provider is None:
+            chosen = self._providers.first(Capability.SEARCH)
+        elif not is_provider_name(provider):
+            raise InvalidInput(f"{provider!r} is not a provider name.", field="provider")
+        else:
+            chosen = self._providers.get(provider)
+            if Capability.SEARCH not in chosen.capabilities:
+                raise ProviderUnavailable(provider, f"{chosen.display_name} cannot search")
+        return list(await chosen.search(clean_query, year=clean_year))
+
+    async def library_ids(self, refs: Sequence[ProviderRef]) -> dict[ProviderRef, str]:
+        """For the refs already in the library (search results, say), the series that is each."""
+        keyed = {ref: (self._id_type(ref.provider), ref.id) for ref in refs}
+        found = await self._series.ids_of_refs(list(keyed.values()))
+        return {ref: found[key] for ref, key in keyed.items() if key in found}
+
+    def providers(self) -> list[ProviderStatus]:
+        """Every provider with its package, version, capabilities and availability, in
+        ``providers.order``."""
+        return self._providers.statuses()
+
+    def _provider_waiting(self, provider: str, seconds: float, reason: str) -> None:
+        self.events.publish(ProviderWaiting(provider, seconds, reason))
+
+    # -- library ------------------------------------------------------------------------------
+
+    async def scan(self, roots: Sequence[Path] | None = None) -> ScanReport:
+        """Scan the library folders (``settings.library`` unless ``roots`` are given).
+
+        Every folder directly under a root is a series: new ones are added and queued for
+        loading, their video files parsed and stored as present episodes, removed files and
+        folders noticed. Unchanged folders are not listed again. A missing or unreadable root
+        raises :class:`LibraryError` before anything is written.
+        """
+        report = await self._library.scan(self.settings.library if roots is None else roots)
+        self._work_added()
+        return report
+
+    async def missing_episodes(self, series_id: str) -> list[Episode]:
+        """Regular episodes the provider lists that have aired and have no file, by season and
+        number. :class:`StateConflict` until the series' episode list has been loaded."""
+        return await self._library.missing_episodes(check_series_id(series_id))
+
+
+def prepare_data_dir(path: Path) -> None:
+    """Create the data dir readable only by its owner; a clear error when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        raise StorageError(f"Cannot create the data directory {path}: {error.strerror}.") from None
+    if not os.access(path, os.W_OK):
+        raise StorageError(f"The data directory {path} is not writable.")

@@ -1,0 +1,123 @@
+"""Every error aniworld raises on purpose derives from :class:`AniworldError`.
+
+Each carries a message a person can act on; frontends show ``str(error)`` as is and map the class
+to an HTTP status or an exit code. Nothing outside this module defines a new error family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AniworldError(Exception):
+    """Base of every error aniworld raises on purpose; ``str()`` is the user-facing message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(AniworldError):
+    """Input rejected at the edge; nothing was written. ``field`` names what was wrong."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigError(AniworldError):
+    """A setting is unknown or has a bad value; the message names the key and where it came from."""
+
+
+class SeriesNotFound(AniworldError):
+    """No series with that id (or name, see ``SeriesApp.find_series``) exists."""
+
+    def __init__(self, series_id: str, *, message: str | None = None) -> None:
+        super().__init__(message or f"No series with id {series_id!r}.")
+        self.series_id = series_id
+
+
+class StateConflict(AniworldError):
+    """The request is valid but the current state forbids it (HTTP 409)."""
+
+
+class SeriesExists(StateConflict):
+    """A series with the same provider id is already in the library."""
+
+    def __init__(self, message: str, *, series_id: str) -> None:
+        super().__init__(message)
+        self.series_id = series_id
+
+
+class StorageError(AniworldError):
+    """The database cannot be opened or used."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was written by a newer aniworld; we refuse to touch it rather than downgrade."""
+
+
+class PluginError(AniworldError):
+    """A plugin failed to load or registered something invalid."""
+
+
+class ProviderError(AniworldError):
+    """A metadata provider failed; names the provider, the request and the reason.
+
+    Whatever the provider sent in an error response is never stored as data.
+    """
+
+    def __init__(self, provider: str, request: str, reason: str, *,
+                 status: int | None = None) -> None:
+        super().__init__(f"{provider}: {request}: {reason}")
+        self.provider = provider
+        self.request = request
+        self.reason = reason
+        #: The HTTP status when the server answered, else ``None``.
+        self.status = status
+
+
+class ProviderUnavailable(AniworldError):
+    """A provider cannot be used at all (for example it needs an API key that is not set)."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(f"{provider} is unavailable: {reason}")
+        self.provider = provider
+        self.reason = reason
+
+
+class IdentificationFailed(AniworldError):
+    """No provider match was confident enough; ``candidates`` lists what the user may pick."""
+
+    def __init__(self, message: str, *, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
+
+
+class LibraryError(AniworldError):
+    """Reading or writing the library on disk failed (disk full, permission denied, ...)."""
+
+
+class PathNotAllowed(InvalidInput):
+    """A path would leave the library root or its series folder."""
+
+
+__all__ = [
+    "AniworldError",
+    "ConfigError",
+    "IdentificationFailed",
+    "InvalidInput",
+    "LibraryError",
+    "PathNotAllowed",
+    "PluginError",
+    "ProviderError",
+    "ProviderUnavailable",
+    "SchemaTooNew",
+    "SeriesExists",
+    "SeriesNotFound",
+    "StateConflict",
+    "StorageError",
+]

@@ -1,0 +1,318 @@
+"""Events: what changed, as typed attrs values, and the hub that fans them out.
+
+``async with app.events.subscribe() as events: async for event in events: ...``
+
+Each subscriber has its own bounded buffer filled without ever waiting. A subscriber that falls
+behind gets coalesced updates instead: the latest event per series (and per kind for the others),
+so it never blocks the producer and never misses a final state. A new subscriber first receives a
+snapshot: a loading update for every series that is not completed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar, Protocol
+
+import anyio
+import attrs
+
+from aniworld_core.models import LoadingStatus, Progress, Series
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Event(Protocol):
+    """What every event offers."""
+
+    type: ClassVar[str]
+
+    @property
+    def timestamp(self) -> dt.datetime: ...
+
+    @property
+    def coalesce_key(self) -> Hashable: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@attrs.frozen
+class SeriesAdded:
+    """A series was added to the library (by a user, a scan or a script)."""
+
+    type: ClassVar[str] = "series_added"
+    series_id: str
+    title: str
+    status: LoadingStatus
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("series", self.series_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "series_id": self.series_id,
+            "title": self.title,
+            "status": self.status.value,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+@attrs.frozen
+class SeriesRemoved:
+    """A series was removed."""
+
+    type: ClassVar[str] = "series_removed"
+    series_id: str
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("series", self.series_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "series_id": self.series_id,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+@attrs.frozen
+class SeriesLoadingUpdate:
+    """The loading state of a series changed. The JSON form is the original wire format."""
+
+    type: ClassVar[str] = "series_loading_update"
+    series_id: str
+    title: str
+    status: LoadingStatus
+    progress: Progress
+    message: str
+    error: str | None = None
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @classmethod
+    def of(cls, series: Series, *, message: str | None = None) -> SeriesLoadingUpdate:
+        return cls.of_parts(series.id, series.title, series.loading_status, series.progress,
+                            series.loading_error, message=message)
+
+    @classmethod
+    def of_parts(cls, series_id: str, title: str, status: LoadingStatus, progress: Progress,
+                 error: str | None, *, message: str | None = None) -> SeriesLoadingUpdate:
+        """The update for a series in this state (the status line unless ``message``)."""
+        if message is None:
+            message = status.message
+            if error and status is LoadingStatus.FAILED:
+                message = f"Failed: {error}"
+        return cls(series_id=series_id, title=title, status=status, progress=progress,
+                   message=message, error=error)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("series", self.series_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "series_id": self.series_id,
+            "title": self.title,
+            "status": self.status.value,
+            "progress": self.progress.to_dict(),
+            "message": self.message,
+            "error": self.error,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+@attrs.frozen
+class ProviderWaiting:
+    """A provider is paused (rate limit or Retry-After); work for it resumes at ``until``."""
+
+    type: ClassVar[str] = "provider_waiting"
+    provider: str
+    seconds: float
+    reason: str
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("provider", self.provider)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "provider": self.provider,
+            "seconds": round(self.seconds, 1),
+            "reason": self.reason,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+@attrs.frozen
+class LoaderIdle:
+    """Nothing is queued or running any more."""
+
+    type: ClassVar[str] = "loader_idle"
+    completed: int = 0
+    failed: int = 0
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("loader",)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "completed": self.completed,
+            "failed": self.failed,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+@attrs.frozen
+class ScanProgress:
+    """A library scan moved on: series folders done of the total, video files seen so far."""
+
+    type: ClassVar[str] = "scan_progress"
+    folders_done: int
+    folders_total: int
+    files: int
+    finished: bool = False
+    timestamp: dt.datetime = attrs.field(factory=_now)
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("scan",)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "folders_done": self.folders_done,
+            "folders_total": self.folders_total,
+            "files": self.files,
+            "finished": self.finished,
+            "timestamp": _timestamp(self.timestamp),
+        }
+
+
+Snapshot = Callable[[], Awaitable[Sequence[Event]]]
+
+
+class Subscription:
+    """One subscriber's view of the stream; iterate it with ``async for``."""
+
+    def __init__(self, max_buffer: int) -> None:
+        self._max_buffer = max_buffer
+        self._buffer: deque[Event] = deque()
+        self._coalesced: dict[Hashable, Event] = {}
+        self._wakeup = anyio.Event()
+        self._closed = False
+        self.coalesced_count = 0
+
+    def offer(self, event: Event) -> None:
+        """Take ``event`` without waiting; coalesce once the buffer is full."""
+        if self._closed:
+            return
+        if self._coalesced or len(self._buffer) >= self._max_buffer:
+            # Once behind, everything goes through the coalescing map so the order per key holds.
+            self._coalesced.pop(event.coalesce_key, None)
+            self._coalesced[event.coalesce_key] = event
+            self.coalesced_count += 1
+        else:
+            self._buffer.append(event)
+        self._wakeup.set()
+
+    def put_first(self, events: Sequence[Event]) -> None:
+        """Queue ``events`` ahead of everything offered so far (the snapshot goes first)."""
+        live = [*self._buffer, *self._coalesced.values()]
+        self._buffer = deque(events)
+        self._coalesced = {}
+        for event in live:
+            self.offer(event)
+
+    def close(self) -> None:
+        self._closed = True
+        self._wakeup.set()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Event:
+        while True:
+            if self._buffer:
+                return self._buffer.popleft()
+            if self._coalesced:
+                key = next(iter(self._coalesced))
+                return self._coalesced.pop(key)
+            if self._closed:
+                raise StopAsyncIteration
+            self._wakeup = anyio.Event()
+            await self._wakeup.wait()
+
+    def pending(self) -> int:
+        """Events waiting to be read (buffered plus coalesced)."""
+        return len(self._buffer) + len(self._coalesced)
+
+
+class EventHub:
+    """Fans events out to subscribers. ``publish`` never waits; call it from the event loop."""
+
+    def __init__(self, *, max_buffer: int = 256, snapshot: Snapshot | None = None) -> None:
+        self._subscribers: set[Subscription] = set()
+        self._max_buffer = max_buffer
+        self._snapshot = snapshot
+        self.published = 0
+
+    def publish(self, event: Event) -> None:
+        self.published += 1
+        for subscriber in tuple(self._subscribers):
+            subscriber.offer(event)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    @asynccontextmanager
+    async def subscribe(
+        self, *, snapshot: bool = True, max_buffer: int | None = None
+    ) -> AsyncIterator[Subscription]:
+        """A subscription that receives the snapshot first (unless ``snapshot=False``)."""
+        subscription = Subscription(max_buffer or self._max_buffer)
+        # Register before reading the snapshot, so nothing published meanwhile is lost.
+        self._subscribers.add(subscription)
+        try:
+            if snapshot and self._snapshot is not None:
+                subscription.put_first(await self._snapshot())
+            yield subscription
+        finally:
+            self._subscribers.discard(subscription)
+            subscription.close()
+
+    def close(self) -> None:
+        """End every subscription's iteration (the app is shutting down)."""
+        for subscription in tuple(self._subscribers):
+            subscription.close()
+
+
+__all__ = [
+    "Event",
+    "EventHub",
+    "LoaderIdle",
+    "ProviderWaiting",
+    "ScanProgress",
+    "SeriesAdded",
+    "SeriesLoadingUpdate",
+    "SeriesRemoved",
+    "Subscription",
+]

@@ -1,0 +1,240 @@
+"""AniList (GraphQL): search, up to 50 series per request, poster and banner.
+
+Registered through the ``register_metadata_providers`` hook exactly as a third-party plugin is.
+Refs are AniList ids. Titles: the English title when AniList has one, else the romaji title; the
+native title is the original title; romaji, English and synonyms not used so are alternative
+titles. Descriptions lose their HTML. AniList has no episode titles and no logos.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from aniworld_core.errors import ProviderError
+from aniworld_core.metadata import (
+    Artwork,
+    ArtworkKind,
+    Capability,
+    EpisodeInfo,
+    ProviderIds,
+    ProviderRef,
+    SearchResult,
+    SeriesInfo,
+)
+from aniworld_core.providers.base import ProviderContext, RateLimit
+from aniworld_core.providers.hookspecs import RegisterProvider, hookimpl
+from aniworld_core.providers.markup import plain_text
+from aniworld_core.providers.reading import (
+    CANCELLED,
+    CONTINUING,
+    ENDED,
+    HIATUS,
+    UPCOMING,
+    Json,
+    Malformed,
+    date_from_parts,
+    identifier,
+    integer,
+    mapping,
+    number,
+    objects,
+    prefer_year,
+    reading,
+    text,
+    texts,
+    unique,
+)
+
+#: ``Page`` takes at most 50 items per page.
+MAX_PER_PAGE = 50
+SEARCH_RESULTS = 10
+
+_TITLE = "title { romaji english native }"
+_SEARCH_FIELDS = f"""id idMal {_TITLE} synonyms format episodes seasonYear startDate {{ year }}
+      coverImage {{ large }}"""
+_ARTWORK_FIELDS = "coverImage { extraLarge large } bannerImage"
+_SERIES_FIELDS = f"""id idMal {_TITLE} synonyms format status episodes duration season seasonYear
+      startDate {{ year month day }} description(asHtml: false) {_ARTWORK_FIELDS}
+      genres averageScore studios(isMain: true) {{ nodes {{ name }} }}"""
+
+SEARCH_QUERY = f"""query ($search: String, $perPage: Int) {{
+  Page(page: 1, perPage: $perPage) {{
+    media(search: $search, type: ANIME) {{ {_SEARCH_FIELDS} }}
+  }}
+}}"""
+SERIES_QUERY = f"""query ($ids: [Int], $perPage: Int) {{
+  Page(page: 1, perPage: $perPage) {{
+    media(id_in: $ids, type: ANIME) {{ {_SERIES_FIELDS} }}
+  }}
+}}"""
+ARTWORK_QUERY = f"""query ($ids: [Int], $perPage: Int) {{
+  Page(page: 1, perPage: $perPage) {{
+    media(id_in: $ids, type: ANIME) {{ id {_ARTWORK_FIELDS} }}
+  }}
+}}"""
+
+_STATUSES = {"FINISHED": ENDED, "RELEASING": CONTINUING, "NOT_YET_RELEASED": UPCOMING,
+             "CANCELLED": CANCELLED, "HIATUS": HIATUS}
+
+
+@attrs.define
+class AniList:
+    """AniList's public GraphQL API; no key needed."""
+
+    name: ClassVar[str] = "anilist"
+    display_name: ClassVar[str] = "AniList"
+    id_type: ClassVar[str] = "anilist"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.SEARCH, Capability.SERIES, Capability.ARTWORK}
+    )
+    # Documented as 90/min, degraded to 30/min; at most 5 close together.
+    rate_limits: ClassVar[tuple[RateLimit, ...]] = (RateLimit(30, 60.0, burst=5),)
+    batch_size: ClassVar[int] = MAX_PER_PAGE
+    artwork_kinds: ClassVar[frozenset[ArtworkKind]] = frozenset(
+        {ArtworkKind.POSTER, ArtworkKind.BANNER}
+    )
+
+    default_url: ClassVar[str] = "https://graphql.anilist.co"
+    requires_api_key: ClassVar[bool] = False
+
+    context: ProviderContext
+
+    async def search(self, query: str, *, year: int | None = None) -> Sequence[SearchResult]:
+        request = f"search {query!r}"
+        page = await self._page(SEARCH_QUERY, {"search": query, "perPage": SEARCH_RESULTS},
+                                request)
+        with reading(self.name, request):
+            results = [_search_result(media) for media in objects(page.get("media"), "media")]
+        return prefer_year(results, year)
+
+    async def fetch_series(self, refs: Sequence[ProviderRef]) -> Mapping[str, SeriesInfo]:
+        found: dict[str, SeriesInfo] = {}
+        ids = _numeric_ids(refs)
+        for start in range(0, len(ids), MAX_PER_PAGE):
+            chunk = ids[start:start + MAX_PER_PAGE]
+            request = _series_request(chunk)
+            page = await self._page(SERIES_QUERY, {"ids": chunk, "perPage": len(chunk)}, request)
+            with reading(self.name, request):
+                for media in objects(page.get("media"), "media"):
+                    info = _series_info(media)
+                    if int(info.ref.id) in chunk:
+                        found[info.ref.id] = info
+        return found
+
+    async def fetch_episodes(self, ref: ProviderRef) -> Sequence[EpisodeInfo]:
+        """AniList lists no episode titles (not a declared capability)."""
+        return ()
+
+    async def fetch_artwork(self, ref: ProviderRef) -> Sequence[Artwork]:
+        ids = _numeric_ids([ref])
+        if not ids:
+            return ()
+        request = f"artwork of {ref.id}"
+        page = await self._page(ARTWORK_QUERY, {"ids": ids, "perPage": 1}, request)
+        with reading(self.name, request):
+            for media in objects(page.get("media"), "media"):
+                if identifier(media, "id", "a media") == ids[0]:
+                    return _artwork(media)
+        return ()
+
+    async def _page(self, query: str, variables: dict[str, Any], request: str) -> Json:
+        """``data.Page`` of a query; GraphQL errors become :class:`ProviderError`."""
+        answer = await self.context.http.post_json(
+            "", body={"query": query, "variables": variables}, request=request
+        )
+        with reading(self.name, request):
+            body = mapping(answer, "the answer")
+            errors = objects(body.get("errors"), "errors")
+            if errors:
+                messages = "; ".join(text(error, "message") or "no message" for error in errors)
+                raise ProviderError(self.name, request, f"AniList reported: {messages}")
+            return mapping(mapping(body.get("data"), "data").get("Page"), "data.Page")
+
+
+def _numeric_ids(refs: Sequence[ProviderRef]) -> list[int]:
+    """AniList ids are positive numbers; anything else cannot exist there."""
+    return list(dict.fromkeys(int(ref.id) for ref in refs if ref.id.isdigit() and int(ref.id)))
+
+
+def _series_request(ids: Sequence[int]) -> str:
+    shown = ", ".join(str(media_id) for media_id in ids[:3])
+    return f"series {shown}" + (f" … ({len(ids)} ids)" if len(ids) > 3 else "")
+
+
+def _titles(media: Json, media_id: int) -> tuple[str, str | None, tuple[str, ...]]:
+    names = mapping(media.get("title") or {}, f"the title of media {media_id}")
+    english, romaji, native = text(names, "english"), text(names, "romaji"), text(names, "native")
+    title = english or romaji or native
+    if title is None:
+        raise Malformed(f"media {media_id} has no title")
+    original = native if native != title else None
+    alternatives = unique((romaji, english, *texts(media, "synonyms")), besides=(title, original))
+    return title, original, alternatives
+
+
+def _ids(media: Json, media_id: int) -> ProviderIds:
+    mal = integer(media, "idMal")
+    return ProviderIds(anilist=str(media_id), mal=str(mal) if mal else None)
+
+
+def _search_result(media: Json) -> SearchResult:
+    media_id = identifier(media, "id", "a media")
+    title, _, alternatives = _titles(media, media_id)
+    start = mapping(media.get("startDate") or {}, "startDate")
+    cover = mapping(media.get("coverImage") or {}, "coverImage")
+    return SearchResult(
+        ref=ProviderRef(AniList.name, str(media_id)),
+        title=title,
+        year=integer(start, "year") or integer(media, "seasonYear"),
+        format=text(media, "format"),
+        episodes=integer(media, "episodes"),
+        alt_titles=alternatives,
+        poster_url=text(cover, "large"),
+        ids=_ids(media, media_id),
+    )
+
+
+def _series_info(media: Json) -> SeriesInfo:
+    media_id = identifier(media, "id", "a media")
+    title, original, alternatives = _titles(media, media_id)
+    start = mapping(media.get("startDate") or {}, "startDate")
+    studios = mapping(media.get("studios") or {}, "studios")
+    score = number(media, "averageScore")
+    return SeriesInfo(
+        ref=ProviderRef(AniList.name, str(media_id)),
+        title=title,
+        original_title=original,
+        alt_titles=alternatives,
+        plot=plain_text(text(media, "description")),
+        premiered=date_from_parts(integer(start, "year"), integer(start, "month"),
+                                  integer(start, "day")),
+        year=integer(start, "year") or integer(media, "seasonYear"),
+        status=_STATUSES.get(text(media, "status") or ""),
+        format=text(media, "format"),
+        genres=texts(media, "genres"),
+        studios=unique(text(node, "name") for node in objects(studios.get("nodes"), "nodes")),
+        rating=score / 10 if score is not None else None,
+        episode_count=integer(media, "episodes"),
+        ids=_ids(media, media_id),
+        artwork=_artwork(media),
+    )
+
+
+def _artwork(media: Json) -> tuple[Artwork, ...]:
+    cover = mapping(media.get("coverImage") or {}, "coverImage")
+    found = []
+    poster = text(cover, "extraLarge") or text(cover, "large")
+    if poster:
+        found.append(Artwork(ArtworkKind.POSTER, poster))
+    banner = text(media, "bannerImage")
+    if banner:
+        found.append(Artwork(ArtworkKind.BANNER, banner))
+    return tuple(found)
+
+
+@hookimpl
+def register_metadata_providers(register: RegisterProvider) -> None:
+    register(AniList)

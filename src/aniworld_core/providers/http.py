@@ -1,0 +1,280 @@
+"""The HTTP client every provider gets: limiter, retries, server rate limits, clear errors.
+
+One :class:`ProviderHttpClient` (and one ``httpx.AsyncClient``) per provider per ``SeriesApp``.
+Every attempt first waits for the provider's :class:`ProviderLimiter`, runs under a timeout, and:
+
+* 2xx: the JSON body is returned; a body that is not JSON is a ``ProviderError``;
+* 429: the whole provider pauses until ``Retry-After`` (else ``X-RateLimit-Reset``, else its
+  shortest rate window), then the request is sent again;
+* 5xx, timeouts, connection errors: retried with exponential backoff and jitter (stamina);
+* any other 4xx: a ``ProviderError`` at once, never retried;
+* ``X-RateLimit-Remaining: 0`` on any answer pauses the provider until ``X-RateLimit-Reset``.
+
+Whatever a server sends in an error response is only ever quoted in the error, never returned.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import time
+from collections.abc import AsyncIterable, Callable, Mapping
+from typing import Any
+
+import anyio
+import httpx
+import stamina
+
+from aniworld_core._version import __version__
+from aniworld_core.errors import ProviderError
+from aniworld_core.providers.base import ProviderConfig
+from aniworld_core.providers.limiter import ProviderLimiter
+from aniworld_core.providers.metrics import ProviderMetrics
+
+log = logging.getLogger(__name__)
+
+#: Names aniworld and its version, so API operators can tell who is calling.
+USER_AGENT = f"aniworld/{__version__} (anime library manager; httpx)"
+#: Connections per provider (and for artwork downloads). Enough to keep any provider's rate
+#: busy at real latencies (60 requests/s at 100 ms is 6 in flight), and few enough that the
+#: connection pool's bookkeeping (it scans every connection per request) stays cheap.
+MAX_CONNECTIONS = 16
+LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS,
+                      max_keepalive_connections=MAX_CONNECTIONS)
+#: Seconds a request may take, connect to last byte, unless the provider's settings say otherwise.
+DEFAULT_TIMEOUT = 20.0
+#: Tries of one request on 5xx, timeouts and connection errors (the first one included).
+ATTEMPTS = 4
+#: 429 answers in a row after which the request fails instead of pausing again.
+MAX_RATE_LIMITED = 5
+#: The longest pause a server can impose through its headers.
+MAX_PAUSE = 3600.0
+_UNIX_TIME_THRESHOLD = 1_000_000_000  # larger X-RateLimit-Reset values are unix times
+
+
+class ServerError(Exception):
+    """A 5xx answer: worth retrying."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+#: What is retried; everything else fails at once.
+TRANSIENT_ERRORS = (ServerError, httpx.TimeoutException, httpx.NetworkError,
+                    httpx.RemoteProtocolError, TimeoutError)
+
+
+def retrying() -> AsyncIterable[stamina.Attempt]:
+    """stamina's retry loop with aniworld's policy: exponential backoff with jitter, at most
+    :data:`ATTEMPTS` tries, no overall deadline (a rate-limit pause may be long)."""
+    return stamina.retry_context(on=TRANSIENT_ERRORS, attempts=ATTEMPTS, timeout=None,
+                                 wait_initial=0.5, wait_max=10.0)
+
+
+def tried(reason: str, tries: int) -> str:
+    """``reason``, saying how often it was tried when that was more than once."""
+    return f"{reason} (tried {tries} times)" if tries > 1 else reason
+
+
+class ProviderHttpClient:
+    """The concrete :class:`~aniworld_core.providers.base.ProviderHttp` for one provider."""
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        limiter: ProviderLimiter,
+        *,
+        metrics: ProviderMetrics | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.limiter = limiter
+        self.metrics = metrics or ProviderMetrics(config.name)
+        self._wall_clock = wall_clock
+        self._default_pause = min((limit.per_seconds for limit in limiter.limits), default=1.0)
+        self.client = httpx.AsyncClient(
+            base_url=config.url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=config.timeout,
+            transport=transport,
+            follow_redirects=True,
+            limits=LIMITS,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool; safe to call while being cancelled."""
+        with anyio.move_on_after(5, shield=True):
+            await self.client.aclose()
+
+    async def get_json(
+        self, path: str, *, params: Mapping[str, str | int] | None = None, request: str
+    ) -> Any:
+        return await self._json("GET", path, request, params=params)
+
+    async def post_json(self, path: str, *, body: Any, request: str) -> Any:
+        return await self._json("POST", path, request, json=body)
+
+    # -- one request ----------------------------------------------------------------------------
+
+    async def _json(self, method: str, path: str, request: str, **options: Any) -> Any:
+        try:
+            response = await self._send_with_retries(method, path, request, options)
+            try:
+                return response.json()
+            except (ValueError, UnicodeDecodeError) as error:
+                raise self._error(request, f"the answer is not valid JSON ({error})",
+                                  response.status_code) from None
+        except ProviderError:
+            self.metrics.errors += 1
+            raise
+
+    async def _send_with_retries(self, method: str, path: str, request: str,
+                                 options: dict[str, Any]) -> httpx.Response:
+        tries = 0
+        try:
+            async for attempt in retrying():
+                with attempt:
+                    tries = attempt.num
+                    if tries > 1:
+                        self.metrics.retries += 1
+                    return await self._send_obeying_rate_limits(method, path, request, options)
+        except (httpx.TimeoutException, TimeoutError):
+            reason = f"timed out after {self.config.timeout:g} s"
+            raise self._error(request, tried(reason, tries)) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+            reason = f"cannot reach {self.config.url}: {error or type(error).__name__}"
+            raise self._error(request, tried(reason, tries)) from None
+        except ServerError as error:
+            raise self._error(request, tried(error.reason, tries), error.status) from None
+        except httpx.HTTPError as error:
+            raise self._error(request, f"{type(error).__name__}: {error}") from None
+        raise AssertionError("stamina ended without a result")  # pragma: no cover
+
+    async def _send_obeying_rate_limits(self, method: str, path: str, request: str,
+                                        options: dict[str, Any]) -> httpx.Response:
+        for _ in range(MAX_RATE_LIMITED):
+            asked_at = self.limiter.now()
+            counted_at = await self.limiter.take()
+            self.metrics.waited_seconds += counted_at - asked_at
+            response = await self._send(method, path, options, counted_at)
+            if response.status_code != 429:
+                break
+            self.metrics.rate_limited += 1
+            delay = self._server_delay(response)
+            self.limiter.pause(self._default_pause if delay is None else delay,
+                               f"{self.limiter.label} asked to wait (HTTP 429)")
+        else:
+            raise self._error(request, f"still rate limited (HTTP 429) after {MAX_RATE_LIMITED} "
+                                       "pauses", 429)
+        self._obey_quota(response)
+        if response.status_code >= 500:
+            raise ServerError(response.status_code, _describe(response))
+        if response.status_code >= 400:
+            raise self._error(request, _describe(response), response.status_code)
+        return response
+
+    async def _send(self, method: str, path: str, options: dict[str, Any],
+                    counted_at: float) -> httpx.Response:
+        self.metrics.requests += 1
+        started = time.perf_counter()
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            # httpcore reports each stage; once the headers are written the request is out.
+            if event.endswith(".send_request_headers.complete"):
+                self.limiter.restamp(counted_at, self.limiter.now())
+
+        # httpx's timeout bounds each read; this bounds the whole exchange.
+        with anyio.fail_after(self.config.timeout):
+            # An empty path is the configured URL itself, exactly (a GraphQL endpoint).
+            response = await self.client.request(method, path or self.config.url,
+                                                 extensions={"trace": trace}, **options)
+        self.metrics.observe_latency(time.perf_counter() - started)
+        # Without the query string: API keys travel there (TMDB, fanart.tv).
+        log.debug("%s %s %s -> %s", self.config.name, method, response.url.copy_with(query=None),
+                  response.status_code)
+        return response
+
+    # -- what the server says about its limits --------------------------------------------------
+
+    def _obey_quota(self, response: httpx.Response) -> None:
+        remaining = _number(response.headers.get("X-RateLimit-Remaining"))
+        if remaining is None or remaining > 0:
+            return
+        delay = self._reset_delay(response)
+        self.limiter.pause(self._default_pause if delay is None else delay,
+                           f"{self.limiter.label} quota used up")
+
+    def _server_delay(self, response: httpx.Response) -> float | None:
+        retry_after = response.headers.get("Retry-After")
+        delay = _retry_after(retry_after, self._wall_clock()) if retry_after else None
+        return delay if delay is not None else self._reset_delay(response)
+
+    def _reset_delay(self, response: httpx.Response) -> float | None:
+        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        if reset is None:
+            return None
+        delay = reset - self._wall_clock() if reset > _UNIX_TIME_THRESHOLD else reset
+        return min(max(delay, 0.0), MAX_PAUSE)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def _error(self, request: str, reason: str, status: int | None = None) -> ProviderError:
+        return ProviderError(self.config.name, request, reason, status=status)
+
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _retry_after(value: str, wall_now: float) -> float | None:
+    """Seconds from ``Retry-After``: a number of seconds or an HTTP date."""
+    seconds = _number(value)
+    if seconds is None:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = moment.timestamp() - wall_now
+    return min(max(seconds, 0.0), MAX_PAUSE)
+
+
+def _describe(response: httpx.Response) -> str:
+    """``HTTP 404 Not Found: <the server's own message>``, kept short."""
+    text = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    message = _server_message(response)
+    return f"{text}: {message}" if message else text
+
+
+def _server_message(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    message: object = None
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            message = errors[0].get("message")  # GraphQL (AniList)
+        for key in ("message", "status_message", "error message", "error"):  # Jikan, TMDB,
+            # fanart.tv, others
+            if not message:
+                message = body.get(key)
+    elif response.headers.get("Content-Type", "").startswith("text/plain"):
+        message = response.text
+    if not isinstance(message, str) or not message.strip():
+        return None
+    line = " ".join(message.split())
+    return line if len(line) <= 200 else f"{line[:199]}…"
+
+__all__ = ["ATTEMPTS", "DEFAULT_TIMEOUT", "MAX_CONNECTIONS", "USER_AGENT", "ProviderHttpClient"]

@@ -1,0 +1,206 @@
+"""A per-provider rate limiter, anyio-native, that never busy-waits.
+
+Each :class:`~aniworld_core.providers.base.RateLimit` becomes a sliding-window log: a request may
+go when fewer than ``requests`` were sent in the last ``per_seconds``. A ``burst`` adds a second,
+shorter window (see ``RateLimit``). On top of the windows, :meth:`ProviderLimiter.pause` stops
+the whole provider until a moment the server named (``Retry-After``, ``X-RateLimit-Reset``).
+
+Waiters queue in arrival order behind one lock; only the first sleeps, exactly until the moment it
+may go, then re-checks (a pause may have come in meanwhile). The clock and the sleep are
+injectable, so tests can run the limiter on simulated time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+import anyio
+
+from aniworld_core.providers.base import RateLimit
+
+log = logging.getLogger(__name__)
+
+#: ``on_wait(provider, seconds, reason)``: told when a provider pauses or a request waits long.
+WaitCallback = Callable[[str, float, str], None]
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+#: Waits up to this long are routine pacing and not reported through ``on_wait``.
+WAIT_NOTICE_SECONDS = 1.0
+#: ``(fraction, seconds)`` by which windows are kept longer than declared: a server counts
+#: requests when they *arrive*, and two requests sent exactly one window apart can arrive closer
+#: together (network and scheduling jitter), which the server would count as one too many.
+ARRIVAL_MARGIN = (0.02, 0.025)
+#: No margin: windows exactly as declared (for reasoning about the arithmetic in tests).
+EXACT = (0.0, 0.0)
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any half-open window of ``seconds``."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        if limit < 1 or seconds <= 0:
+            raise ValueError(f"a window needs limit >= 1 and seconds > 0, got {limit}/{seconds}")
+        self.limit = limit
+        self.seconds = seconds
+        self._log: list[float] = []  # sorted; a few dozen entries at most
+
+    def free_at(self, now: float) -> float:
+        """The earliest moment (``<= now`` when already) the next event may happen."""
+        expired = bisect.bisect_right(self._log, now - self.seconds)
+        if expired:
+            del self._log[:expired]
+        if len(self._log) < self.limit:
+            return now
+        # The same expression decides pruning and waiting, so a waiter woken at this moment
+        # always finds the slot free (no float drift that could make it spin).
+        return self._log[-self.limit] + self.seconds
+
+    def record(self, moment: float) -> None:
+        bisect.insort(self._log, moment)
+
+    def move(self, old: float, new: float) -> None:
+        """An event recorded at ``old`` really happened at ``new`` (later): move it."""
+        index = bisect.bisect_left(self._log, old)
+        if new > old and index < len(self._log) and self._log[index] == old:
+            del self._log[index]
+            bisect.insort(self._log, new)
+
+
+def windows_for(limits: Iterable[RateLimit], *,
+                margin: tuple[float, float] = ARRIVAL_MARGIN) -> list[SlidingWindow]:
+    """One window per limit, plus the shorter burst window where a limit has a burst; each
+    lengthened by ``margin`` (fraction, seconds)."""
+    fraction, extra = margin
+    windows = []
+    for limit in limits:
+        spans = [(limit.requests, limit.per_seconds)]
+        if limit.burst is not None and limit.burst < limit.requests:
+            spans.append((limit.burst, limit.per_seconds * limit.burst / limit.requests))
+        windows += [SlidingWindow(count, seconds * (1 + fraction) + extra)
+                    for count, seconds in spans]
+    return windows
+
+
+class ProviderLimiter:
+    """Paces one provider's requests; shared by every request of that provider."""
+
+    def __init__(
+        self,
+        provider: str,
+        limits: Iterable[RateLimit],
+        *,
+        label: str | None = None,
+        on_wait: WaitCallback | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+        margin: tuple[float, float] = ARRIVAL_MARGIN,
+    ) -> None:
+        self.provider = provider
+        self.label = label or provider
+        self.limits = tuple(limits)
+        self._windows = windows_for(self.limits, margin=margin)
+        self._on_wait = on_wait
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = anyio.Lock()
+        self._paused_until = -math.inf
+        self._waiting = 0
+
+    def now(self) -> float:
+        """The limiter's clock (``time.monotonic`` unless a test injected another)."""
+        return self._clock()
+
+    async def acquire(self) -> float:
+        """Wait until a request may be sent, count it as sent, and return the seconds waited."""
+        started = self._clock()
+        return await self.take() - started
+
+    async def take(self) -> float:
+        """Wait until a request may be sent and count it as sent now; returns the moment it
+        was counted at (pass it to :meth:`restamp` once the request really leaves)."""
+        self._waiting += 1
+        try:
+            async with self._lock:
+                return await self._take_slot()
+        finally:
+            self._waiting -= 1
+
+    def restamp(self, counted_at: float, sent_at: float) -> None:
+        """The request counted at ``counted_at`` was written to the network at ``sent_at``.
+
+        Servers count requests when they arrive. Between taking a slot and writing the
+        request a process can stall (a new connection, a busy event loop); counting the
+        request from when it really left keeps such delays from squeezing requests into one
+        of the server's windows."""
+        for window in self._windows:
+            window.move(counted_at, sent_at)
+
+    async def _take_slot(self) -> float:
+        reported = False
+        while True:
+            now = self._clock()
+            free_at = self._free_at(now)
+            if free_at <= now:
+                for window in self._windows:
+                    window.record(now)
+                return now
+            # A pause was reported when it began; a long wait for a window is reported here.
+            long_wait = free_at - now > WAIT_NOTICE_SECONDS
+            if long_wait and not reported and free_at > self._paused_until:
+                reported = True
+                self._notify(free_at - now, f"{self.label} rate limit")
+            await self._sleep(free_at - now)
+
+    def pause(self, seconds: float, reason: str) -> None:
+        """Send nothing for ``seconds`` from now (a pause never shortens an earlier one)."""
+        if not seconds > 0:
+            return
+        until = self._clock() + seconds
+        if until <= self._paused_until:
+            return
+        self._paused_until = until
+        log.warning("%s paused for %.1f s: %s", self.label, seconds, reason)
+        self._notify(seconds, reason)
+
+    async def wait_ready(self) -> None:
+        """Return once a request could be sent at once (nothing is reserved: a scheduler calls
+        this before taking a slot for a request). Sleeps, never polls."""
+        while (free_at := self.next_free_at()) > (now := self._clock()):
+            await self._sleep(free_at - now)
+
+    def next_free_at(self) -> float:
+        """When the next request could go, on :meth:`now`'s clock (``<= now()`` if at once).
+
+        A scheduler asks this to sleep until a paused provider is free instead of polling; it
+        does not count requests already queued in :meth:`acquire` (see :attr:`waiting`).
+        """
+        return self._free_at(self._clock())
+
+    @property
+    def paused_until(self) -> float | None:
+        """The end of the current pause, or ``None`` when not paused."""
+        return self._paused_until if self._paused_until > self._clock() else None
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting in :meth:`acquire` right now."""
+        return self._waiting
+
+    def _free_at(self, now: float) -> float:
+        return max(self._paused_until, *(window.free_at(now) for window in self._windows), now)
+
+    def _notify(self, seconds: float, reason: str) -> None:
+        if self._on_wait is None:
+            return
+        try:
+            self._on_wait(self.provider, seconds, reason)
+        except Exception:  # a broken listener must not stop the requests
+            log.exception("on_wait callback failed for %s", self.provider)
+
+
+__all__ = ["Clock", "ProviderLimiter", "SlidingWindow", "WaitCallback", "windows_for"]

@@ -1,0 +1,132 @@
+"""Reading API answers into metadata, defensively: a shape the API does not document is
+:class:`Malformed`, which :func:`reading` turns into a :class:`ProviderError`.
+
+The structure a provider relies on (the envelope, lists, ids) is checked strictly; optional
+scalar fields of an unexpected type are read as absent, as the metadata types want ("never a
+guess"). Also here: what the built-in providers share when shaping metadata (titles, years,
+airing states).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from aniworld_core.errors import ProviderError
+from aniworld_core.metadata import SearchResult
+
+Json = Mapping[str, Any]
+
+#: Airing states in one vocabulary (Kodi's words) whatever the provider says.
+ENDED, CONTINUING, UPCOMING, CANCELLED, HIATUS = (
+    "Ended", "Continuing", "Upcoming", "Cancelled", "Hiatus"
+)
+
+
+class Malformed(ValueError):
+    """The answer does not have the documented shape; the message says where."""
+
+
+@contextmanager
+def reading(provider: str, request: str) -> Iterator[None]:
+    """Turn :class:`Malformed` inside the block into a :class:`ProviderError`."""
+    try:
+        yield
+    except Malformed as error:
+        raise ProviderError(provider, request, f"unexpected answer: {error}") from None
+
+
+def mapping(value: object, what: str) -> Json:
+    if not isinstance(value, Mapping):
+        raise Malformed(f"{what} is not an object")
+    return value
+
+
+def objects(value: object, what: str) -> list[Json]:
+    """A list of objects; ``None`` is an empty list."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Malformed(f"{what} is not a list")
+    return [mapping(item, f"an item of {what}") for item in value]
+
+
+def identifier(data: Json, key: str, what: str) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Malformed(f"{what} has no valid {key}")
+    return value
+
+
+def text(data: Json, key: str) -> str | None:
+    value = data.get(key)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def texts(data: Json, key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return ()
+    return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+
+
+def integer(data: Json, key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def number(data: Json, key: str) -> float | None:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def boolean(data: Json, key: str) -> bool | None:
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def date_from_iso(value: object) -> dt.date | None:
+    """The date of an ISO 8601 date or date-time string such as ``1998-04-03T00:00:00+00:00``."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def date_from_parts(year: int | None, month: int | None, day: int | None) -> dt.date | None:
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def unique(titles: Iterable[str | None], *, besides: Iterable[str | None] = ()) -> tuple[str, ...]:
+    """Distinct non-empty titles in order, leaving out those in ``besides`` (case-insensitive)."""
+    seen = {title.casefold() for title in besides if title}
+    found = []
+    for title in titles:
+        if title and title.casefold() not in seen:
+            seen.add(title.casefold())
+            found.append(title)
+    return tuple(found)
+
+
+def prefer_year(results: Sequence[SearchResult], year: int | None) -> list[SearchResult]:
+    """``results`` with those from ``year`` first, each group in the provider's own order.
+
+    Searching by year would drop a series whose first episode aired a year off (a December
+    premiere, a user's guess), so the year only ranks.
+    """
+    if year is None:
+        return list(results)
+    return sorted(results, key=lambda result: result.year != year)

@@ -1,0 +1,112 @@
+"""Checks applied at the edge of the core: a bad value becomes :class:`InvalidInput`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import TypeGuard
+
+from aniworld_core.errors import InvalidInput, SeriesNotFound
+from aniworld_core.metadata import ID_TYPES, ProviderRef
+
+MAX_TITLE_LENGTH = 255
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+_PROVIDER_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")
+_NUMERIC_ID = re.compile(r"[1-9][0-9]{0,11}")
+_IMDB_ID = re.compile(r"tt[0-9]{7,10}")
+_OTHER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: Which id columns hold numbers; ``imdb`` ids look like ``tt0123456``.
+NUMERIC_ID_TYPES = frozenset(ID_TYPES) - {"imdb"}
+# Line and paragraph separators act as line breaks in a title, like control characters.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def check_title(title: object, *, field: str = "title") -> str:
+    """Return ``title`` without surrounding whitespace, or raise :class:`InvalidInput`.
+
+    A valid title is non-empty, at most 255 characters and free of control characters and
+    line breaks. Valid titles are stored exactly as given.
+    """
+    if not isinstance(title, str):
+        raise InvalidInput(f"The {field} must be text.", field=field)
+    stripped = title.strip()
+    if not stripped:
+        raise InvalidInput(f"The {field} is empty.", field=field)
+    if len(stripped) > MAX_TITLE_LENGTH:
+        raise InvalidInput(
+            f"The {field} is {len(stripped)} characters long; at most {MAX_TITLE_LENGTH} are "
+            "allowed.",
+            field=field,
+        )
+    for char in stripped:
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            raise InvalidInput(
+                f"The {field} contains a control character (U+{ord(char):04X}).", field=field
+            )
+    return stripped
+
+
+def is_valid_title(title: str) -> bool:
+    """Whether ``check_title`` accepts ``title`` unchanged."""
+    try:
+        return check_title(title) == title
+    except InvalidInput:
+        return False
+
+
+def check_year(year: object) -> int | None:
+    """``None`` or a plausible year."""
+    if year is None:
+        return None
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput(f"The year must be a number from {MIN_YEAR} to {MAX_YEAR}.",
+                           field="year")
+    return year
+
+
+def is_provider_name(name: object) -> TypeGuard[str]:
+    """Whether ``name`` can name a provider: 1–32 lowercase letters and digits, a letter first."""
+    return isinstance(name, str) and _PROVIDER_NAME.fullmatch(name) is not None
+
+
+def check_provider_ref(provider: object, ref_id: object) -> ProviderRef:
+    """A well-formed :class:`ProviderRef`: a known shape of id for the provider's id type."""
+    if not is_provider_name(provider):
+        raise InvalidInput(
+            f"{provider!r} is not a provider name (lowercase letters and digits).",
+            field="provider",
+        )
+    if isinstance(ref_id, int) and not isinstance(ref_id, bool):
+        ref_id = str(ref_id)
+    if not isinstance(ref_id, str):
+        raise InvalidInput(f"The {provider} id must be text or a number.", field="id")
+    check_id(provider, ref_id)
+    return ProviderRef(provider, ref_id)
+
+
+def check_id(id_type: str, value: str) -> str:
+    """``value`` if it is a well-formed id of ``id_type``."""
+    if id_type in NUMERIC_ID_TYPES:
+        pattern, shape = _NUMERIC_ID, "a positive whole number"
+    elif id_type == "imdb":
+        pattern, shape = _IMDB_ID, "like tt0123456"
+    else:
+        pattern, shape = _OTHER_ID, "letters, digits, '.', '_' or '-'"
+    if not pattern.fullmatch(value):
+        raise InvalidInput(f"{value!r} is not a valid {id_type} id ({shape}).", field="id")
+    return value
+
+
+def check_series_id(series_id: object) -> str:
+    """A canonical UUID string; anything else cannot name a series (:class:`SeriesNotFound`)."""
+    if isinstance(series_id, str):
+        try:
+            parsed = uuid.UUID(series_id)
+        except ValueError:
+            pass
+        else:
+            if str(parsed) == series_id:
+                return series_id
+    raise SeriesNotFound(str(series_id)[:80])

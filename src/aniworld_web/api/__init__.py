@@ -1,0 +1,10 @@
+"""The JSON API, one module per resource; each exports its ``ROUTES``."""
+
+from starlette.routing import BaseRoute
+
+from aniworld_web.api import auth, events, search, series, system
+
+ROUTES: list[BaseRoute] = [*series.ROUTES, *search.ROUTES, *auth.ROUTES, *system.ROUTES,
+                           *events.ROUTES]
+
+__all__ = ["ROUTES"]

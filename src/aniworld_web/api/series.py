@@ -1,0 +1,92 @@
+"""``/api/series``: add, list, read, loading status, remove; refresh, cancel and identify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from aniworld_core import InvalidInput, ProviderRef, Series
+from aniworld_web.bodies import json_object
+from aniworld_web.library import series_detail
+from aniworld_web.state import context_of
+
+
+def provider_ref(body: dict[str, Any]) -> ProviderRef:
+    """``provider`` + ``id`` from a body, both required."""
+    if "provider" not in body or "id" not in body:
+        raise InvalidInput("Give both 'provider' and 'id' to name a provider's entry.",
+                           field="id" if "provider" in body else "provider")
+    return ProviderRef(body["provider"], body["id"])
+
+
+def accepted(series: Series, **headers: str) -> Response:
+    return JSONResponse(series.to_dict(), status_code=202, headers=headers or None)
+
+
+async def add_series(request: Request) -> Response:
+    """Add by ``title`` (optionally ``year``), by ``provider`` + ``id``, or by both (what the
+    add dialog sends for a picked search result); 202, loads later."""
+    body = await json_object(request, ("title", "year", "provider", "id"))
+    series = await context_of(request).core.add_series(
+        body.get("title"), provider_ref(body) if body.keys() & {"provider", "id"} else None,
+        year=body.get("year"))
+    return accepted(series, Location=f"/api/series/{series.id}")
+
+
+async def list_series(request: Request) -> Response:
+    all_series = await context_of(request).core.list_series()
+    return JSONResponse({"series": [series.to_dict() for series in all_series]})
+
+
+async def get_series(request: Request) -> Response:
+    core = context_of(request).core
+    series = await core.get_series(request.path_params["series_id"])
+    return JSONResponse(await series_detail(core, series))
+
+
+async def loading_status(request: Request) -> Response:
+    state = await context_of(request).core.loading_status(request.path_params["series_id"])
+    return JSONResponse(state.to_dict())
+
+
+async def remove_series(request: Request) -> Response:
+    await context_of(request).core.remove_series(request.path_params["series_id"])
+    return Response(status_code=204)
+
+
+async def refresh_series(request: Request) -> Response:
+    """Load the series again from the start (not queued twice while it loads)."""
+    series = await context_of(request).core.refresh_series(request.path_params["series_id"])
+    return accepted(series)
+
+
+async def cancel_loading(request: Request) -> Response:
+    """Stop the series' load; 409 when it is neither loading nor queued. The answer may still
+    show it loading: the step in flight stops, then a ``cancelled`` update follows."""
+    core = context_of(request).core
+    series_id = request.path_params["series_id"]
+    await core.cancel_loading(series_id)
+    return accepted(await core.get_series(series_id))
+
+
+async def identify(request: Request) -> Response:
+    """Say which provider entry the series is; it loads again from that entry."""
+    body = await json_object(request, ("provider", "id"))
+    series = await context_of(request).core.identify(request.path_params["series_id"],
+                                                     provider_ref(body))
+    return accepted(series)
+
+
+ROUTES = [
+    Route("/api/series", list_series, methods=["GET"]),
+    Route("/api/series", add_series, methods=["POST"]),
+    Route("/api/series/{series_id}", get_series, methods=["GET"]),
+    Route("/api/series/{series_id}", remove_series, methods=["DELETE"]),
+    Route("/api/series/{series_id}/loading-status", loading_status, methods=["GET"]),
+    Route("/api/series/{series_id}/refresh", refresh_series, methods=["POST"]),
+    Route("/api/series/{series_id}/cancel", cancel_loading, methods=["POST"]),
+    Route("/api/series/{series_id}/identify", identify, methods=["POST"]),
+]

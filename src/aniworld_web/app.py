@@ -1,0 +1,74 @@
+"""``create_app``: the Starlette app over one ``SeriesApp``, opened for the app's lifetime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from aniworld_core import SeriesApp, Settings
+from aniworld_web import api, pages
+from aniworld_web.bodies import BodyLimit
+from aniworld_web.errors import EXCEPTION_HANDLERS
+from aniworld_web.headers import SecurityHeaders
+from aniworld_web.openapi import openapi_route
+from aniworld_web.secret_file import load_or_create_secret
+from aniworld_web.security import Gate, SessionOrKey, on_auth_error
+from aniworld_web.sessions import Sessions
+from aniworld_web.state import WebContext, WebState
+from aniworld_web.throttle import LoginThrottle
+from aniworld_web.wire import WireTexts
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, loader: bool = True) -> Starlette:
+    """The web app. Its lifespan opens ``SeriesApp`` with ``settings`` (``Settings.load()``
+    by default) and closes it on shutdown; the session secret is made on first run.
+
+    ``loader=False`` serves without loading in this process (another process runs the loader,
+    e.g. several web workers sharing one PostgreSQL database)."""
+    settings = settings or Settings.load()
+    secret = load_or_create_secret(settings.data_dir)
+    templates = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    throttle = LoginThrottle()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[WebState]:
+        async with SeriesApp.open(settings, loader=loader) as core:
+            if not await core.accounts.has_users():
+                log.warning("No user exists yet: open /setup in a browser on this machine, or "
+                            "run 'aniworld user set-password'.")
+            yield {"web": WebContext(core=core, templates=templates, throttle=throttle,
+                                     wire=WireTexts())}
+
+    routes: list[BaseRoute] = [
+        *pages.ROUTES,
+        *api.ROUTES,
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    routes.append(openapi_route(routes))
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit),
+            Middleware(Sessions, secret=secret),
+            Middleware(AuthenticationMiddleware, backend=SessionOrKey(), on_error=on_auth_error),
+            Middleware(Gate),
+        ],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=lifespan,
+    )

@@ -1,0 +1,155 @@
+"""The HTML pages: library, series, login and first-run setup.
+
+Login and setup are plain forms (they work without JavaScript) carrying the session's CSRF token
+in a hidden field; everything that changes state after login goes through the JSON API.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from aniworld_core import (
+    AniworldError,
+    InvalidInput,
+    LoadingStatus,
+    Series,
+    StateConflict,
+    __version__,
+)
+from aniworld_core.auth import check_username
+from aniworld_web.errors import ApiError
+from aniworld_web.library import episode_list
+from aniworld_web.login import client_address, log_in
+from aniworld_web.security import principal_of
+from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token, start_session
+from aniworld_web.state import context_of
+
+DEFAULT_USERNAME = "admin"
+#: How the loader's error begins when the identify step failed (static/series.js checks it too).
+IDENTIFY_FAILED = "Identify:"
+
+
+def render(request: Request, template: str, status_code: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> Response:
+    principal = principal_of(request.scope)
+    user = principal.name if principal and principal.method == "session" else None
+    html = context_of(request).templates.get_template(template).render(
+        **{"user": user, "csrf": csrf_token(request.session), "version": __version__,
+           "error": None, "username": None, **context}
+    )
+    return HTMLResponse(html, status_code, headers)
+
+
+def to(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+async def library(request: Request) -> Response:
+    all_series = await context_of(request).core.list_series()
+    return render(request, "library.html", series=[s.to_dict() for s in all_series])
+
+
+async def series_page(request: Request) -> Response:
+    core = context_of(request).core
+    series = await core.get_series(request.path_params["series_id"])
+    episodes = await episode_list(core, series.id)
+    return render(request, "series.html", series=series.to_dict(), poster=series.poster_url,
+                  final=series.loading_status.is_final,
+                  identify_failed=identification_failed(series),
+                  episodes=episodes.episodes, missing=episodes.missing,
+                  missing_numbers=episodes.missing_numbers(),
+                  runs=await core.load_runs(series.id))
+
+
+def identification_failed(series: Series) -> bool:
+    """Whether the load failed in its identify step: the page then offers the candidates."""
+    return (series.loading_status is LoadingStatus.FAILED
+            and (series.loading_error or "").startswith(IDENTIFY_FAILED))
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def login_form(request: Request) -> Response:
+    if principal_of(request.scope) is not None:
+        return to("/")
+    if not await context_of(request).core.accounts.has_users():
+        return to("/setup")
+    return render(request, "login.html")
+
+
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    username = _text(form, "username")
+    if not csrf_matches(request.session, _text(form, CSRF_FIELD)):
+        return render(request, "login.html", 403, username=username,
+                      error="The form expired; please try again.")
+    try:
+        await log_in(request, username, _text(form, "password"))
+    except ApiError as error:
+        return render(request, "login.html", error.status, error.headers, username=username,
+                      error=error.message)
+    return to("/")
+
+
+def from_this_machine(request: Request) -> bool:
+    try:
+        return ipaddress.ip_address(client_address(request)).is_loopback
+    except ValueError:
+        return False
+
+
+async def _setup_refusal(request: Request) -> Response | None:
+    """Why this visitor may not set up (the page to show instead), or ``None``."""
+    if await context_of(request).core.accounts.has_users():
+        return render(request, "error.html", 404, status=404, code="not_found",
+                      message="aniworld is set up already. Log in instead.")
+    if not from_this_machine(request):
+        return render(request, "error.html", 403, status=403, code="not_local",
+                      message="The first password can only be set from the machine aniworld "
+                              "runs on (or with 'aniworld user set-password' there).")
+    return None
+
+
+async def setup_form(request: Request) -> Response:
+    refusal = await _setup_refusal(request)
+    return refusal or render(request, "setup.html", username=DEFAULT_USERNAME)
+
+
+async def setup_submit(request: Request) -> Response:
+    refusal = await _setup_refusal(request)
+    if refusal is not None:
+        return refusal
+    form = await request.form()
+    username, password = _text(form, "username"), _text(form, "password")
+    if not csrf_matches(request.session, _text(form, CSRF_FIELD)):
+        return render(request, "setup.html", 403, username=username,
+                      error="The form expired; please try again.")
+    try:
+        if password != _text(form, "confirm"):
+            raise InvalidInput("The two passwords differ.", field="confirm")
+        await context_of(request).core.accounts.create_first_user(username, password)
+    except StateConflict:
+        return to("/login")
+    except AniworldError as error:
+        return render(request, "setup.html", 422, username=username, error=str(error))
+    start_session(request.session, check_username(username))
+    return to("/")
+
+
+ROUTES = [
+    Route("/", library, methods=["GET"]),
+    Route("/series/{series_id}", series_page, methods=["GET"]),
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/setup", setup_form, methods=["GET"]),
+    Route("/setup", setup_submit, methods=["POST"]),
+]

@@ -1,0 +1,97 @@
+// Live updates: the WebSocket, falling back to server-sent events. Every message is one event
+// in the core's wire format, e.g.
+//   {"type": "series_loading_update", "series_id": "…", "title": "…", "status": "loading_nfo",
+//    "progress": {"episodes": true, "nfo": false, "logo": false, "images": false},
+//    "message": "Writing NFO...", "error": null, "timestamp": "…"}
+import { addCard, refreshCounts, showPoster, showState, viewsOf } from "./views.js";
+
+const connection = document.getElementById("connection");
+const notice = document.getElementById("notice");
+
+const handlers = {
+  series_added(event) {
+    addCard(event.series_id, event.title);
+    for (const view of viewsOf(event.series_id)) showState(view, { title: event.title, status: event.status });
+  },
+  series_loading_update(event) {
+    addCard(event.series_id, event.title);
+    for (const view of viewsOf(event.series_id)) showState(view, event);
+    if (event.status === "completed") showPoster(event.series_id);
+  },
+  series_removed(event) {
+    for (const view of viewsOf(event.series_id)) {
+      if (view.classList.contains("card")) view.remove();
+      else showState(view, { status: "cancelled", message: "Removed from the library" });
+    }
+  },
+  provider_waiting(event) {
+    if (notice) notice.textContent = `${event.provider} paused ${Math.round(event.seconds)} s: ${event.reason}`;
+  },
+  loader_idle() {
+    if (notice) notice.textContent = "All loads finished";
+  },
+};
+
+function receive(text) {
+  let event;
+  try { event = JSON.parse(text); } catch { return; }
+  handlers[event.type]?.(event);
+  refreshCounts();
+}
+
+function setConnection(state, text) {
+  if (!connection) return;
+  connection.dataset.state = state;
+  connection.textContent = text;
+}
+
+let retryDelay = 1000;
+function retryLater(connect) {
+  setConnection("offline", "Reconnecting…");
+  setTimeout(connect, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, 30000);
+}
+
+async function stillLoggedIn() {
+  const response = await fetch("/api/auth/status", { credentials: "same-origin" }).catch(() => null);
+  if (response?.status === 401) location.assign("/login");
+}
+
+function connectSocket() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+  let opened = false;
+  socket.addEventListener("open", () => {
+    opened = true;
+    retryDelay = 1000;
+    setConnection("live", "Live (WebSocket)");
+  });
+  socket.addEventListener("message", (message) => receive(message.data));
+  socket.addEventListener("close", () => {
+    if (opened) retryLater(connectSocket);
+    else connectEvents();  // no WebSocket through here (a proxy, or logged out): try SSE
+  });
+}
+
+function connectEvents() {
+  const source = new EventSource("/api/events");
+  source.addEventListener("open", () => {
+    retryDelay = 1000;
+    setConnection("live", "Live (server-sent events)");
+  });
+  source.addEventListener("message", (message) => receive(message.data));
+  source.addEventListener("error", () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      setConnection("offline", "Reconnecting…");  // EventSource retries by itself
+      return;
+    }
+    stillLoggedIn();
+    retryLater(connectSocket);
+  });
+}
+
+// ?live=sse starts with server-sent events (to try the fallback on purpose).
+export function startLive() {
+  if (new URLSearchParams(location.search).get("live") === "sse") connectEvents();
+  else connectSocket();
+}

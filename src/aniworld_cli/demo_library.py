@@ -1,0 +1,150 @@
+"""The demo's sample library: folders of well-known series with empty placeholder videos.
+
+Folder and file names look like a real user's: ``Cowboy Bebop (1998)``, a few with Jellyfin id
+hints (``[anilistid-154587]``), some with ``Season 01`` folders, fansub and scene release names.
+A few episodes are left out, so "missing episodes" has something to show. Every series is one
+the fake providers of :mod:`aniworld_core.testing` know.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+
+from aniworld_core import AniworldError, LibraryError
+from aniworld_core.testing.dataset import Dataset, SeriesRecord
+
+#: Marks a folder as a demo library, so running the demo on it again is allowed.
+MARKER = ".aniworld-demo"
+
+
+def _subsplease(title: str, number: int) -> str:
+    crc = zlib.crc32(f"{title}{number}".encode()) & 0xFFFFFFFF
+    return f"[SubsPlease] {title} - {number:02d} (1080p) [{crc:08X}].mkv"
+
+
+def _erai(title: str, number: int) -> str:
+    return f"[Erai-raws] {title} - {number:02d} [1080p][Multiple Subtitle].mkv"
+
+
+def _scene(title: str, number: int) -> str:
+    dotted = ".".join("".join(c for c in word if c.isalnum()) for word in title.split())
+    return f"{dotted}.S01E{number:02d}.1080p.BluRay.x264-DEMO.mkv"
+
+
+def _jellyfin(title: str, number: int) -> str:
+    return f"{title} - S01E{number:02d}.mkv"
+
+
+def _bare(title: str, number: int) -> str:
+    return f"Episode {number:02d}.mp4"
+
+
+#: How release names look, by style.
+STYLES: dict[str, Callable[[str, int], str]] = {
+    "subsplease": _subsplease,
+    "erai": _erai,
+    "scene": _scene,
+    "jellyfin": _jellyfin,
+    "bare": _bare,
+}
+
+
+@attrs.frozen
+class DemoSeries:
+    """One series folder of the sample library."""
+
+    anilist_id: int
+    folder: str
+    #: The title the release names use (fansubs often use the romaji one).
+    release_title: str
+    style: str = "subsplease"
+    season_folder: bool = False
+    #: Episodes without a file.
+    missing: tuple[int, ...] = ()
+
+
+CATALOGUE: tuple[DemoSeries, ...] = (
+    DemoSeries(1, "Cowboy Bebop (1998)", "Cowboy Bebop", "scene", season_folder=True),
+    DemoSeries(6, "Trigun (1998)", "Trigun", "erai"),
+    DemoSeries(339, "Serial Experiments Lain (1998)", "Serial Experiments Lain", "jellyfin"),
+    DemoSeries(30, "Neon Genesis Evangelion (1995) [anilistid-30]", "Neon Genesis Evangelion",
+               "scene", season_folder=True),
+    DemoSeries(5114, "Fullmetal Alchemist - Brotherhood (2009) [anilistid-5114]",
+               "Fullmetal Alchemist Brotherhood", "erai", missing=(17, 18)),
+    DemoSeries(457, "Mushishi (2005)", "Mushishi", "bare", season_folder=True),
+    DemoSeries(1535, "Death Note (2006) [anilistid-1535]", "Death Note", "jellyfin"),
+    DemoSeries(9253, "Steins;Gate (2011)", "Steins;Gate", "erai"),
+    DemoSeries(16498, "Attack on Titan (2013)", "Shingeki no Kyojin", "subsplease"),
+    DemoSeries(19, "Monster (2004) [anilistid-19]", "Monster", "jellyfin", season_folder=True),
+    DemoSeries(205, "Samurai Champloo (2004) [anilistid-205]", "Samurai Champloo", "scene"),
+    DemoSeries(467, "Ghost in the Shell - Stand Alone Complex (2002) [anilistid-467]",
+               "Ghost in the Shell Stand Alone Complex", "scene"),
+    DemoSeries(329, "Planetes (2003)", "Planetes", "erai"),
+    DemoSeries(4224, "Toradora! (2008)", "Toradora!", "subsplease", missing=(25,)),
+    DemoSeries(1575, "Code Geass - Lelouch of the Rebellion (2006) [anilistid-1575]",
+               "Code Geass Hangyaku no Lelouch", "erai"),
+    DemoSeries(20665, "Your Lie in April (2014)", "Shigatsu wa Kimi no Uso", "subsplease",
+               missing=(8, 9, 10)),
+    DemoSeries(21087, "One-Punch Man (2015)", "One Punch Man", "subsplease"),
+    DemoSeries(21507, "Mob Psycho 100 (2016)", "Mob Psycho 100", "jellyfin"),
+    DemoSeries(116589, "86 EIGHTY-SIX (2021) [anilistid-116589]", "86 - Eighty Six", "erai"),
+    DemoSeries(21827, "Violet Evergarden (2018) [anilistid-21827]", "Violet Evergarden"),
+    DemoSeries(97986, "Made in Abyss (2017)", "Made in Abyss", "jellyfin", season_folder=True),
+    DemoSeries(101348, "Vinland Saga (2019) [anilistid-101348]", "Vinland Saga",
+               missing=(24,)),
+    DemoSeries(101922, "Demon Slayer - Kimetsu no Yaiba (2019) [anilistid-101922]",
+               "Kimetsu no Yaiba", "subsplease"),
+    DemoSeries(113415, "Jujutsu Kaisen (2020) [anilistid-113415]", "Jujutsu Kaisen", "subsplease"),
+    DemoSeries(127230, "Chainsaw Man (2022)", "Chainsaw Man", "subsplease", missing=(11, 12)),
+    DemoSeries(140960, "Spy x Family (2022)", "Spy x Family", "erai"),
+    DemoSeries(130003, "Bocchi the Rock! (2022)", "Bocchi the Rock!", "subsplease"),
+    DemoSeries(120377, "Cyberpunk - Edgerunners (2022)", "Cyberpunk Edgerunners", "erai"),
+    DemoSeries(154587, "Sousou no Frieren (2023) [anilistid-154587]", "Sousou no Frieren",
+               "subsplease", season_folder=True),
+    DemoSeries(153518, "Delicious in Dungeon (2024)", "Dungeon Meshi", "subsplease"),
+    DemoSeries(171018, "Dandadan (2024) [anilistid-171018]", "Dandadan", "subsplease"),
+)
+
+
+def episode_files(series: DemoSeries, record: SeriesRecord) -> list[str]:
+    """The placeholder files of ``series``, relative to its folder."""
+    name = STYLES[series.style]
+    prefix = "Season 01/" if series.season_folder else ""
+    return [prefix + name(series.release_title, number)
+            for number in range(1, record.aired_episodes + 1) if number not in series.missing]
+
+
+def build_library(root: Path, dataset: Dataset | None = None,
+                  catalogue: tuple[DemoSeries, ...] = CATALOGUE) -> list[DemoSeries]:
+    """Create the sample library under ``root`` (made if needed) and return its series.
+
+    ``root`` must be new, empty, or an earlier demo library (files already there are kept,
+    so a second run scans incrementally); anything else is a :class:`LibraryError`.
+    """
+    dataset = dataset or Dataset.default()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if any(root.iterdir()) and not (root / MARKER).exists():
+            raise LibraryError(f"{root} is not empty and holds no demo library; "
+                               "give --dir a new or empty folder.")
+        (root / MARKER).touch()
+        for series in catalogue:
+            record = dataset.by_anilist(series.anilist_id)
+            if record is None:
+                raise AssertionError(f"the fake dataset has no AniList id {series.anilist_id}")
+            folder = root / series.folder
+            for relative in episode_files(series, record):
+                path = folder / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    path.touch()
+    except AniworldError:
+        raise
+    except OSError as error:
+        raise LibraryError(f"Cannot create the demo library in {root}: "
+                           f"{error.strerror or error}.") from None
+    return list(catalogue)

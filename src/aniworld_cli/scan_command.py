@@ -1,0 +1,76 @@
+"""``scan``: register the series folders under the library roots, parse their files, and load
+what is new with progress (or only queue it with ``--no-load``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from aniworld_cli.loading import follow, run_loading
+from aniworld_cli.main import CliContext, cli, pass_context
+from aniworld_cli.progress import emit, make_view
+from aniworld_cli.summary import render_summary
+from aniworld_core import ScanReport, SeriesApp
+
+
+@cli.command()
+@click.argument("roots", nargs=-1, metavar="[ROOT]...",
+                type=click.Path(path_type=Path))
+@click.option("--no-load", is_flag=True, help="Only scan and queue; load later.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Stream the report, every event and a summary as JSON lines.")
+@pass_context
+def scan(obj: CliContext, roots: tuple[Path, ...], no_load: bool, as_json: bool) -> None:
+    """Scan the library folders ROOT (default: `library` in the settings), then load every new
+    series with progress until nothing is left."""
+    chosen = roots or None
+
+    def show(report: ScanReport) -> None:
+        if as_json:
+            emit({"type": "scan_report", **report.to_dict()})
+        else:
+            render_report(obj.out, report)
+
+    if no_load:
+        async def scan_only(app: SeriesApp) -> None:
+            show(await app.scan(chosen))
+            if not as_json:
+                obj.out.print("Run `aniworld load` or `aniworld serve` to load what was "
+                              "queued.", markup=False)
+
+        obj.run(scan_only)
+        return
+
+    async def scan_and_load(app: SeriesApp) -> None:
+        async def first() -> None:
+            show(await app.scan(chosen))
+
+        summary = await follow(app, make_view(obj.out, as_json=as_json), first)
+        if as_json:
+            emit(summary.to_json())
+        else:
+            render_summary(obj.out, summary)
+
+    run_loading(obj, scan_and_load, as_json=as_json)
+
+
+def render_report(console: Console, report: ScanReport) -> None:
+    """``Scanned 31 series folders in 0.4 s: 740 video files, 31 new series.``"""
+    parts = [f"{report.files_found} video files"]
+    if report.files_unrecognised:
+        parts.append(f"{report.files_unrecognised} not recognised as episodes")
+    if report.series_added:
+        parts.append(f"{len(report.series_added)} new series")
+    if report.series_requeued:
+        parts.append(f"{len(report.series_requeued)} changed")
+    if report.series_without_folder:
+        parts.append(f"{len(report.series_without_folder)} folders gone")
+    if report.folders_unchanged:
+        parts.append(f"{report.folders_unchanged} folders unchanged")
+    console.print(Text(f"Scanned {report.series_folders} series folders in "
+                       f"{report.seconds:.1f} s: {', '.join(parts)}."))
+    for error in report.errors:
+        console.print(Text(f"  ! {error}", style="yellow"))

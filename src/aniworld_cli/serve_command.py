@@ -1,0 +1,63 @@
+"""``serve``: run the web UI and API with uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import click
+import uvicorn
+from uvicorn.importer import import_from_string
+
+from aniworld_cli.main import CliContext, cli, pass_context
+from aniworld_core import Settings
+
+#: The web app, named as uvicorn's command line names it (``uvicorn --factory ...``): the CLI
+#: never imports the web package, it only starts it.
+WEB_APP = "aniworld_web:create_app"
+#: Seconds open connections (live streams) get to finish when the server stops.
+SHUTDOWN_GRACE = 5
+#: Event messages are a few hundred bytes; compressing each for every client costs more
+#: latency than the bytes it saves (it doubled the p99 to 100 clients in benchmarks/web.py).
+WS_DEFLATE = False
+
+
+@cli.command()
+@click.option("--host", metavar="ADDRESS",
+              help="Address to listen on [default: web.host in the settings, 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [default: web.port, 8000].")
+@pass_context
+def serve(obj: CliContext, host: str | None, port: int | None) -> None:
+    """Serve the web UI and the JSON API until interrupted (Ctrl+C)."""
+    if host is not None:
+        obj.overrides["web.host"] = host
+    if port is not None:
+        obj.overrides["web.port"] = port
+    settings = obj.call(obj.settings)
+    logging.getLogger().setLevel(settings.log_level)
+    app = web_app(obj, settings)
+    host, port = settings.web.host, settings.web.port
+    if not _is_loopback(host):
+        obj.err.print(f"[yellow]Listening on {host}, not just this machine: put aniworld "
+                      "behind an HTTPS reverse proxy before exposing it.[/]", markup=True)
+    obj.out.print(f"aniworld is at http://{'[' + host + ']' if ':' in host else host}:{port}/")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
+                proxy_headers=True, timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                ws_per_message_deflate=WS_DEFLATE)
+
+
+def web_app(obj: CliContext, settings: Settings) -> Any:
+    """The web app (an ASGI app) over ``settings``, without importing the web package here."""
+    create_app: Callable[..., Any] = import_from_string(WEB_APP)
+    return obj.call(lambda: create_app(settings))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

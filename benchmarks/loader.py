@@ -1,0 +1,275 @@
+"""The background loader against fake AniList, Jikan and an image host.
+
+    python benchmarks/loader.py [--series 500] [--parts ids,original,titles,memory,startup]
+
+Prints one JSON object per part (one per line):
+
+- ``ids``: SERIES series whose AniList ids are known, every fake with 100 ms latency and the real
+  rate limits scaled 60x (AniList 30 requests/s, Jikan 60/s). The bound is the larger of, per
+  provider, the fewest requests the work needs divided by the provider's rate. Targets: wall
+  time / bound <= 1.15, zero 429s. Also: AniList calls per series (target <= 1/40).
+- ``original``: the first 50 of those series loaded the way the original design did (one
+  series at a time, one request per series: our loader with concurrency 1 and batching off).
+  Target: ours >= 20x more series per second.
+- ``titles``: the same series added by title only, so identification needs searches (no target).
+- ``memory``: extra memory (RSS) of this process while loading from 10,000 queued series
+  (target <= 50 MB).
+- ``startup``: time from ``SeriesApp.open()`` to ready with 10,000 incomplete series in the
+  database (target < 1 s).
+
+The fakes run in a process of their own (as real servers run on other machines), so their rate
+limiting and request records are not disturbed by this process's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import resource
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import sqlalchemy as sa
+
+from aniworld_core import ProviderRef, SeriesApp, Settings
+from aniworld_core.storage.engine import open_engine
+from aniworld_core.storage.migrate import upgrade
+from aniworld_core.storage.tables import SeriesRow
+from aniworld_core.testing import GENERATED_START_ID, RemoteBundle, generated
+
+LATENCY = 0.1
+SCALE = 60
+RATES = {"anilist": 30 * SCALE / 60, "jikan": 60 * SCALE / 60}  # binding windows, per second
+ANILIST_BATCH = 50
+
+
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def settings_for(fakes: RemoteBundle, workdir: Path, **loader: Any) -> Settings:
+    library = workdir / "library"
+    library.mkdir(parents=True, exist_ok=True)
+    overrides = {
+        **{k: v for k, v in fakes.settings_overrides().items()
+           if k.split(".")[1] in ("anilist", "jikan")},
+        "data_dir": str(workdir / "data"),
+        "library": [str(library)],
+        "providers.tvmaze.enabled": False,
+        "providers.tmdb.enabled": False,
+        "providers.fanart.enabled": False,
+        **{f"loader.{key}": value for key, value in loader.items()},
+    }
+    return Settings.load(env={"ANIWORLD_LOAD_ENTRY_POINTS": "0"}, overrides=overrides)
+
+
+def requests_needed(series_ids: Sequence[int]) -> dict[str, int]:
+    """The fewest requests loading these series needs, per provider."""
+    records = {record.anilist_id: record for record in generated(max(series_ids)
+                                                                 - GENERATED_START_ID + 1)}
+    pages = sum(max(1, math.ceil(records[n].aired_episodes / 100)) for n in series_ids)
+    return {"anilist": math.ceil(len(series_ids) / ANILIST_BATCH), "jikan": pages}
+
+
+def request_counts(fakes: RemoteBundle) -> dict[str, dict[str, int]]:
+    counts = {}
+    for name in ("anilist", "jikan", "images"):
+        stats = fakes.stats(name)
+        counts[name] = {"requests": stats.count, "429s": stats.count_429}
+    return counts
+
+
+async def load(settings: Settings, add: Callable[[SeriesApp], Any]) -> float:
+    """Open the app, add the series, wait until idle; returns the seconds from the first add."""
+    async with SeriesApp.open(settings) as app:
+        started = time.perf_counter()
+        await add(app)
+        await app.wait_idle()
+        elapsed = time.perf_counter() - started
+        failed = [s.loading_error for s in await app.list_series()
+                  if s.loading_status.value != "completed"]
+    if failed:
+        raise SystemExit(f"{len(failed)} series did not complete, e.g. {failed[0]}")
+    return elapsed
+
+
+def make_library(root: Path, ids: Sequence[int]) -> None:
+    """One folder per series, named with an AniList id hint, with two episode files."""
+    titles = {record.anilist_id: record.title for record in generated(len(ids))}
+    for anilist_id in ids:
+        folder = root / f"{titles[anilist_id]} [anilistid-{anilist_id}]"
+        folder.mkdir(parents=True)
+        for episode in (1, 2):
+            (folder / f"[Group] {titles[anilist_id]} - {episode:02d} [1080p].mkv").touch()
+
+
+async def by_scan(app: SeriesApp) -> None:
+    """Register the series as after a scan with id hints (the library is made beforehand)."""
+    await app.scan()
+
+
+def one_by_one(ids: Sequence[int]) -> Callable[[SeriesApp], Any]:
+    """Add the series one call at a time, as from search results."""
+
+    async def add(app: SeriesApp) -> None:
+        for anilist_id in ids:
+            await app.add_series(provider_ref=ProviderRef("anilist", str(anilist_id)))
+
+    return add
+
+
+def by_titles(titles: Sequence[str]) -> Callable[[SeriesApp], Any]:
+    async def add(app: SeriesApp) -> None:
+        for title in titles:
+            await app.add_series(title)
+    return add
+
+
+def part_ids(fakes: RemoteBundle, series: int) -> dict[str, Any]:
+    ids = [GENERATED_START_ID + n for n in range(series)]
+    needed = requests_needed(ids)
+    bound = max(needed[name] / RATES[name] for name in needed)
+    fakes.reset()
+    cpu_before, fakes_before = process_cpu(), fakes.cpu_seconds()
+    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        settings = settings_for(fakes, Path(tmp))
+        make_library(settings.library[0], ids)
+        wall = anyio.run(load, settings, by_scan)
+    cpu = {"aniworld_s": round(process_cpu() - cpu_before, 2),
+           "fake_servers_s": round(fakes.cpu_seconds() - fakes_before, 2),
+           "cores": os.cpu_count()}
+    counts = request_counts(fakes)
+    return {
+        "part": "ids", "series": series, "latency_s": LATENCY, "limits_scaled": SCALE,
+        "wall_s": round(wall, 2), "bound_s": round(bound, 2), "ratio": round(wall / bound, 3),
+        "requests_needed": needed, "requests": counts,
+        "anilist_calls_per_series": round(counts["anilist"]["requests"] / series, 4),
+        "series_per_s": round(series / wall, 1), "cpu": cpu,
+        "targets": {"ratio": 1.15, "429s": 0, "anilist_calls_per_series": 1 / 40},
+    }
+
+
+def part_original(fakes: RemoteBundle, ours_series_per_s: float) -> dict[str, Any]:
+    ids = [GENERATED_START_ID + n for n in range(50)]
+    fakes.reset()
+    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False)
+        wall = anyio.run(load, settings, one_by_one(ids))
+    original = len(ids) / wall
+    return {
+        "part": "original", "series": len(ids), "wall_s": round(wall, 2),
+        "series_per_s": round(original, 2), "ours_series_per_s": ours_series_per_s,
+        "speedup": round(ours_series_per_s / original, 1), "requests": request_counts(fakes),
+        "target_speedup": 20,
+    }
+
+
+def part_titles(fakes: RemoteBundle, series: int) -> dict[str, Any]:
+    titles = [record.title for record in generated(series)]
+    fakes.reset()
+    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        wall = anyio.run(load, settings_for(fakes, Path(tmp)), by_titles(titles))
+    counts = request_counts(fakes)
+    return {"part": "titles", "series": series, "wall_s": round(wall, 2),
+            "series_per_s": round(series / wall, 1), "requests": counts}
+
+
+def seed_incomplete(settings: Settings, count: int) -> None:
+    """``count`` queued series with known AniList ids, written straight to the database."""
+    engine = open_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+        stamp = dt.datetime.now(dt.UTC)
+        rows = []
+        for n in range(count):
+            rows.append({
+                "id": str(uuid.uuid4()), "title": f"Generated Series {n}",
+                "anilist_id": str(GENERATED_START_ID + n), "extra_ids": {},
+                "loading_status": "pending", "episodes_loaded": False, "nfo_loaded": False,
+                "logo_loaded": False, "images_loaded": False, "priority": 10,
+                "attempts": 0, "queued_at": stamp, "created_at": stamp, "updated_at": stamp,
+            })
+        with engine.begin() as connection:
+            connection.execute(sa.insert(SeriesRow), rows)
+    finally:
+        engine.dispose()
+
+
+def part_memory_and_startup(fakes: RemoteBundle, series: int, load_seconds: float
+                            ) -> list[dict[str, Any]]:
+    fakes.reset()
+    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        settings = settings_for(fakes, Path(tmp))
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        seed_incomplete(settings, series)
+
+        async def run() -> tuple[float, int, int, int]:
+            baseline = rss_bytes()
+            peak = baseline
+            started = time.perf_counter()
+            async with SeriesApp.open(settings) as app:
+                ready = time.perf_counter() - started
+                with anyio.move_on_after(load_seconds):
+                    while True:
+                        peak = max(peak, rss_bytes())
+                        await anyio.sleep(0.05)
+                done = (await app.metrics()).completed
+            return ready, baseline, peak, done
+
+        ready, baseline, peak, done = anyio.run(run)
+    return [
+        {"part": "memory", "queued_series": series, "loaded_for_s": load_seconds,
+         "completed_meanwhile": done, "baseline_rss_mb": round(baseline / 2**20, 1),
+         "extra_rss_mb": round((peak - baseline) / 2**20, 1), "target_extra_mb": 50},
+        {"part": "startup", "incomplete_series": series, "ready_s": round(ready, 3),
+         "target_s": 1.0},
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=500)
+    parser.add_argument("--parts", default="ids,original,titles,memory,startup")
+    parser.add_argument("--memory-series", type=int, default=10_000)
+    parser.add_argument("--memory-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    generated_count = max(args.series, args.memory_series if parts & {"memory", "startup"}
+                          else 0)
+    # This process is the client; the servers get the CPU first, as on separate machines.
+    with RemoteBundle(generated=generated_count, latency=LATENCY, rate_limit_scale=SCALE) as fakes:
+        os.nice(5)
+        ours = None
+        if "ids" in parts:
+            result = part_ids(fakes, args.series)
+            ours = result["series_per_s"]
+            print(json.dumps(result), flush=True)
+        if "original" in parts:
+            if ours is None:
+                raise SystemExit("the original comparison needs the ids part")
+            print(json.dumps(part_original(fakes, ours)), flush=True)
+        if "titles" in parts:
+            print(json.dumps(part_titles(fakes, args.series)), flush=True)
+        if parts & {"memory", "startup"}:
+            for result in part_memory_and_startup(fakes, args.memory_series,
+                                                  args.memory_seconds):
+                if result["part"] in parts:
+                    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,337 @@
+"""The web adapter under load: uvicorn on loopback, its loader busy with hundreds of series.
+
+    python benchmarks/web.py [--series 500] [--clients 50] [--rate 100] [--requests 40]
+                             [--sockets 100] [--pings 200] [--no-ws-deflate]
+                             [--database-url URL]
+
+Three processes: the fake providers (the real services' latency, their rate limits scaled 10×),
+the server (uvicorn with ``create_app``, as ``aniworld serve`` runs it, loading ``--series``
+generated series meanwhile) and the clients. With that load going on:
+
+(a) ``POST /api/series`` from ``--clients`` concurrent clients with an API key, measured twice:
+    *paced*, the clients together sending ``--rate`` requests a second on a fixed schedule
+    (latency from the scheduled moment, so a slow answer cannot hide the ones it delays), and
+    *saturated*, each client sending ``--requests`` back to back (a throughput test: there
+    p99 ≈ clients / throughput). Target p99 ≤ 20 ms.
+(b) ``--sockets`` WebSocket clients on ``/ws``, each first past its snapshot; then the server
+    publishes ``--pings`` events on its hub through a route only this benchmark mounts, each
+    stamped with the monotonic clock just before ``events.publish``, and every client notes the
+    clock on arrival. Target p99 of emission → arrival over all deliveries ≤ 10 ms.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anyio
+import attrs
+import httpx
+import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.asyncio.client import connect
+
+from aniworld_core import ProviderRef, SeriesApp, Settings
+from aniworld_core.testing import GENERATED_START_ID, REALISTIC_LATENCY, Dataset, FakeBundle
+
+RATE_LIMIT_SCALE = 10
+PING_PATH = "/bench/ping"
+PING_INTERVAL = 0.02
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(samples, 0.50), 3),
+            "p99_ms": round(percentile(samples, 0.99), 3),
+            "max_ms": round(max(samples), 3),
+            "mean_ms": round(statistics.fmean(samples), 3)}
+
+
+# -- the server process -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Ping:
+    """A benchmark-only event: when it was handed to the hub (``time.monotonic_ns``)."""
+
+    type: ClassVar[str] = "bench_ping"
+    sent_ns: int
+    number: int
+    warmup: bool
+    timestamp: dt.datetime = attrs.field(factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def coalesce_key(self) -> Hashable:
+        return ("bench_ping", self.number)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "sent_ns": self.sent_ns, "number": self.number,
+                "warmup": self.warmup}
+
+
+def with_ping_route(app: ASGIApp) -> ASGIApp:
+    """``app`` plus ``POST /bench/ping[?warmup=1]``, which publishes one :class:`Ping`."""
+    numbers = itertools.count()
+
+    async def bench_app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == PING_PATH:
+            core: SeriesApp = scope["state"]["web"].core
+            warmup = scope["query_string"] == b"warmup=1"
+            core.events.publish(Ping(time.monotonic_ns(), next(numbers), warmup))
+            await Response(status_code=204)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return bench_app
+
+
+async def prepare(settings: Settings, series: int) -> str:
+    """An API key, and ``series`` generated series queued for the server's loader."""
+    async with SeriesApp.open(settings, loader=False) as app:
+        key = await app.accounts.create_api_key("benchmark")
+        for number in range(series):
+            await app.add_series(provider_ref=ProviderRef("anilist",
+                                                          str(GENERATED_START_ID + number)))
+    return key
+
+
+def run_fakes(config: dict[str, Any]) -> None:
+    """The fakes' process: serve them, print the settings pointing at them as one JSON line,
+    and keep serving until standard input closes."""
+    dataset = Dataset.default().with_generated(config["series"])
+    with FakeBundle(dataset, latency=REALISTIC_LATENCY, jitter=0.04,
+                    rate_limit_scale=RATE_LIMIT_SCALE) as fakes:
+        print(json.dumps(fakes.settings_overrides()), flush=True)
+        sys.stdin.read()
+
+
+def serve(config: dict[str, Any]) -> None:
+    """The server process: prepare, print the port and key as one JSON line, serve."""
+    from aniworld_web import create_app
+
+    settings = Settings.load(env={"ANIWORLD_LOAD_ENTRY_POINTS": "0"},
+                             overrides=config["overrides"])
+    key = anyio.run(prepare, settings, config["series"])
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)  # clients may connect now; they wait until uvicorn has started
+    print(json.dumps({"port": listener.getsockname()[1], "key": key}), flush=True)
+    app = with_ping_route(create_app(settings, loader=True))
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                  ws_per_message_deflate=config["ws_deflate"],
+                                  timeout_graceful_shutdown=2)).run(sockets=[listener])
+
+
+# -- the clients --------------------------------------------------------------------------------
+
+
+async def loader_state(client: httpx.AsyncClient) -> dict[str, float]:
+    """Series in flight, queued and finished, from the server's own metrics."""
+    text = (await client.get("/api/metrics")).text
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        "series_in_flight": samples["aniworld_loader_series_in_flight", ()],
+        "queued": sum(v for (name, _), v in samples.items()
+                      if name == "aniworld_loader_queue_depth"),
+        "finished": sum(v for (name, _), v in samples.items()
+                        if name == "aniworld_loader_series_finished_total"),
+    }
+
+
+async def post_series(base: str, key: str, clients: int, *, rate: float | None = None,
+                      seconds: float = 10.0, requests: int = 0) -> dict[str, Any]:
+    """``clients`` clients adding series: ``rate`` a second together for ``seconds`` on a
+    fixed schedule (latency from each request's scheduled moment), or else ``requests`` each,
+    back to back."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    headers = {"Authorization": f"Bearer {key}"}
+    names = itertools.count()
+
+    async def one_client(number: int) -> None:
+        async with httpx.AsyncClient(base_url=base, headers=headers,
+                                     limits=httpx.Limits(max_connections=1)) as client:
+            await client.get("/api/health")  # connected before the clock starts
+            if rate:
+                interval = clients / rate
+                await anyio.sleep(interval * number / clients)  # spread the clients out
+                first = time.perf_counter()
+                schedule = (first + interval * i for i in itertools.count())
+            else:
+                schedule = (None for _ in range(requests))
+            for due in schedule:
+                if due is not None:
+                    if due - first > seconds:
+                        return
+                    await anyio.sleep(max(0.0, due - time.perf_counter()))
+                started = due or time.perf_counter()
+                response = await client.post("/api/series", json={
+                    "title": f"Benchmark series {next(names)}"})
+                latencies.append((time.perf_counter() - started) * 1000)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for number in range(clients):
+            group.start_soon(one_client, number)
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), **summary(latencies),
+            "statuses": {str(code): count for code, count in sorted(statuses.items())},
+            "requests_per_second": round(len(latencies) / elapsed, 1)}
+
+
+async def websocket_events(base: str, key: str, sockets: int, pings: int,
+                           ping_client: httpx.AsyncClient) -> dict[str, Any]:
+    """Every client connected and past its snapshot (a warm-up ping reached each), then
+    ``pings`` pings, each timed from emission to arrival at every client."""
+    delays: list[float] = []
+    received = [0] * sockets
+    warm = [anyio.Event() for _ in range(sockets)]
+    url = base.replace("http://", "ws://") + "/ws"
+
+    async def listen(number: int) -> None:
+        async with connect(url, additional_headers={"Authorization": f"Bearer {key}"},
+                           max_size=None, ping_interval=None, open_timeout=120) as websocket:
+            async for message in websocket:
+                arrived = time.monotonic_ns()
+                if '"bench_ping"' not in message:
+                    continue  # the loader's own events: the load the clients must keep up with
+                ping = json.loads(message)
+                if ping["warmup"]:
+                    warm[number].set()  # the snapshot is behind this client
+                    continue
+                delays.append((arrived - ping["sent_ns"]) / 1e6)
+                received[number] += 1
+                if received[number] == pings:
+                    return
+
+    started = time.perf_counter()
+    # Each listener returns once it has every ping; one that lost some is stopped in the end.
+    with anyio.move_on_after(300 + pings * PING_INTERVAL):
+        async with anyio.create_task_group() as group:
+            for number in range(sockets):
+                group.start_soon(listen, number)
+            for event in warm:
+                while not event.is_set():
+                    await ping_client.post(PING_PATH, params={"warmup": 1})
+                    with anyio.move_on_after(1):
+                        await event.wait()
+            ready = time.perf_counter() - started
+            for _ in range(pings):
+                await ping_client.post(PING_PATH)
+                await anyio.sleep(PING_INTERVAL)
+    return {"clients": sockets, "events": pings, "deliveries": len(delays),
+            "lost": sockets * pings - len(delays), **summary(delays), "target_p99_ms": 10.0,
+            "seconds_until_all_connected_past_snapshot": round(ready, 2)}
+
+
+async def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers) as client:
+        with anyio.fail_after(30):
+            while args.series and (await loader_state(client))[  # noqa: ASYNC110
+                    "series_in_flight"] == 0:
+                await anyio.sleep(0.1)  # polls another process: no event to wait for
+        result: dict[str, Any] = {"loader": {"before_posts": await loader_state(client)}}
+        if args.clients:
+            paced = await post_series(base, key, args.clients, rate=args.rate)
+            saturated = await post_series(base, key, args.clients, requests=args.requests)
+            result["post_series"] = {"clients": args.clients, "target_p99_ms": 20.0,
+                                     "paced": {"rate_per_second": args.rate, **paced},
+                                     "saturated": saturated}
+        result["loader"]["before_pings"] = await loader_state(client)
+        if args.sockets:
+            result["websocket_events"] = await websocket_events(base, key, args.sockets,
+                                                                args.pings, client)
+        result["loader"]["after_pings"] = await loader_state(client)
+    return result
+
+
+def spawn(role: str, config: dict[str, Any]) -> tuple[subprocess.Popen[str], Any]:
+    """This script in ``role`` in a process of its own, and the JSON line it prints first."""
+    process = subprocess.Popen([sys.executable, __file__, f"--{role}", json.dumps(config)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.wait(10)
+        raise SystemExit(f"the {role} process did not start (exit status "
+                         f"{process.returncode})")
+    return process, json.loads(line)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None
+    process.stdin.close()
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=500, help="series loading meanwhile")
+    parser.add_argument("--clients", type=int, default=50, help="0 skips (a)")
+    parser.add_argument("--rate", type=float, default=100, help="paced POSTs a second")
+    parser.add_argument("--requests", type=int, default=40, help="saturated POSTs per client")
+    parser.add_argument("--sockets", type=int, default=100, help="0 skips (b)")
+    parser.add_argument("--pings", type=int, default=200)
+    parser.add_argument("--no-ws-deflate", dest="ws_deflate", action="store_false",
+                        help="serve WebSockets without permessage-deflate")
+    parser.add_argument("--database-url", help="default: SQLite in a temporary data dir")
+    parser.add_argument("--fakes", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fakes:
+        run_fakes(json.loads(args.fakes))
+        return
+    if args.serve:
+        serve(json.loads(args.serve))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        fakes, overrides = spawn("fakes", {"series": args.series})
+        try:
+            overrides["data_dir"] = str(Path(tmp) / "data")
+            if args.database_url:
+                overrides["database_url"] = args.database_url
+            server, started = spawn("serve", {"overrides": overrides, "series": args.series,
+                                              "ws_deflate": args.ws_deflate})
+            try:
+                result = anyio.run(measure, f"http://127.0.0.1:{started['port']}",
+                                   started["key"], args)
+            finally:
+                stop(server)
+        finally:
+            stop(fakes)
+    print(json.dumps({"benchmark": "web", "server": "uvicorn, one process, loopback",
+                      "database": "postgresql" if args.database_url else "sqlite",
+                      "ws_per_message_deflate": args.ws_deflate,
+                      "series_loading": args.series, "rate_limit_scale": RATE_LIMIT_SCALE,
+                      **result}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Shared fixtures: both anyio backends, a real database (SQLite, and PostgreSQL when
+``ANIWORLD_TEST_DATABASE_URL`` is set), settings in a temporary data dir, an open ``SeriesApp``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from aniworld_core import ProviderSettings, SeriesApp, Settings
+
+POSTGRES_URL = os.environ.get("ANIWORLD_TEST_DATABASE_URL")
+DATABASES = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's data dir, their ANIWORLD_* variables or the plugins that
+    happen to be installed (a test that wants entry points sets ANIWORLD_LOAD_ENTRY_POINTS=1)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    for name in list(os.environ):
+        if name.startswith("ANIWORLD_") and not name.startswith("ANIWORLD_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("ANIWORLD_LOAD_ENTRY_POINTS", "0")
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Core code runs on both anyio backends."""
+    return str(request.param)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    yield from _postgres_schema()
+
+
+def _postgres_schema() -> Iterator[str]:
+    assert POSTGRES_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings with a private data dir and the test database; built-in providers only."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url,
+                    load_entry_points=False)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[SeriesApp]:
+    """An open ``SeriesApp`` on the test database, without background loading (tests of
+    loading open their own, pointed at the fake provider servers)."""
+    async with SeriesApp.open(settings, loader=False) as opened:
+        yield opened
+
+
+# -- the fake provider servers (from aniworld_core.testing's pytest plugin) ---------------------
+
+FAST = 60  # rate limits of the fakes and of aniworld's limiters, 60 times faster
+
+
+@pytest.fixture
+def fakes(fake_bundle: Any) -> Any:
+    """Every fake provider server, reset, its rate limits 60 times faster, no added latency."""
+    for name, fake in fake_bundle.fakes.items():
+        if name != "images":
+            fake.options.scale_rate_limits(FAST)
+    return fake_bundle
+
+
+def pointed_at(settings: Settings, fakes: Any) -> Settings:
+    """``settings`` with every provider pointed at the fakes, limits matching their speed."""
+    providers: dict[str, ProviderSettings] = {}
+    for key, value in fakes.settings_overrides().items():
+        _, name, field = key.split(".")
+        providers.setdefault(name, ProviderSettings(rate_scale=FAST))
+        providers[name] = attrs.evolve(providers[name], **{field: value})
+    return attrs.evolve(settings, providers=providers)
+
+
+@pytest.fixture
+def fake_settings(settings: Settings, fakes: Any) -> Settings:
+    """The test's settings with every provider pointed at the fake servers."""
+    return pointed_at(settings, fakes)
+

@@ -1,0 +1,285 @@
+"""The loader's scheduling: order, concurrency, failures, retries, cancellation, shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import pytest
+
+from aniworld_core.errors import ProviderError
+from aniworld_core.events import LoaderIdle, SeriesLoadingUpdate
+from aniworld_core.loader.loader import Loader, retry_delay
+from aniworld_core.models import LoadingStatus, Priority
+from aniworld_core.settings import LoaderSettings
+
+from .conftest import Harness
+
+pytestmark = pytest.mark.anyio
+
+
+@asynccontextmanager
+async def running(loader: Loader) -> AsyncIterator[Loader]:
+    async with anyio.create_task_group() as task_group:
+        await task_group.start(loader.run)
+        try:
+            yield loader
+        finally:
+            with anyio.CancelScope(shield=True):
+                await loader.stop()
+
+
+async def statuses(harness: Harness) -> dict[str, LoadingStatus]:
+    return {s.title: s.loading_status for s in await harness.series.all()}
+
+
+async def test_starts_idle_and_stops(harness: Harness) -> None:
+    """With nothing queued the loader is idle at once and stops cleanly."""
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            await loader.wait_idle()
+
+
+async def test_queued_series_load_to_completed(harness: Harness) -> None:
+    """Every queued series walks its steps to completed, with one load run each."""
+    added = await harness.add("Akira", "Trigun", "Monster")
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            await loader.wait_idle()
+    assert set((await statuses(harness)).values()) == {LoadingStatus.COMPLETED}
+    for series in added:
+        stored = await harness.series.get(series.id)
+        assert stored.progress.to_dict() == {"episodes": True, "nfo": True, "logo": True,
+                                             "images": True}
+        assert stored.loading_started_at is not None
+        assert stored.loading_completed_at is not None
+        assert stored.queued_at is None
+        assert stored.lease_owner is None if hasattr(stored, "lease_owner") else True
+        runs = await harness.series.load_runs(series.id)
+        assert [run.status for run in runs] == [LoadingStatus.COMPLETED]
+
+
+async def test_status_walks_through_the_steps_in_order(harness: Harness) -> None:
+    """Events show pending → loading_episodes → … → completed for a series."""
+    await harness.add("Akira")
+    async with harness.events.subscribe(snapshot=False) as events:
+        with anyio.fail_after(10):
+            async with running(harness.loader()) as loader:
+                await loader.wait_idle()
+            seen = []
+            while events.pending():
+                event = await events.__anext__()
+                if (isinstance(event, SeriesLoadingUpdate) and event.title == "Akira"
+                        and (not seen or seen[-1] != event.status)):
+                    seen.append(event.status)
+    assert seen == [LoadingStatus.LOADING_EPISODES, LoadingStatus.LOADING_NFO,
+                    LoadingStatus.LOADING_LOGO, LoadingStatus.LOADING_IMAGES,
+                    LoadingStatus.COMPLETED]
+
+
+async def test_fifo_within_a_priority(harness: Harness) -> None:
+    """Series of one priority start in the order they were queued."""
+    titles = [f"S{n}" for n in range(6)]
+    await harness.add(*titles)
+    with anyio.fail_after(10):
+        async with running(harness.loader(concurrency=1)) as loader:
+            await loader.wait_idle()
+    assert harness.script.started == titles
+
+
+async def test_user_work_overtakes_startup_work(harness: Harness) -> None:
+    """A series the user adds runs before series resumed at startup that still wait."""
+    resumed = [f"R{n}" for n in range(5)]
+    await harness.add(*resumed, priority=Priority.USER)
+    gate = harness.script.gate("R0")
+    await harness.work.prepare_startup(max_attempts=3)  # as after a restart: resume priority
+    with anyio.fail_after(10):
+        async with harness.events.subscribe(snapshot=False) as events, \
+                running(harness.loader(concurrency=1)) as loader:
+            while harness.script.started != ["R0"]:
+                await harness.script.step_started.wait()
+            await harness.add("User", priority=Priority.USER)
+            loader.work_added()
+            async for event in events:  # the user's series is claimed while R0 still runs
+                if isinstance(event, SeriesLoadingUpdate) and event.title == "User":
+                    break
+            gate.set()
+            await loader.wait_idle()
+    assert harness.script.started == ["R0", "User", "R1", "R2", "R3", "R4"]
+
+
+async def test_steps_run_concurrently_up_to_the_limit(harness: Harness) -> None:
+    """With concurrency 3, three series are in their step at once, never a fourth."""
+    titles = [f"S{n}" for n in range(7)]
+    await harness.add(*titles)
+    gates = [harness.script.gate(t) for t in titles]
+    with anyio.fail_after(10):
+        async with running(harness.loader(concurrency=3)) as loader:
+            while len(harness.script.running) < 3:
+                await harness.script.step_started.wait()
+            assert sorted(harness.script.started) == titles[:3]
+            for gate in gates:
+                gate.set()
+            await loader.wait_idle()
+    assert harness.script.max_running == 3
+
+
+async def test_a_failing_series_fails_with_the_step_named(harness: Harness) -> None:
+    """After the last attempt a series fails naming the step; the others complete."""
+    await harness.add("Bad", "Good1", "Good2")
+    harness.script.failures["Bad"] = [
+        ProviderError("jikan", "episodes 1", "HTTP 503") for _ in range(3)
+    ]
+    with anyio.fail_after(10):
+        async with running(harness.loader(max_attempts=3)) as loader:
+            await loader.wait_idle()
+            metrics = await loader.metrics()
+    bad = next(s for s in await harness.series.all() if s.title == "Bad")
+    assert bad.loading_status is LoadingStatus.FAILED
+    assert bad.loading_error == "Episodes: jikan: episodes 1: HTTP 503"
+    assert bad.attempts == 3
+    runs = await harness.series.load_runs(bad.id)
+    assert [r.status for r in runs] == [LoadingStatus.FAILED] * 3
+    assert (await statuses(harness))["Good1"] is LoadingStatus.COMPLETED
+    assert (await statuses(harness))["Good2"] is LoadingStatus.COMPLETED
+    assert (metrics.completed, metrics.failed, metrics.retries_scheduled) == (2, 1, 2)
+
+
+async def test_a_transient_failure_is_retried(harness: Harness) -> None:
+    """A step that fails once is retried after a backoff and the series completes."""
+    [series] = await harness.add("Flaky")
+    harness.script.failures["Flaky"] = [ProviderError("jikan", "episodes 1", "timed out")]
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            await loader.wait_idle()
+    stored = await harness.series.get(series.id)
+    assert stored.loading_status is LoadingStatus.COMPLETED
+    assert stored.loading_error is None
+    runs = await harness.series.load_runs(series.id)
+    assert [r.status for r in runs] == [LoadingStatus.COMPLETED, LoadingStatus.FAILED]
+    assert runs[1].error == "Episodes: jikan: episodes 1: timed out"
+
+
+async def test_a_step_that_hangs_times_out(harness: Harness) -> None:
+    """Every step has a timeout; a hanging step fails the series with a clear message."""
+    [series] = await harness.add("Hangs")
+    harness.script.hang.add("Hangs")
+    with anyio.fail_after(10):
+        async with running(harness.loader(step_timeout=0.05, max_attempts=1)) as loader:
+            await loader.wait_idle()
+    stored = await harness.series.get(series.id)
+    assert stored.loading_status is LoadingStatus.FAILED
+    assert stored.loading_error == "Episodes: timed out after 0.05 s"
+
+
+async def test_cancel_mid_step(harness: Harness) -> None:
+    """Cancelling a series stops its step at once; the others go on."""
+    cancelled, other = await harness.add("Cancel me", "Other")
+    harness.script.hang.add("Cancel me")
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            while "Cancel me" not in harness.script.running:
+                await harness.script.step_started.wait()
+            assert await loader.cancel(cancelled.id)
+            await loader.wait_idle()
+    stored = await harness.series.get(cancelled.id)
+    assert stored.loading_status is LoadingStatus.CANCELLED
+    assert stored.queued_at is None
+    assert [r.status for r in await harness.series.load_runs(cancelled.id)] == [
+        LoadingStatus.CANCELLED
+    ]
+    assert (await harness.series.get(other.id)).loading_status is LoadingStatus.COMPLETED
+
+
+async def test_cancel_a_series_that_only_waits(harness: Harness) -> None:
+    """A queued series nobody works on is cancelled without a load run."""
+    await harness.add("Busy")
+    [waiting] = await harness.add("Waiting")
+    gate = harness.script.gate("Busy")
+    with anyio.fail_after(10):
+        async with running(harness.loader(concurrency=1)) as loader:
+            await harness.script.step_started.wait()
+            assert await loader.cancel(waiting.id)
+            gate.set()
+            await loader.wait_idle()
+    assert (await harness.series.get(waiting.id)).loading_status is LoadingStatus.CANCELLED
+    assert "Waiting" not in harness.script.started
+
+
+async def test_shutdown_mid_load_resumes_on_next_start(harness: Harness) -> None:
+    """Leaving mid-step cancels after the grace period, releases the lease, and the next
+    loader finishes the series."""
+    [series] = await harness.add("Long")
+    harness.script.hang.add("Long")
+    with anyio.fail_after(10):
+        async with running(harness.loader(shutdown_grace=0.05)):
+            await harness.script.step_started.wait()
+    stored = await harness.series.get(series.id)
+    assert stored.loading_status is LoadingStatus.LOADING_EPISODES
+    assert stored.queued_at is not None
+    runs = await harness.series.load_runs(series.id)
+    assert runs[0].status is LoadingStatus.CANCELLED
+    assert runs[0].error == "Interrupted by shutdown; resumes on next start."
+
+    harness.script.hang.clear()
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            assert loader.queued_at_start == 1
+            await loader.wait_idle()
+    assert (await harness.series.get(series.id)).loading_status is LoadingStatus.COMPLETED
+
+
+async def test_shutdown_lets_in_flight_steps_finish(harness: Harness) -> None:
+    """A step that ends within the grace period is saved before the loader stops."""
+    [series] = await harness.add("Quick")
+    gate = harness.script.gate("Quick")
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            loader = harness.loader(shutdown_grace=5)
+            await task_group.start(loader.run)
+            await harness.script.step_started.wait()
+            task_group.start_soon(loader.stop)
+            gate.set()
+    stored = await harness.series.get(series.id)
+    assert stored.episodes_loaded
+    assert stored.loading_status is LoadingStatus.LOADING_NFO
+    assert stored.queued_at is not None
+
+
+async def test_slow_subscriber_does_not_slow_the_loader(harness: Harness) -> None:
+    """A subscriber that never reads still ends up with every series' final state."""
+    titles = [f"S{n}" for n in range(40)]
+    await harness.add(*titles)
+    async with harness.events.subscribe(snapshot=False, max_buffer=1) as stuck:
+        with anyio.fail_after(20):
+            async with running(harness.loader()) as loader:
+                await loader.wait_idle()
+        final = {}
+        while stuck.pending():
+            event = await stuck.__anext__()
+            if isinstance(event, SeriesLoadingUpdate):
+                final[event.title] = event.status
+            last = event
+    assert final == dict.fromkeys(titles, LoadingStatus.COMPLETED)
+    assert isinstance(last, LoaderIdle)
+
+
+async def test_wait_idle_waits_for_scheduled_retries(harness: Harness) -> None:
+    """``wait_idle`` does not return while a failed step still has a retry scheduled."""
+    [series] = await harness.add("Retry")
+    harness.script.failures["Retry"] = [ProviderError("jikan", "episodes 1", "HTTP 502")]
+    with anyio.fail_after(10):
+        async with running(harness.loader(retry_base_delay=0.2, retry_max_delay=0.2)) as loader:
+            await loader.wait_idle()
+    assert (await harness.series.get(series.id)).loading_status is LoadingStatus.COMPLETED
+
+
+def test_retry_delay_grows_exponentially_with_jitter() -> None:
+    """Delays double per attempt, stay within ±50 % jitter and respect the cap."""
+    settings = LoaderSettings(retry_base_delay=10, retry_max_delay=60)
+    assert retry_delay(1, settings, rng=lambda: 0.5) == 10
+    assert retry_delay(2, settings, rng=lambda: 0.5) == 20
+    assert retry_delay(3, settings, rng=lambda: 0.0) == 20
+    assert retry_delay(3, settings, rng=lambda: 0.999) == pytest.approx(59.96)
+    assert retry_delay(9, settings, rng=lambda: 0.5) == 60

@@ -1,0 +1,97 @@
+"""The database's lanes: writes made together share a transaction without sharing failures,
+and work a person waits for goes before the loader's background work."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aniworld_core._priority import in_background
+from aniworld_core.storage import Database, NewSeries, SeriesStore
+from aniworld_core.storage.series import new_series_row
+from aniworld_core.storage.tables import SeriesRow
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(SeriesRow)) or 0
+
+
+async def test_writes_made_together_keep_their_own_failures(database: Database) -> None:
+    """Of ten writes made at once, the one that fails raises to its caller alone and leaves
+    nothing behind; the other nine are stored."""
+    outcomes: dict[int, object] = {}
+
+    async def write(number: int) -> None:
+        def work(session: Session) -> str:
+            row = new_series_row(NewSeries(title=f"S{number}"))
+            session.add(row)
+            session.flush()
+            if number == 3:
+                raise ValueError("this one fails")
+            return row.id
+
+        try:
+            outcomes[number] = await database.write(work)
+        except ValueError as error:
+            outcomes[number] = error
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            for number in range(10):
+                task_group.start_soon(write, number)
+    assert isinstance(outcomes.pop(3), ValueError)
+    assert all(isinstance(value, str) for value in outcomes.values())
+    assert await database.session(count) == 9
+    titles = {s.title for s in await SeriesStore(database).all()}
+    assert "S3" not in titles
+
+
+async def test_foreground_work_goes_before_waiting_background_work(database_url: str,
+                                                                   database: Database) -> None:
+    """While the lanes are busy, a request a person waits for overtakes the loader's queued
+    background calls."""
+    if database.dialect != "sqlite":
+        pytest.skip("PostgreSQL has several lanes; SQLite shows the order with one")
+    release = threading.Event()
+    order: list[str] = []
+
+    def blocking(session: Session) -> None:
+        release.wait(10)
+
+    def note(name: str):  # type: ignore[no-untyped-def]
+        def work(session: Session) -> None:
+            order.append(name)
+        return work
+
+    async def background(name: str) -> None:
+        with in_background():
+            await database.session(note(name))
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(database.session, blocking)
+            await anyio.wait_all_tasks_blocked()
+            for name in ("b1", "b2", "b3"):
+                task_group.start_soon(background, name)
+            await anyio.wait_all_tasks_blocked()
+            task_group.start_soon(database.session, note("request"))
+            await anyio.wait_all_tasks_blocked()
+            release.set()
+    assert order[0] == "request"  # the background calls arrived first, in any order
+    assert sorted(order[1:]) == ["b1", "b2", "b3"]

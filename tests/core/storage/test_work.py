@@ -1,0 +1,130 @@
+"""The work queue: claims never overlap, leases expire, dead processes' leases come back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import sys
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+from sqlalchemy import update
+
+from aniworld_core.models import LoadingStatus, Priority
+from aniworld_core.storage import Database, NewSeries, SeriesStore
+from aniworld_core.storage.tables import SeriesRow
+from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.work import WorkStore, new_owner, owner_is_dead_local_process
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def add(database: Database, count: int, priority: int = Priority.USER) -> list[str]:
+    store = SeriesStore(database)
+    return [(await store.add(NewSeries(title=f"S{n}", priority=priority))).id
+            for n in range(count)]
+
+
+async def test_claims_follow_priority_then_queue_order(database: Database) -> None:
+    """Claims take the lowest priority number first, then the oldest queued."""
+    later = await add(database, 2, Priority.RESUME)
+    first = await add(database, 2, Priority.USER)
+    claimed = await WorkStore(database).claim("me", 3, lease_seconds=60)
+    assert [s.id for s in claimed] == [*first, later[0]]
+
+
+async def test_concurrent_claims_never_overlap(database_url: str, database: Database) -> None:
+    """Two processes' claims (two engines) never lease the same series."""
+    await add(database, 60)
+    other = await Database.open(database_url)
+    try:
+        results: list[list[str]] = []
+
+        async def claim(db: Database, owner: str) -> None:
+            for _ in range(6):
+                claimed = await WorkStore(db).claim(owner, 5, lease_seconds=60)
+                results.append([s.id for s in claimed])
+
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(claim, database, "one")
+            task_group.start_soon(claim, other, "two")
+    finally:
+        await other.close()
+    ids = [series_id for batch in results for series_id in batch]
+    assert len(ids) == len(set(ids)) == 60
+
+
+async def test_an_expired_lease_can_be_claimed_again(database: Database) -> None:
+    """A lease past its expiry is free for another worker (its process died)."""
+    [series_id] = await add(database, 1)
+    work = WorkStore(database)
+    assert [s.id for s in await work.claim("dead", 1, lease_seconds=60)] == [series_id]
+    assert await work.claim("alive", 1, lease_seconds=60) == []
+
+    def expire(session: object) -> None:
+        session.execute(update(SeriesRow).values(  # type: ignore[attr-defined]
+            lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+
+    await database.session(expire)
+    assert [s.id for s in await work.claim("alive", 1, lease_seconds=60)] == [series_id]
+
+
+async def test_startup_takes_back_leases_of_dead_local_processes(database: Database) -> None:
+    """A lease held by a process of this host that no longer exists is freed at startup."""
+    ids = await add(database, 2)
+    finished = await anyio.run_process([sys.executable, "-c", "import os; print(os.getpid())"])
+    dead = f"{socket.gethostname()[:40]}:{finished.stdout.decode().strip()}:abcdef"
+    assert owner_is_dead_local_process(dead)
+    assert not owner_is_dead_local_process(new_owner())
+    assert not owner_is_dead_local_process("elsewhere.example:1:abcdef")
+    work = WorkStore(database)
+    await work.claim(dead, 1, lease_seconds=3600)
+    await work.claim("elsewhere.example:1:abcdef", 1, lease_seconds=3600)
+    assert await work.prepare_startup(max_attempts=5) == 2
+    claimed = await work.claim("me", 2, lease_seconds=60)
+    assert [s.id for s in claimed] == [ids[0]]
+
+
+async def test_startup_demotes_queued_work_and_requeues_interrupted(database: Database) -> None:
+    """After a restart, queued work has resume priority; loading but unqueued rows and failed
+    ones with attempts left are queued again; completed ones are not."""
+    queued, loading, failed, exhausted, done = await add(database, 5)
+
+    def shape(session: object) -> None:
+        for series_id, status, attempts in ((loading, "loading_nfo", 0), (failed, "failed", 1),
+                                             (exhausted, "failed", 5), (done, "completed", 0)):
+            session.execute(update(SeriesRow).where(SeriesRow.id == series_id).values(  # type: ignore[attr-defined]
+                loading_status=status, attempts=attempts, queued_at=None))
+
+    await database.session(shape)
+    assert await WorkStore(database).prepare_startup(max_attempts=5) == 3
+    store = SeriesStore(database)
+    for series_id in (queued, loading, failed):
+        series = await store.get(series_id)
+        assert series.queued_at is not None
+        assert series.priority == Priority.RESUME
+    for series_id in (exhausted, done):
+        assert (await store.get(series_id)).queued_at is None
+
+
+async def test_requeue_does_not_duplicate_a_running_load(database: Database) -> None:
+    """Refreshing a series that is being loaded only raises its priority."""
+    [series_id] = await add(database, 1, Priority.RESUME)
+    work = WorkStore(database)
+    await work.claim("me", 1, lease_seconds=60)
+    assert len(await work.begin_runs([series_id], "me")) == 1
+    requeued = await work.requeue(series_id, priority=Priority.USER, reset_progress=True)
+    assert requeued is not None
+    assert requeued.loading_status is LoadingStatus.LOADING_EPISODES
+    assert requeued.priority == Priority.USER
+    assert await work.claim("other", 1, lease_seconds=60) == []

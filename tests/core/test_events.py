@@ -1,0 +1,111 @@
+"""The event hub: snapshot first, fan-out to every subscriber, coalescing for slow ones."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from aniworld_core import (
+    LoadingStatus,
+    Progress,
+    SeriesAdded,
+    SeriesApp,
+    SeriesLoadingUpdate,
+    SeriesRemoved,
+)
+from aniworld_core.events import Event, EventHub, LoaderIdle
+
+pytestmark = pytest.mark.anyio
+
+
+def update(series_id: str, status: LoadingStatus) -> SeriesLoadingUpdate:
+    return SeriesLoadingUpdate(series_id=series_id, title=series_id, status=status,
+                               progress=Progress(), message=status.message)
+
+
+async def test_every_subscriber_gets_every_event() -> None:
+    """Two subscribers each receive all events in order (broadcast, not distribution)."""
+    hub = EventHub()
+    async with hub.subscribe() as first, hub.subscribe() as second:
+        for n in range(3):
+            hub.publish(update(f"s{n}", LoadingStatus.PENDING))
+        with anyio.fail_after(5):
+            for subscription in (first, second):
+                got = [await subscription.__anext__() for _ in range(3)]
+                assert [e.series_id for e in got] == ["s0", "s1", "s2"]  # type: ignore[attr-defined]
+
+
+async def test_slow_subscriber_gets_latest_state_per_series() -> None:
+    """A full buffer coalesces: publishing never waits, and the final state is never lost."""
+    hub = EventHub(max_buffer=2)
+    async with hub.subscribe() as slow:
+        statuses = [LoadingStatus.PENDING, LoadingStatus.LOADING_EPISODES,
+                    LoadingStatus.LOADING_NFO, LoadingStatus.COMPLETED]
+        for status in statuses:
+            for series in ("a", "b", "c"):
+                hub.publish(update(series, status))
+        hub.publish(LoaderIdle(completed=3))
+        received: list[Event] = []
+        with anyio.fail_after(5):
+            while slow.pending():
+                received.append(await slow.__anext__())
+    final = {e.series_id: e.status for e in received if isinstance(e, SeriesLoadingUpdate)}
+    assert final == {"a": LoadingStatus.COMPLETED, "b": LoadingStatus.COMPLETED,
+                     "c": LoadingStatus.COMPLETED}
+    assert len(received) < 13
+    assert isinstance(received[-1], LoaderIdle)
+
+
+async def test_iteration_ends_when_the_hub_closes() -> None:
+    """Closing the hub ends every ``async for`` over a subscription."""
+    hub = EventHub()
+    seen: list[Event] = []
+    async with hub.subscribe() as subscription:
+        hub.publish(LoaderIdle())
+        hub.close()
+        with anyio.fail_after(5):
+            async for event in subscription:
+                seen.append(event)
+    assert len(seen) == 1
+
+
+async def test_unsubscribed_listener_leaves_nothing_behind() -> None:
+    """Leaving the subscribe block removes the subscriber."""
+    hub = EventHub()
+    async with hub.subscribe():
+        assert hub.subscriber_count == 1
+    assert hub.subscriber_count == 0
+
+
+async def test_new_subscriber_gets_snapshot_of_unfinished_series(app: SeriesApp) -> None:
+    """Subscribing to the app's events starts with every series that is not completed."""
+    first = await app.add_series("Akira")
+    second = await app.add_series("Trigun")
+    async with app.events.subscribe() as events:
+        with anyio.fail_after(5):
+            snapshot = [await events.__anext__() for _ in range(2)]
+    assert {e.series_id for e in snapshot} == {first.id, second.id}  # type: ignore[attr-defined]
+    assert all(isinstance(e, SeriesLoadingUpdate) for e in snapshot)
+
+
+async def test_add_and_remove_are_published(app: SeriesApp) -> None:
+    """Adding publishes series_added then a loading update; removing publishes series_removed."""
+    async with app.events.subscribe(snapshot=False) as events:
+        series = await app.add_series("Akira")
+        await app.remove_series(series.id)
+        with anyio.fail_after(5):
+            got = [await events.__anext__() for _ in range(3)]
+    assert [type(e) for e in got] == [SeriesAdded, SeriesLoadingUpdate, SeriesRemoved]
+    assert got[0].to_json()["title"] == "Akira"
+
+
+def test_loading_update_wire_format() -> None:
+    """``to_json`` gives the original system's wire format."""
+    event = update("abc", LoadingStatus.LOADING_EPISODES)
+    wire = event.to_json()
+    assert wire["type"] == "series_loading_update"
+    assert wire["series_id"] == "abc"
+    assert wire["status"] == "loading_episodes"
+    assert wire["progress"] == {"episodes": False, "nfo": False, "logo": False, "images": False}
+    assert wire["message"] == "Loading episodes..."
+    assert wire["timestamp"].endswith("Z")

@@ -1,0 +1,119 @@
+"""The arrows of the house: which package may import which, and module size."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SRC = ROOT / "src"
+PLUGINS = ROOT / "plugins"
+TESTING_PREFIX = "src/aniworld_core/testing/"
+
+FRONTEND_LIBRARIES = ("starlette", "click", "rich", "uvicorn", "jinja2")
+#: What a plugin package may import from aniworld: the public API and the testing plugin.
+PUBLIC_MODULES = ("aniworld_core", "aniworld_core.testing")
+
+
+def imports_of(path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if ".venv" not in p.parts)
+
+
+def violations(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in python_files(folder):
+        for module in imports_of(path):
+            if any(module == f or module.startswith(f"{f}.") for f in forbidden):
+                found.append(f"{path.relative_to(ROOT)} imports {module}")
+    return found
+
+
+def test_core_never_imports_a_frontend() -> None:
+    """aniworld_core imports neither the adapters nor their frameworks.
+
+    The one exception is ``aniworld_core.testing``: the fake provider servers shipped for tests,
+    plugin authors and the demo are Starlette apps. Nothing else in the core imports it.
+    """
+    forbidden = ("aniworld_web", "aniworld_cli", *FRONTEND_LIBRARIES)
+    core = SRC / "aniworld_core"
+    found = [v for v in violations(core, forbidden) if not v.startswith(TESTING_PREFIX)]
+    assert found == []
+    outside_testing = [v for v in violations(core, ("aniworld_core.testing",))
+                       if not v.startswith(TESTING_PREFIX)]
+    assert outside_testing == []
+
+
+def test_importing_the_core_loads_no_frontend_framework() -> None:
+    """``import aniworld_core`` (and every non-testing module) loads no frontend framework
+    beyond what httpx itself loads (its CLI pulls in click and rich when they are installed,
+    encode/httpx#3547)."""
+    modules = [
+        ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        for path in python_files(SRC / "aniworld_core")
+        if "testing" not in path.parts and "migrations" not in path.parts
+    ]
+    code = (
+        "import importlib, sys\n"
+        "import httpx\n"
+        f"baseline = {{m for m in {FRONTEND_LIBRARIES!r} if m in sys.modules}}\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(sorted(m for m in {FRONTEND_LIBRARIES!r}\n"
+        "             if m in sys.modules and m not in baseline))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("aniworld_core/providers", ("aniworld_core.storage", "aniworld_core.loader")),
+        ("aniworld_core/library", ("aniworld_core.loader", "aniworld_core.providers")),
+        ("aniworld_web", ("aniworld_cli",)),
+        ("aniworld_cli", ("aniworld_web",)),
+    ],
+)
+def test_arrows_that_must_never_exist(package: str, forbidden: tuple[str, ...]) -> None:
+    """Providers don't reach storage or the loader; the library doesn't reach either; the two
+    adapters don't know each other."""
+    folder = SRC / package
+    if not folder.exists():
+        pytest.skip(f"{package} does not exist yet")
+    assert violations(folder, forbidden) == []
+
+
+def test_plugins_use_only_the_public_api() -> None:
+    """A plugin package imports aniworld_core's public API, never a private module."""
+    found = []
+    for path in python_files(PLUGINS) if PLUGINS.exists() else []:
+        for module in imports_of(path):
+            if module.startswith("aniworld_core") and module not in PUBLIC_MODULES:
+                found.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert found == []
+
+
+def test_no_module_over_500_lines() -> None:
+    """Modules stay small enough to read; split by meaning past 500 lines."""
+    roots = [SRC, PLUGINS] if PLUGINS.exists() else [SRC]
+    long = [
+        f"{path.relative_to(ROOT)}: {length} lines"
+        for root in roots
+        for path in python_files(root)
+        if (length := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    ]
+    assert long == []

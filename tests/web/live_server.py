@@ -1,0 +1,91 @@
+"""The real app under uvicorn on a free loopback port, in a thread, for browser tests.
+
+The socket is bound before the server starts, so a browser can connect at once (the kernel
+queues it until uvicorn accepts). :meth:`LiveServer.call` runs a coroutine function on the
+server's event loop (to add series as a script would); :meth:`LiveServer.wait_idle` waits
+for the loader.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import anyio
+import anyio.from_thread
+import uvicorn
+from anyio.lowlevel import EventLoopToken, current_token
+from starlette.types import Message, Receive, Scope, Send
+
+from aniworld_core import SeriesApp, Settings
+from aniworld_web import create_app
+
+T = TypeVar("T")
+START_TIMEOUT = 15
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, *, loader: bool = False) -> None:
+        self.app = create_app(settings, loader=loader)
+        self.started = threading.Event()
+        self.state: dict[str, Any] = {}
+        self.token: EventLoopToken | None = None
+        self.url = ""
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app, noting its lifespan state and event loop once it has started."""
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def note_startup(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self.state = scope["state"]
+                self.token = current_token()
+                self.started.set()
+            await send(message)
+
+        await self.app(scope, receive, note_startup)
+
+    @property
+    def core(self) -> SeriesApp:
+        core: SeriesApp = self.state["web"].core
+        return core
+
+    def call(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+        """Run ``fn(*args)`` on the server's event loop and return its result."""
+        return anyio.from_thread.run(fn, *args, token=self.token)
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until the loader has nothing queued or running."""
+
+        async def idle() -> None:
+            with anyio.fail_after(timeout):
+                await self.core.wait_idle()
+
+        self.call(idle)
+
+
+@contextmanager
+def live_server(settings: Settings, *, loader: bool = False) -> Iterator[LiveServer]:
+    server = LiveServer(settings, loader=loader)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    host, port = listener.getsockname()
+    server.url = f"http://{host}:{port}"
+    config = uvicorn.Config(server.asgi, log_level="warning", lifespan="on", interface="asgi3",
+                            timeout_graceful_shutdown=2)
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]},
+                              daemon=True)
+    thread.start()
+    try:
+        assert server.started.wait(START_TIMEOUT), "the server did not start"
+        yield server
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(START_TIMEOUT)
+        listener.close()

@@ -16,8 +16,9 @@ PLUGINS = ROOT / "plugins"
 TESTING_PREFIX = "src/aniworld_core/testing/"
 
 FRONTEND_LIBRARIES = ("starlette", "click", "rich", "uvicorn", "jinja2")
-#: What a plugin package may import from aniworld: the public API and the testing plugin.
-PUBLIC_MODULES = ("aniworld_core", "aniworld_core.testing")
+#: What a plugin package may import from aniworld: the public API, the answer-reading helpers
+#: and the testing plugin.
+PUBLIC_MODULES = ("aniworld_core", "aniworld_core.reading", "aniworld_core.testing")
 
 
 def imports_of(path: Path) -> Iterator[str]:

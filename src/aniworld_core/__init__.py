@@ -1,6 +1,8 @@
 """aniworld: a library-first anime library manager.
 
-The public API is what this module exports; everything else is private and may change.
+The public API is what this module exports, plus two modules for provider authors:
+``aniworld_core.reading`` (reading API answers defensively) and ``aniworld_core.testing`` (fake
+provider servers and the pytest plugin). Everything else is private and may change.
 
     import anyio
     from aniworld_core import SeriesApp, Settings

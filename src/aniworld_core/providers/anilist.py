@@ -27,7 +27,7 @@ from aniworld_core.metadata import (
 from aniworld_core.providers.base import ProviderContext, RateLimit
 from aniworld_core.providers.hookspecs import RegisterProvider, hookimpl
 from aniworld_core.providers.markup import plain_text
-from aniworld_core.providers.reading import (
+from aniworld_core.reading import (
     CANCELLED,
     CONTINUING,
     ENDED,

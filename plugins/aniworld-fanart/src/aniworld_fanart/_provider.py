@@ -19,7 +19,8 @@ from aniworld_core import (
     SearchResult,
     SeriesInfo,
 )
-from aniworld_fanart._answers import artwork, reading
+from aniworld_core.reading import reading
+from aniworld_fanart._answers import artwork
 
 
 @attrs.define

@@ -14,7 +14,7 @@ from aniworld_core import (
     SearchResult,
     SeriesInfo,
 )
-from aniworld_tmdb._reading import (
+from aniworld_core.reading import (
     Json,
     Malformed,
     date,
@@ -23,7 +23,6 @@ from aniworld_tmdb._reading import (
     mapping,
     number,
     objects,
-    season_number,
     text,
 )
 
@@ -36,6 +35,16 @@ IMAGE_SIZE = "original"
 #: TMDB's show states in Kodi's words ("Pilot" says nothing either way).
 _STATUSES = {"Returning Series": "Continuing", "Ended": "Ended", "Canceled": "Cancelled",
              "In Production": "Upcoming", "Planned": "Upcoming"}
+
+
+def season_number(data: Json, key: str, what: str) -> int:
+    """A season number: 0 (specials) or more."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Malformed(f"{what} has no valid {key}")
+    return value
+
+
 _IMAGE_KINDS = {"posters": ArtworkKind.POSTER, "backdrops": ArtworkKind.FANART,
                 "logos": ArtworkKind.CLEARLOGO}
 

@@ -20,16 +20,17 @@ from aniworld_core import (
     SearchResult,
     SeriesInfo,
 )
+from aniworld_core.reading import mapping, objects, reading
 from aniworld_tmdb._answers import (
     NAME,
     artwork,
     episodes,
     image_base,
     search_result,
+    season_number,
     seasons,
     series_info,
 )
-from aniworld_tmdb._reading import mapping, objects, reading, season_number
 
 Params = dict[str, str | int]
 

@@ -14,7 +14,7 @@ from aniworld_core import (
     SeriesInfo,
     plain_text,
 )
-from aniworld_tvmaze._reading import (
+from aniworld_core.reading import (
     Json,
     Malformed,
     date,

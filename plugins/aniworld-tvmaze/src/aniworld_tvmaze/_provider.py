@@ -19,8 +19,8 @@ from aniworld_core import (
     SearchResult,
     SeriesInfo,
 )
+from aniworld_core.reading import mapping, objects, reading
 from aniworld_tvmaze._answers import ID_TYPE, artwork, episodes, search_result, series_info
-from aniworld_tvmaze._reading import mapping, objects, reading
 
 
 @attrs.define

@@ -1,10 +1,16 @@
-"""Reading API answers into metadata, defensively: a shape the API does not document is
-:class:`Malformed`, which :func:`reading` turns into a :class:`ProviderError`.
+"""Reading API answers defensively, for aniworld's providers and for plugin authors (public).
+
+A shape the API does not document is :class:`Malformed`, which :func:`reading` turns into a
+:class:`ProviderError` naming the provider and the request::
+
+    with reading(self.name, f"show {ref}"):
+        show = mapping(answer, "the answer")
+        episodes = objects(show.get("episodes"), "episodes")
+        title = text(show, "name")
 
 The structure a provider relies on (the envelope, lists, ids) is checked strictly; optional
 scalar fields of an unexpected type are read as absent, as the metadata types want ("never a
-guess"). Also here: what the built-in providers share when shaping metadata (titles, years,
-airing states).
+guess"). Also here: what providers share when shaping metadata (titles, years, airing states).
 """
 
 from __future__ import annotations
@@ -99,6 +105,12 @@ def date_from_iso(value: object) -> dt.date | None:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def date(data: Json, key: str) -> dt.date | None:
+    """A ``yyyy-mm-dd`` date (or the date of a date-time); APIs send ``null`` or ``""`` when
+    they do not know."""
+    return date_from_iso(data.get(key))
 
 
 def date_from_parts(year: int | None, month: int | None, day: int | None) -> dt.date | None:

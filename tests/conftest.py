@@ -20,15 +20,10 @@ DATABASES = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+def _isolated_environment(aniworld_isolated_environment: None,
                           monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's data dir, their ANIWORLD_* variables or the plugins that
     happen to be installed (a test that wants entry points sets ANIWORLD_LOAD_ENTRY_POINTS=1)."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
-    for name in list(os.environ):
-        if name.startswith("ANIWORLD_") and not name.startswith("ANIWORLD_TEST_"):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("ANIWORLD_LOAD_ENTRY_POINTS", "0")
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
-import anyio
-import anyio.to_thread
 import httpx
 
 from aniworld_core.testing._anilist import FakeAniList
@@ -15,7 +12,7 @@ from aniworld_core.testing._fanart import FakeFanart
 from aniworld_core.testing._images import FakeImageHost
 from aniworld_core.testing._jikan import FakeJikan
 from aniworld_core.testing._options import FakeOptions
-from aniworld_core.testing._serve import ServedApp
+from aniworld_core.testing._serve import ServedApp, Startable
 from aniworld_core.testing._service import FakeService
 from aniworld_core.testing._stats import RequestStats
 from aniworld_core.testing._tmdb import FakeTMDB
@@ -74,7 +71,7 @@ class RunningFake:
         return httpx.AsyncClient(base_url=self.api_url, **kwargs)
 
 
-class FakeBundle:
+class FakeBundle(Startable):
     """AniList, Jikan, TVmaze, TMDB, fanart.tv and the image host on 127.0.0.1, sharing one
     dataset, with artwork URLs pointing at the served image host.
 
@@ -171,22 +168,6 @@ class FakeBundle:
             if self.rate_limit_scale != 1:
                 overrides[f"providers.{name}.rate_scale"] = self.rate_limit_scale
         return overrides
-
-    def __enter__(self) -> FakeBundle:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> FakeBundle:
-        await anyio.to_thread.run_sync(self.start)
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self.stop)
 
 
 def _stop_all(fakes: list[RunningFake]) -> None:

@@ -20,12 +20,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
 import attrs
 import httpx
 
+from aniworld_core.testing._serve import Startable
 from aniworld_core.testing._stats import RequestRecord, RequestStats
 
 #: Option fields the control API may set (numbers only; the rest has methods).
@@ -49,7 +49,7 @@ class BundleConfig:
                            "jitter": self.jitter, "rate_limit_scale": self.rate_limit_scale})
 
 
-class RemoteBundle:
+class RemoteBundle(Startable):
     """A :class:`~aniworld_core.testing.FakeBundle` running in a child process."""
 
     def __init__(self, *, generated: int = 0, latency: float | Mapping[str, float] = 0.0,
@@ -87,14 +87,6 @@ class RemoteBundle:
             if self._process.stdout is not None:
                 self._process.stdout.close()
             self._process = None
-
-    def __enter__(self) -> RemoteBundle:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
 
     def settings_overrides(self) -> dict[str, Any]:
         """As :meth:`FakeBundle.settings_overrides`: URLs, API keys, ``rate_scale``."""

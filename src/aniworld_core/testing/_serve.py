@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 from types import TracebackType
+from typing import Self
 
 import anyio
 import anyio.to_thread
@@ -47,7 +48,34 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-class ServedApp:
+class Startable:
+    """A context manager, sync or async on either anyio backend, over blocking ``start()`` and
+    ``stop()`` (the async form runs them in a worker thread; stopping is shielded)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        await anyio.to_thread.run_sync(self.start)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(self.stop)
+
+
+class ServedApp(Startable):
     """An ASGI app served on ``host`` (default 127.0.0.1) in a background thread.
 
     Use it as a context manager, sync or async::
@@ -146,22 +174,6 @@ class ServedApp:
     async def _wrapped(self, scope: Scope, receive: Receive, send: Send) -> None:
         stopping = self._server.stopping if self._server is not None else None
         await self.app({**scope, SHUTDOWN_KEY: stopping}, receive, send)
-
-    def __enter__(self) -> ServedApp:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> ServedApp:
-        await anyio.to_thread.run_sync(self.start)
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self.stop)
 
 
 def serve_app(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> ServedApp:

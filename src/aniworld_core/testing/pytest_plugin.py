@@ -22,6 +22,13 @@ and after every test that uses them, so a test's knobs and request record never 
     ``dict`` for ``Settings.load(overrides=...)`` that points every provider at the fakes
     (``providers.<name>.url``, plus an ``api_key`` for TMDB and fanart.tv).
 
+``aniworld_isolated_environment``
+    No test reads the developer's data dir or their ``ANIWORLD_*`` variables (those starting
+    ``ANIWORLD_TEST_`` stay). Not autouse: ask for it from an autouse fixture of your own.
+
+``aniworld_instant_retries``
+    Retries keep their number of attempts (4) but lose their backoff (stamina's testing mode).
+
 Example::
 
     pytestmark = pytest.mark.anyio
@@ -34,6 +41,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -107,3 +115,23 @@ def fake_images(aniworld_fake_servers: FakeBundle) -> Iterator[RunningFake]:
 def fake_settings_overrides(fake_bundle: FakeBundle) -> dict[str, Any]:
     """Settings overrides pointing every provider at the (reset) fakes."""
     return fake_bundle.settings_overrides()
+
+
+@pytest.fixture
+def aniworld_isolated_environment(tmp_path_factory: pytest.TempPathFactory,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Private XDG data and config dirs, and no ``ANIWORLD_*`` variables but ``ANIWORLD_TEST_*``."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    for name in list(os.environ):
+        if name.startswith("ANIWORLD_") and not name.startswith("ANIWORLD_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def aniworld_instant_retries() -> Iterator[None]:
+    """Retries keep their number of attempts but lose their backoff."""
+    import stamina
+
+    with stamina.set_testing(True, attempts=4, cap=True):
+        yield

@@ -1,7 +1,7 @@
 """The web adapter under load: uvicorn on loopback, its loader busy with hundreds of series.
 
     python benchmarks/web.py [--series 500] [--clients 50] [--rate 100] [--requests 40]
-                             [--sockets 100] [--pings 200] [--no-ws-deflate]
+                             [--sockets 100] [--pings 200] [--[no-]ws-deflate]
                              [--database-url URL]
 
 Three processes: the fake providers (the real services' latency, their rate limits scaled 10×),
@@ -46,6 +46,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from websockets.asyncio.client import connect
 
+from aniworld_cli.serve_command import WS_DEFLATE
 from aniworld_core import ProviderRef, SeriesApp, Settings
 from aniworld_core.testing import GENERATED_START_ID, REALISTIC_LATENCY, Dataset, FakeBundle
 
@@ -298,8 +299,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="saturated POSTs per client")
     parser.add_argument("--sockets", type=int, default=100, help="0 skips (b)")
     parser.add_argument("--pings", type=int, default=200)
-    parser.add_argument("--no-ws-deflate", dest="ws_deflate", action="store_false",
-                        help="serve WebSockets without permessage-deflate")
+    parser.add_argument("--ws-deflate", action=argparse.BooleanOptionalAction,
+                        default=WS_DEFLATE,
+                        help="permessage-deflate on WebSockets (default: as `aniworld serve`)")
     parser.add_argument("--database-url", help="default: SQLite in a temporary data dir")
     parser.add_argument("--fakes", help=argparse.SUPPRESS)
     parser.add_argument("--serve", help=argparse.SUPPRESS)

@@ -1,9 +1,10 @@
 """Test doubles at the process edge: a simulated clock, and small in-process stand-ins for the
 AniList and Jikan APIs behind ``httpx.MockTransport``.
 
-The AniList stand-in executes the real GraphQL query with graphql-core against a transcription of
-the part of AniList's schema aniworld uses, so a misspelled field or argument fails like it would
-against AniList. The Jikan stand-in answers the documented v4 routes with their documented shapes.
+The AniList stand-in executes the real GraphQL query with graphql-core against the fake AniList's
+transcription of the part of AniList's schema aniworld uses, so a misspelled field or argument
+fails like it would against AniList. The Jikan stand-in answers the documented v4 routes with
+their documented shapes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import anyio.lowlevel
 import graphql
 import httpx
+
+from aniworld_core.testing._anilist_schema import SDL
 
 
 class SimulatedClock:
@@ -43,57 +46,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 # -- AniList ---------------------------------------------------------------------------------------
 
-ANILIST_SCHEMA = graphql.build_schema("""
-type Query {
-  Page(page: Int, perPage: Int): Page
-  Media(id: Int, idMal: Int, search: String, type: MediaType): Media
-}
-type Page {
-  pageInfo: PageInfo
-  media(id: Int, idMal: Int, id_in: [Int], idMal_in: [Int], search: String, type: MediaType,
-        format: MediaFormat, seasonYear: Int, sort: [MediaSort]): [Media]
-}
-type PageInfo { total: Int perPage: Int currentPage: Int lastPage: Int hasNextPage: Boolean }
-type Media {
-  id: Int!
-  idMal: Int
-  title: MediaTitle
-  type: MediaType
-  format: MediaFormat
-  status(version: Int): MediaStatus
-  description(asHtml: Boolean): String
-  startDate: FuzzyDate
-  endDate: FuzzyDate
-  season: MediaSeason
-  seasonYear: Int
-  episodes: Int
-  duration: Int
-  coverImage: MediaCoverImage
-  bannerImage: String
-  genres: [String]
-  synonyms: [String]
-  averageScore: Int
-  meanScore: Int
-  popularity: Int
-  studios(sort: [StudioSort], isMain: Boolean): StudioConnection
-}
-type MediaTitle {
-  romaji(stylised: Boolean): String
-  english(stylised: Boolean): String
-  native(stylised: Boolean): String
-  userPreferred: String
-}
-type FuzzyDate { year: Int month: Int day: Int }
-type MediaCoverImage { extraLarge: String large: String medium: String color: String }
-type StudioConnection { nodes: [Studio] }
-type Studio { id: Int! name: String! isAnimationStudio: Boolean! }
-enum MediaType { ANIME MANGA }
-enum MediaFormat { TV TV_SHORT MOVIE SPECIAL OVA ONA MUSIC MANGA NOVEL ONE_SHOT }
-enum MediaStatus { FINISHED RELEASING NOT_YET_RELEASED CANCELLED HIATUS }
-enum MediaSeason { WINTER SPRING SUMMER FALL }
-enum MediaSort { ID SEARCH_MATCH POPULARITY_DESC }
-enum StudioSort { ID NAME SEARCH_MATCH FAVOURITES FAVOURITES_DESC }
-""")
+#: The same transcription of AniList's schema the served fake uses.
+ANILIST_SCHEMA = graphql.build_schema(SDL)
 
 
 def anilist_media(media_id: int, english: str | None = "Cowboy Bebop",

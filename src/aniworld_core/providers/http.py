@@ -31,6 +31,7 @@ from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import ProviderConfig
 from aniworld_core.providers.limiter import ProviderLimiter
 from aniworld_core.providers.metrics import ProviderMetrics
+from aniworld_core.providers.transport import http_transport
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,8 @@ class ProviderHttpClient:
             base_url=config.url,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=config.timeout,
-            transport=transport,
+            transport=transport or http_transport(LIMITS),
             follow_redirects=True,
-            limits=LIMITS,
         )
 
     async def aclose(self) -> None:

@@ -22,6 +22,7 @@ from aniworld_core.providers.http import (
     retrying,
     tried,
 )
+from aniworld_core.providers.transport import http_transport
 
 #: The largest image accepted unless the downloader is told otherwise (bytes).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -54,10 +55,10 @@ class ImageDownloader:
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, "Accept": "image/*"},
             timeout=timeout,
-            transport=transport,
+            transport=transport or http_transport(
+                httpx.Limits(max_connections=max_parallel,
+                             max_keepalive_connections=max_parallel)),
             follow_redirects=True,
-            limits=httpx.Limits(max_connections=max_parallel,
-                                max_keepalive_connections=max_parallel),
         )
 
     async def aclose(self) -> None:

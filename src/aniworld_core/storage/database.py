@@ -77,16 +77,26 @@ class Database:
 
     async def write(self, fn: Callable[[Session], T]) -> T:
         """Like :meth:`session`, but writes made at the same time share one transaction
-        (group commit), each in a savepoint of its own: one call's error undoes only that
-        call's changes and is raised to that caller alone. Under load this turns hundreds of
-        small commits into a few; when idle it costs nothing extra."""
+        (group commit): one call's error undoes only that call's changes and is raised to that
+        caller alone. Under load this turns hundreds of small commits into a few; when idle it
+        costs nothing extra.
+
+        A batch is first applied as it comes; only when something in it fails is it applied
+        again with a savepoint around each call (the calls are database work only, so running
+        them again after the rollback is safe). Savepoints for every call cost a sixth of the
+        database thread's time while loading."""
         write = _Write(fn)
         self._writes.append(write)
         async with self._writing:
             if not write.done.is_set():
                 batch, self._writes = self._writes, []
                 try:
-                    await self.session(lambda session: _apply(session, batch))
+                    try:
+                        await self.session(lambda session: _apply_all(session, batch))
+                    except Exception:
+                        for item in batch:
+                            item.result = item.error = None
+                        await self.session(lambda session: _apply(session, batch))
                 except BaseException as error:
                     for item in batch:
                         if item.error is None:
@@ -115,7 +125,15 @@ class Database:
             await anyio.to_thread.run_sync(self.engine.dispose)
 
 
+def _apply_all(session: Session, batch: list[_Write]) -> None:
+    """Every call in one transaction; the first error fails them all (see ``_apply``)."""
+    for item in batch:
+        item.result = item.fn(session)
+    session.flush()
+
+
 def _apply(session: Session, batch: list[_Write]) -> None:
+    """Every call in a savepoint of its own, its error kept for its caller."""
     for item in batch:
         try:
             with session.begin_nested():

@@ -243,12 +243,28 @@ class ArtworkStep:
 
         wanted = await anyio.to_thread.run_sync(still_wanted)
         sources = await _artwork(job, wanted)
+        chosen: list[tuple[Artwork, int | None]] = []
         for kind in wanted:
             if kind is ArtworkKind.SEASON_POSTER:
-                for season, poster in artwork_choice.season_posters(sources).items():
-                    await _download(job, series_dir, poster, season)
-            elif (chosen := artwork_choice.best(sources, kind)) is not None:
-                await _download(job, series_dir, chosen, None)
+                chosen += [(poster, season) for season, poster
+                           in artwork_choice.season_posters(sources).items()]
+            elif (best := artwork_choice.best(sources, kind)) is not None:
+                chosen.append((best, None))
+        # All at once: a series' images are independent, and its load waits for the slowest
+        # rather than for their sum. The first failure is the step's error.
+        failures: list[Exception] = []
+
+        async def download(art: Artwork, season: int | None) -> None:
+            try:
+                await _download(job, series_dir, art, season)
+            except Exception as error:
+                failures.append(error)
+
+        async with anyio.create_task_group() as downloads:
+            for art, season in chosen:
+                downloads.start_soon(download, art, season)
+        if failures:
+            raise failures[0]
         return {self.flag: True}
 
 

@@ -1,6 +1,6 @@
 """The background loader: claims queued series, runs their steps, persists and publishes.
 
-One task per claimed series (at most ``concurrency + 2 * largest batch`` in memory, the rest
+One task per claimed series (at most ``concurrency + 4 * largest batch`` in memory, the rest
 waits in the database, so 10,000 queued series cost nothing until their turn). Steps that do
 I/O hold one of ``concurrency`` priority slots; metadata fetches go through per-provider batchers.
 Every state change is saved, then published on the event hub.
@@ -52,10 +52,12 @@ class Loader:
         self.settings = settings
         self.owner = new_owner()
         self._slots = PrioritySlots(settings.concurrency)
-        # Beyond the running series, two batches' worth are claimed ahead so their metadata
-        # requests fill whole batches; without batching nothing is claimed ahead.
+        # Beyond the running series, four batches' worth are claimed ahead so their metadata
+        # requests fill whole batches and the next batch's metadata is in before the slowest
+        # provider runs out of work (with two, Jikan idled while AniList's next batch came in);
+        # without batching nothing is claimed ahead.
         self._chunk = max(1, largest_batch)
-        ahead = 2 * self._chunk if self._chunk > 1 else 0
+        ahead = 4 * self._chunk if self._chunk > 1 else 0
         # A whole number of batches, so claims fill whole metadata requests.
         self._window = math.ceil((settings.concurrency + ahead) / self._chunk) * self._chunk
         self._active: dict[str, Job] = {}

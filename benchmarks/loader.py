@@ -17,8 +17,9 @@ Prints one JSON object per part (one per line):
 - ``startup``: time from ``SeriesApp.open()`` to ready with 10,000 incomplete series in the
   database (target < 1 s).
 
-The fakes run in a process of their own (as real servers run on other machines), so their rate
-limiting and request records are not disturbed by this process's work.
+The fakes run in processes of their own (as real servers run on other machines), Jikan apart from
+AniList and the image host, so their rate limiting and request records are not disturbed by this
+process's work or by each other's.
 """
 
 from __future__ import annotations
@@ -37,18 +38,47 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 import sqlalchemy as sa
 
 from aniworld_core import SeriesApp, Settings
 from aniworld_core.storage.engine import open_engine
 from aniworld_core.storage.migrate import upgrade
 from aniworld_core.storage.tables import SeriesRow
-from aniworld_core.testing import GENERATED_START_ID, RemoteBundle, generated
+from aniworld_core.testing import GENERATED_START_ID, RemoteBundle, RequestStats, generated
 
 LATENCY = 0.1
 SCALE = 60
 RATES = {"anilist": 30 * SCALE / 60, "jikan": 60 * SCALE / 60}  # binding windows, per second
 ANILIST_BATCH = 50
+
+
+@attrs.define
+class Fakes:
+    """The fake services, as on separate machines: Jikan in a process of its own, AniList and
+    the image host in another. In one process AniList's GraphQL work (tens of ms per batch of
+    50) held back Jikan's arrival stamps, and the stamps decide its 429s."""
+
+    main: RemoteBundle
+    jikan_host: RemoteBundle
+
+    def bundle(self, name: str) -> RemoteBundle:
+        return self.jikan_host if name == "jikan" else self.main
+
+    def settings_overrides(self) -> dict[str, Any]:
+        return {key: value for name in ("anilist", "jikan")
+                for key, value in self.bundle(name).settings_overrides().items()
+                if key.split(".")[1] == name}
+
+    def stats(self, name: str) -> RequestStats:
+        return self.bundle(name).stats(name)
+
+    def reset(self) -> None:
+        self.main.reset()
+        self.jikan_host.reset()
+
+    def cpu_seconds(self) -> float:
+        return self.main.cpu_seconds() + self.jikan_host.cpu_seconds()
 
 
 def process_cpu() -> float:
@@ -61,12 +91,11 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def settings_for(fakes: RemoteBundle, workdir: Path, **loader: Any) -> Settings:
+def settings_for(fakes: Fakes, workdir: Path, **loader: Any) -> Settings:
     library = workdir / "library"
     library.mkdir(parents=True, exist_ok=True)
     overrides = {
-        **{k: v for k, v in fakes.settings_overrides().items()
-           if k.split(".")[1] in ("anilist", "jikan")},
+        **fakes.settings_overrides(),
         "data_dir": str(workdir / "data"),
         "library": [str(library)],
         "providers.tvmaze.enabled": False,
@@ -85,7 +114,7 @@ def requests_needed(series_ids: Sequence[int]) -> dict[str, int]:
     return {"anilist": math.ceil(len(series_ids) / ANILIST_BATCH), "jikan": pages}
 
 
-def request_counts(fakes: RemoteBundle) -> dict[str, dict[str, int]]:
+def request_counts(fakes: Fakes) -> dict[str, dict[str, int]]:
     counts = {}
     for name in ("anilist", "jikan", "images"):
         stats = fakes.stats(name)
@@ -129,7 +158,7 @@ def by_titles(titles: Sequence[str]) -> Callable[[SeriesApp], Any]:
     return add
 
 
-def part_ids(fakes: RemoteBundle, series: int) -> dict[str, Any]:
+def part_ids(fakes: Fakes, series: int) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(series)]
     needed = requests_needed(ids)
     bound = max(needed[name] / RATES[name] for name in needed)
@@ -153,7 +182,7 @@ def part_ids(fakes: RemoteBundle, series: int) -> dict[str, Any]:
     }
 
 
-def part_original(fakes: RemoteBundle, ours_series_per_s: float) -> dict[str, Any]:
+def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(50)]
     fakes.reset()
     with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
@@ -171,7 +200,7 @@ def part_original(fakes: RemoteBundle, ours_series_per_s: float) -> dict[str, An
     }
 
 
-def part_titles(fakes: RemoteBundle, series: int) -> dict[str, Any]:
+def part_titles(fakes: Fakes, series: int) -> dict[str, Any]:
     titles = [record.title for record in generated(series)]
     fakes.reset()
     with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
@@ -202,7 +231,7 @@ def seed_incomplete(settings: Settings, count: int) -> None:
         engine.dispose()
 
 
-def part_memory_and_startup(fakes: RemoteBundle, series: int, load_seconds: float
+def part_memory_and_startup(fakes: Fakes, series: int, load_seconds: float
                             ) -> list[dict[str, Any]]:
     fakes.reset()
     with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
@@ -244,7 +273,10 @@ def main() -> None:
     generated_count = max(args.series, args.memory_series if parts & {"memory", "startup"}
                           else 0)
     # This process is the client; the servers get the CPU first, as on separate machines.
-    with RemoteBundle(generated=generated_count, latency=LATENCY, rate_limit_scale=SCALE) as fakes:
+    with RemoteBundle(generated=generated_count, latency=LATENCY, rate_limit_scale=SCALE) as main, \
+            RemoteBundle(generated=generated_count, latency=LATENCY,
+                         rate_limit_scale=SCALE) as jikan_host:
+        fakes = Fakes(main, jikan_host)
         os.nice(5)
         ours = None
         if "ids" in parts:

@@ -9,7 +9,9 @@ Prints one JSON object per part (one per line):
   provider, the fewest requests the work needs divided by the provider's rate. Targets: wall
   time / bound <= 1.15, zero 429s. Also: AniList calls per series (target <= 1/40).
 - ``original``: the first 50 of those series loaded the way the original design did (one
-  series at a time, one request per series: our loader with concurrency 1 and batching off).
+  worker doing one thing at a time: one series at a time, one series per metadata request, its
+  images one after another; our loader with concurrency 1, batching off and one download per
+  series).
   Target: ours >= 20x more series per second.
 - ``titles``: the same series added by title only, so identification needs searches (no target).
 - ``memory``: extra memory (RSS) of this process while loading from 10,000 queued series
@@ -186,7 +188,8 @@ def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(50)]
     fakes.reset()
     with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
-        settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False)
+        settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False,
+                                downloads_per_series=1)
         # Registered as ours are (a scan with id hints). Added by hand they would count as
         # user work, which may overtake the one running series: two at a time, not one.
         make_library(settings.library[0], ids)

@@ -135,6 +135,7 @@ SCHEMA: dict[str, Converter] = {
     "loader.lease_seconds": _seconds(0.1, 86400),
     "loader.identify_threshold": _fraction,
     "loader.batching": _boolean,
+    "loader.downloads_per_series": _integer(1, 64),
     "web.host": _string,
     "web.port": _integer(1, 65535),
 }

@@ -106,7 +106,8 @@ class SeriesApp:
                     app._work, app.events, pool,
                     default_steps(threshold=settings.loader.identify_threshold,
                                   library=LibraryStore(database), series_store=app._series,
-                                  roots=settings.library),
+                                  roots=settings.library,
+                                  downloads_per_series=settings.loader.downloads_per_series),
                     settings.loader, largest_batch=pool.largest_batch,
                 )
                 if loader:

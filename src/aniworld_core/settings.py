@@ -60,6 +60,8 @@ class LoaderSettings:
     #: Coalesce metadata requests into the providers' batch calls (off: one series per call,
     #: one series claimed at a time beyond the running ones; for comparisons).
     batching: bool = True
+    #: Images of one series downloaded at the same time (1: one after another).
+    downloads_per_series: int = 4
 
 
 @attrs.frozen

@@ -224,6 +224,8 @@ class ArtworkStep:
     dirs: SeriesDirs
     kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
                                       ArtworkKind.BANNER, ArtworkKind.SEASON_POSTER)
+    #: Downloads of one series at the same time (``loader.downloads_per_series``).
+    at_once: int = 4
     flag: ClassVar[str] = "images_loaded"
     name: ClassVar[str] = "images"
     label: ClassVar[str] = "Images"
@@ -250,13 +252,15 @@ class ArtworkStep:
                            in artwork_choice.season_posters(sources).items()]
             elif (best := artwork_choice.best(sources, kind)) is not None:
                 chosen.append((best, None))
-        # All at once: a series' images are independent, and its load waits for the slowest
+        # Side by side: a series' images are independent, and its load waits for the slowest
         # rather than for their sum. The first failure is the step's error.
         failures: list[Exception] = []
+        slots = anyio.CapacityLimiter(self.at_once)
 
         async def download(art: Artwork, season: int | None) -> None:
             try:
-                await _download(job, series_dir, art, season)
+                async with slots:
+                    await _download(job, series_dir, art, season)
             except Exception as error:
                 failures.append(error)
 
@@ -280,11 +284,12 @@ class LogoStep(ArtworkStep):
 
 
 def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
-                  roots: Sequence[Path]) -> list[Step]:
+                  roots: Sequence[Path], downloads_per_series: int = 4) -> list[Step]:
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
     return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),
-            NfoStep(dirs, series_store), LogoStep(dirs), ArtworkStep(dirs)]
+            NfoStep(dirs, series_store), LogoStep(dirs, at_once=downloads_per_series),
+            ArtworkStep(dirs, at_once=downloads_per_series)]
 
 
 async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwork]]:

@@ -11,12 +11,13 @@ snapshot: a loading update for every series that is not completed.
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Protocol
 
 import anyio
+import anyio.lowlevel
 import attrs
 
 from aniworld_core.models import LoadingStatus, Progress, Series
@@ -207,38 +208,57 @@ class ScanProgress:
 
 
 Snapshot = Callable[[], Awaitable[Sequence[Event]]]
+_NO_SLOT: list[Event | None] = [None]
+#: A subscription hands out at most this many waiting events before it yields to the event loop.
+YIELD_EVERY = 16
 
 
 class Subscription:
     """One subscriber's view of the stream; iterate it with ``async for``."""
 
-    def __init__(self, max_buffer: int) -> None:
+    def __init__(self, max_buffer: int, *, coalesce: bool = False) -> None:
         self._max_buffer = max_buffer
-        self._buffer: deque[Event] = deque()
-        self._coalesced: dict[Hashable, Event] = {}
+        self._coalesce = coalesce
+        # Each waiting event in a one-item list, so a newer update can take its place.
+        self._buffer: deque[list[Event]] = deque()
+        #: With ``coalesce``: per key, the slot of the last event waiting for it.
+        self._last: dict[Hashable, list[Event]] = {}
+        self._coalesced: OrderedDict[Hashable, Event] = OrderedDict()
         self._wakeup = anyio.Event()
         self._closed = False
+        self._unyielded = 0
+        #: Events dropped unread because a newer one of the same key replaced them.
         self.coalesced_count = 0
 
     def offer(self, event: Event) -> None:
         """Take ``event`` without waiting; coalesce once the buffer is full."""
         if self._closed:
             return
+        key = event.coalesce_key
         if self._coalesced or len(self._buffer) >= self._max_buffer:
-            # Once behind, everything goes through the coalescing map so the order per key holds.
-            self._coalesced.pop(event.coalesce_key, None)
-            self._coalesced[event.coalesce_key] = event
+            # Once behind, everything goes through the coalescing map so the order per key holds:
+            # the newest event of a key replaces a waiting one and goes to the back.
+            if self._coalesced.pop(key, None) is not None:
+                self.coalesced_count += 1
+            self._coalesced[key] = event
+        elif self._coalesce and isinstance(event, SeriesLoadingUpdate) and isinstance(
+                (slot := self._last.get(key, _NO_SLOT))[0], SeriesLoadingUpdate):
+            slot[0] = event  # the state still waiting has passed: send the newer one instead
             self.coalesced_count += 1
         else:
-            self._buffer.append(event)
+            slot = [event]
+            self._buffer.append(slot)
+            if self._coalesce:
+                self._last[key] = slot
         self._wakeup.set()
 
     def put_first(self, events: Sequence[Event]) -> None:
         """Queue ``events`` ahead of everything offered so far (the snapshot goes first)."""
-        live = [*self._buffer, *self._coalesced.values()]
-        self._buffer = deque(events)
-        self._coalesced = {}
-        for event in live:
+        live = [*(slot[0] for slot in self._buffer), *self._coalesced.values()]
+        self._buffer = deque()
+        self._last = {}
+        self._coalesced = OrderedDict()
+        for event in [*events, *live]:
             self.offer(event)
 
     def close(self) -> None:
@@ -250,14 +270,25 @@ class Subscription:
 
     async def __anext__(self) -> Event:
         while True:
-            if self._buffer:
-                return self._buffer.popleft()
-            if self._coalesced:
-                key = next(iter(self._coalesced))
-                return self._coalesced.pop(key)
+            if self._buffer or self._coalesced:
+                self._unyielded += 1
+                if self._unyielded >= YIELD_EVERY:
+                    # A reader working through a backlog (a snapshot of thousands of series)
+                    # lets the rest of the event loop run now and then.
+                    self._unyielded = 0
+                    await anyio.lowlevel.checkpoint()
+                    continue
+                if self._buffer:
+                    slot = self._buffer.popleft()
+                    event = slot[0]
+                    if self._last and self._last.get(event.coalesce_key) is slot:
+                        del self._last[event.coalesce_key]
+                    return event
+                return self._coalesced.popitem(last=False)[1]
             if self._closed:
                 raise StopAsyncIteration
             self._wakeup = anyio.Event()
+            self._unyielded = 0
             await self._wakeup.wait()
 
     def pending(self) -> int:
@@ -285,10 +316,19 @@ class EventHub:
 
     @asynccontextmanager
     async def subscribe(
-        self, *, snapshot: bool = True, max_buffer: int | None = None
+        self, *, snapshot: bool = True, max_buffer: int | None = None, coalesce: bool = False
     ) -> AsyncIterator[Subscription]:
-        """A subscription that receives the snapshot first (unless ``snapshot=False``)."""
-        subscription = Subscription(max_buffer or self._max_buffer)
+        """A subscription that receives the snapshot first (unless ``snapshot=False``).
+
+        Events wait in a buffer of ``max_buffer``; once it is full they are coalesced: a newer
+        event for the same series (provider, scan...) replaces the one still waiting, so a reader
+        that fell behind gets the latest state of each and never misses a final one.
+        ``coalesce=True`` is for readers that show state rather than record history (a page, a
+        progress bar): from the first event on, a loading update still waiting is replaced in its
+        place by the series' next one, so a reader that falls behind during a burst skips the
+        states that have already passed instead of replaying them. Other events (added,
+        removed...) are never dropped that way, nor is an update moved past one of them."""
+        subscription = Subscription(max_buffer or self._max_buffer, coalesce=coalesce)
         # Register before reading the snapshot, so nothing published meanwhile is lost.
         self._subscribers.add(subscription)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from aniworld_core import (
@@ -54,6 +55,62 @@ async def test_slow_subscriber_gets_latest_state_per_series() -> None:
                      "c": LoadingStatus.COMPLETED}
     assert len(received) < 13
     assert isinstance(received[-1], LoaderIdle)
+
+
+async def test_a_coalescing_subscriber_skips_states_that_have_passed() -> None:
+    """``coalesce=True``: a loading update still waiting is replaced, in its place, by the
+    series' next one; additions and removals are never dropped nor overtaken."""
+    hub = EventHub()
+    async with hub.subscribe(coalesce=True) as page, hub.subscribe() as log:
+        hub.publish(SeriesAdded("a", "a", LoadingStatus.PENDING))
+        hub.publish(update("a", LoadingStatus.LOADING_NFO))
+        hub.publish(update("b", LoadingStatus.LOADING_NFO))
+        hub.publish(update("a", LoadingStatus.LOADING_LOGO))
+        hub.publish(update("a", LoadingStatus.COMPLETED))
+        hub.publish(SeriesRemoved("b"))
+        hub.publish(update("b", LoadingStatus.CANCELLED))
+        hub.publish(LoaderIdle(completed=1))
+        with anyio.fail_after(5):
+            shown = [await page.__anext__() for _ in range(page.pending())]
+            recorded = [await log.__anext__() for _ in range(log.pending())]
+    assert [(type(e).__name__, getattr(e, "series_id", None), getattr(e, "status", None))
+            for e in shown] == [
+        ("SeriesAdded", "a", LoadingStatus.PENDING),
+        ("SeriesLoadingUpdate", "a", LoadingStatus.COMPLETED),
+        ("SeriesLoadingUpdate", "b", LoadingStatus.LOADING_NFO),
+        ("SeriesRemoved", "b", None),
+        ("SeriesLoadingUpdate", "b", LoadingStatus.CANCELLED),
+        ("LoaderIdle", None, None),
+    ]
+    assert page.coalesced_count == 2
+    assert len(recorded) == 8  # without coalesce=True every state is kept while there is room
+
+
+async def test_a_reader_working_through_a_backlog_lets_others_run() -> None:
+    """Reading thousands of waiting events (a new page's snapshot) is not one long step of the
+    event loop: another task gets turns meanwhile."""
+    hub = EventHub(max_buffer=5000)
+    turns = 0
+    draining = True
+
+    async def other_task() -> None:
+        nonlocal turns
+        while draining:
+            turns += 1
+            await anyio.lowlevel.checkpoint()
+
+    async with hub.subscribe() as subscription, anyio.create_task_group() as group:
+        for n in range(2000):
+            hub.publish(update(f"s{n}", LoadingStatus.PENDING))
+        group.start_soon(other_task)
+        await anyio.lowlevel.checkpoint()  # the other task has started
+        before = turns
+        with anyio.fail_after(5):
+            for _ in range(2000):
+                await subscription.__anext__()
+        during = turns - before
+        draining = False
+    assert during >= 2000 // 32
 
 
 async def test_iteration_ends_when_the_hub_closes() -> None:

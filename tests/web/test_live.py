@@ -112,7 +112,7 @@ async def test_a_client_that_stops_reading_is_dropped(
     scope = session_scope(web, browser_like, "websocket", "/ws")
     async with websocket(web.asgi, scope, client_buffer=1) as stuck:
         for step in range(10):
-            web.core.events.publish(update("busy", step))
+            web.core.events.publish(update(f"busy-{step}", step))  # not coalesced
         with anyio.fail_after(5):
             await stuck.connection.finished.wait()
         assert web.core.events.subscriber_count == 0

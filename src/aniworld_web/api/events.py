@@ -2,9 +2,11 @@
 
 Both send the hub's snapshot first, then every event as its ``to_json()`` (the wire format), one
 JSON object per WebSocket text message or per SSE ``data:`` line. Each connection holds one
-subscription and releases it the moment the client leaves. The hub never waits for a client: a
-slow one gets coalesced events, and one that stops reading for :data:`SEND_TIMEOUT` seconds is
-dropped (closed with 1008).
+subscription and releases it the moment the client leaves. The hub never waits for a client: an
+event still waiting to be sent when a newer one for the same series comes is replaced by it (a
+page shows the latest state; during a burst a connection skips states that have passed instead
+of replaying them), and a client that stops reading for :data:`SEND_TIMEOUT` seconds is dropped
+(closed with 1008).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ async def live_socket(websocket: WebSocket) -> None:
     hub, wire = context.core.events, context.wire
     watch = SendWatch(SEND_TIMEOUT)
     # Subscribed before the client sees the connection open: from then on nothing is missed.
-    async with hub.subscribe() as events:
+    async with hub.subscribe(coalesce=True) as events:
         await websocket.accept()
         try:
             async with anyio.create_task_group() as group:
@@ -88,7 +90,7 @@ class EventStream:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         context = context_in(scope)
-        async with context.core.events.subscribe() as events:  # before the stream opens
+        async with context.core.events.subscribe(coalesce=True) as events:  # before it opens
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": [
                     (b"content-type", b"text/event-stream; charset=utf-8"),

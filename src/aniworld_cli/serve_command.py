@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -38,6 +39,7 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
     settings = obj.call(obj.settings)
     logging.getLogger().setLevel(settings.log_level)
     app = web_app(obj, settings)
+    freeze_startup_objects()
     host, port = settings.web.host, settings.web.port
     if not _is_loopback(host):
         obj.err.print(f"[yellow]Listening on {host}, not just this machine: put aniworld "
@@ -52,6 +54,16 @@ def web_app(obj: CliContext, settings: Settings) -> Any:
     """The web app (an ASGI app) over ``settings``, without importing the web package here."""
     create_app: Callable[..., Any] = import_from_string(WEB_APP)
     return obj.call(lambda: create_app(settings))
+
+
+def freeze_startup_objects() -> None:
+    """Move what exists now (imported modules, the app) out of the garbage collector's sight.
+
+    They live as long as the process, yet every full collection would walk them all again: with
+    the web stack loaded that stopped the server for 50-70 ms at a time while pages waited for
+    their events; frozen, a full collection takes a few ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def _is_loopback(host: str) -> bool:

@@ -6,7 +6,8 @@
 
 Three processes: the fake providers (the real services' latency, their rate limits scaled 10×),
 the server (uvicorn with ``create_app``, as ``aniworld serve`` runs it, loading ``--series``
-generated series meanwhile) and the clients. With that load going on:
+generated series meanwhile) and the clients (their garbage collector off while they measure,
+so its pauses are not taken for the server's). With that load going on:
 
 (a) ``POST /api/series`` from ``--clients`` concurrent clients with an API key, measured twice:
     *paced*, the clients together sending ``--rate`` requests a second on a fixed schedule
@@ -24,7 +25,9 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
+import gc
 import itertools
 import json
 import socket
@@ -44,9 +47,11 @@ import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
-from aniworld_cli.serve_command import WS_DEFLATE
+from aniworld_cli.serve_command import WS_DEFLATE, freeze_startup_objects
 from aniworld_core import ProviderRef, SeriesApp, Settings
 from aniworld_core.testing import GENERATED_START_ID, REALISTIC_LATENCY, Dataset, FakeBundle
 
@@ -137,6 +142,7 @@ def serve(config: dict[str, Any]) -> None:
     listener.listen(2048)  # clients may connect now; they wait until uvicorn has started
     print(json.dumps({"port": listener.getsockname()[1], "key": key}), flush=True)
     app = with_ping_route(create_app(settings, loader=True))
+    freeze_startup_objects()  # as `aniworld serve` does
     uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
                                   ws_per_message_deflate=config["ws_deflate"],
                                   timeout_graceful_shutdown=2)).run(sockets=[listener])
@@ -169,10 +175,19 @@ async def post_series(base: str, key: str, clients: int, *, rate: float | None =
     headers = {"Authorization": f"Bearer {key}"}
     names = itertools.count()
 
+    connected = 0
+    everyone_connected = anyio.Event()
+
     async def one_client(number: int) -> None:
+        nonlocal connected
         async with httpx.AsyncClient(base_url=base, headers=headers,
                                      limits=httpx.Limits(max_connections=1)) as client:
             await client.get("/api/health")  # connected before the clock starts
+            connected += 1
+            if connected == clients:
+                everyone_connected.set()
+            # Making a client blocks this process for a while: no clock starts before the last.
+            await everyone_connected.wait()
             if rate:
                 interval = clients / rate
                 await anyio.sleep(interval * number / clients)  # spread the clients out
@@ -201,53 +216,98 @@ async def post_series(base: str, key: str, clients: int, *, rate: float | None =
             "requests_per_second": round(len(latencies) / elapsed, 1)}
 
 
-async def websocket_events(base: str, key: str, sockets: int, pings: int,
+class Listener(asyncio.Protocol):
+    """One WebSocket client on websockets' sans-I/O protocol. Each chunk of bytes is stamped
+    the moment it reaches this process, before anything is parsed: a hundred clients share this
+    process, and a client library's own per-message work would be counted as the server's."""
+
+    def __init__(self, url: str, key: str, pings: int) -> None:
+        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
+        request = self.protocol.connect()
+        request.headers["Authorization"] = f"Bearer {key}"
+        self.protocol.send_request(request)
+        self.pings = pings
+        self.delays: list[float] = []
+        self.warm = asyncio.Event()  # a warm-up ping arrived: the snapshot is behind it
+        self.done = asyncio.Event()  # every ping arrived, or the connection ended
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.monotonic_ns()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if not isinstance(event, Frame) or event.opcode is not Opcode.TEXT \
+                    or b'"bench_ping"' not in event.data:
+                continue  # the handshake, and the loader's own events (the load to keep up with)
+            ping = json.loads(event.data)
+            if ping["warmup"]:
+                self.warm.set()
+            elif len(self.delays) < self.pings:
+                self.delays.append((arrived - ping["sent_ns"]) / 1e6)
+                if len(self.delays) == self.pings:
+                    self.done.set()
+        self._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.warm.set()
+        self.done.set()
+
+    def _flush(self) -> None:
+        data = self.protocol.data_to_send()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(data))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+async def websocket_events(port: int, key: str, sockets: int, pings: int,
                            ping_client: httpx.AsyncClient) -> dict[str, Any]:
     """Every client connected and past its snapshot (a warm-up ping reached each), then
     ``pings`` pings, each timed from emission to arrival at every client."""
-    delays: list[float] = []
-    received = [0] * sockets
-    warm = [anyio.Event() for _ in range(sockets)]
-    url = base.replace("http://", "ws://") + "/ws"
-
-    async def listen(number: int) -> None:
-        async with connect(url, additional_headers={"Authorization": f"Bearer {key}"},
-                           max_size=None, ping_interval=None, open_timeout=120) as websocket:
-            async for message in websocket:
-                arrived = time.monotonic_ns()
-                if '"bench_ping"' not in message:
-                    continue  # the loader's own events: the load the clients must keep up with
-                ping = json.loads(message)
-                if ping["warmup"]:
-                    warm[number].set()  # the snapshot is behind this client
-                    continue
-                delays.append((arrived - ping["sent_ns"]) / 1e6)
-                received[number] += 1
-                if received[number] == pings:
-                    return
-
+    loop = asyncio.get_running_loop()
+    url = f"ws://127.0.0.1:{port}/ws"
+    listeners = [Listener(url, key, pings) for _ in range(sockets)]
     started = time.perf_counter()
-    # Each listener returns once it has every ping; one that lost some is stopped in the end.
-    with anyio.move_on_after(300 + pings * PING_INTERVAL):
-        async with anyio.create_task_group() as group:
-            for number in range(sockets):
-                group.start_soon(listen, number)
-            for event in warm:
-                while not event.is_set():
+    try:
+        for listener in listeners:
+            await loop.create_connection(lambda listener=listener: listener, "127.0.0.1", port)
+        with anyio.fail_after(300):
+            for listener in listeners:
+                while not listener.warm.is_set():
                     await ping_client.post(PING_PATH, params={"warmup": 1})
                     with anyio.move_on_after(1):
-                        await event.wait()
-            ready = time.perf_counter() - started
-            for _ in range(pings):
-                await ping_client.post(PING_PATH)
-                await anyio.sleep(PING_INTERVAL)
+                        await listener.warm.wait()
+        ready = time.perf_counter() - started
+        for _ in range(pings):
+            await ping_client.post(PING_PATH)
+            await anyio.sleep(PING_INTERVAL)
+        # Every listener has every ping, or has lost some: those are stopped in the end.
+        with anyio.move_on_after(60):
+            for listener in listeners:
+                await listener.done.wait()
+    finally:
+        for listener in listeners:
+            listener.close()
+    delays = [delay for listener in listeners for delay in listener.delays]
     return {"clients": sockets, "events": pings, "deliveries": len(delays),
             "lost": sockets * pings - len(delays), **summary(delays), "target_p99_ms": 10.0,
             "seconds_until_all_connected_past_snapshot": round(ready, 2)}
 
 
-async def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
+async def measure(port: int, key: str, args: argparse.Namespace) -> dict[str, Any]:
+    base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {key}"}
+    # The clients' own garbage collection would stop every client at once for tens of ms and
+    # show up as server latency: it is off while measuring (this process lives a minute).
+    gc.collect()
+    gc.disable()
     async with httpx.AsyncClient(base_url=base, headers=headers) as client:
         with anyio.fail_after(30):
             while args.series and (await loader_state(client))[  # noqa: ASYNC110
@@ -262,7 +322,7 @@ async def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, An
                                      "saturated": saturated}
         result["loader"]["before_pings"] = await loader_state(client)
         if args.sockets:
-            result["websocket_events"] = await websocket_events(base, key, args.sockets,
+            result["websocket_events"] = await websocket_events(port, key, args.sockets,
                                                                 args.pings, client)
         result["loader"]["after_pings"] = await loader_state(client)
     return result
@@ -322,8 +382,7 @@ def main() -> None:
             server, started = spawn("serve", {"overrides": overrides, "series": args.series,
                                               "ws_deflate": args.ws_deflate})
             try:
-                result = anyio.run(measure, f"http://127.0.0.1:{started['port']}",
-                                   started["key"], args)
+                result = anyio.run(measure, started["port"], started["key"], args)
             finally:
                 stop(server)
         finally:

@@ -208,7 +208,6 @@ class ScanProgress:
 
 
 Snapshot = Callable[[], Awaitable[Sequence[Event]]]
-_NO_SLOT: list[Event | None] = [None]
 #: A subscription hands out at most this many waiting events before it yields to the event loop.
 YIELD_EVERY = 16
 
@@ -241,8 +240,9 @@ class Subscription:
             if self._coalesced.pop(key, None) is not None:
                 self.coalesced_count += 1
             self._coalesced[key] = event
-        elif self._coalesce and isinstance(event, SeriesLoadingUpdate) and isinstance(
-                (slot := self._last.get(key, _NO_SLOT))[0], SeriesLoadingUpdate):
+        elif (self._coalesce and isinstance(event, SeriesLoadingUpdate)
+              and (slot := self._last.get(key)) is not None
+              and isinstance(slot[0], SeriesLoadingUpdate)):
             slot[0] = event  # the state still waiting has passed: send the newer one instead
             self.coalesced_count += 1
         else:

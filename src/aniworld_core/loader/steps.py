@@ -222,10 +222,10 @@ class ArtworkStep:
     be the user's own) and not asked for again."""
 
     dirs: SeriesDirs
+    #: Downloads of one series at the same time (``loader.downloads_per_series``).
+    at_once: int
     kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
                                       ArtworkKind.BANNER, ArtworkKind.SEASON_POSTER)
-    #: Downloads of one series at the same time (``loader.downloads_per_series``).
-    at_once: int = 4
     flag: ClassVar[str] = "images_loaded"
     name: ClassVar[str] = "images"
     label: ClassVar[str] = "Images"
@@ -284,7 +284,7 @@ class LogoStep(ArtworkStep):
 
 
 def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
-                  roots: Sequence[Path], downloads_per_series: int = 4) -> list[Step]:
+                  roots: Sequence[Path], downloads_per_series: int) -> list[Step]:
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
     return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),

@@ -18,6 +18,7 @@ import uvicorn
 from aniworld_cli.main import CliContext
 from aniworld_cli.serve_command import SHUTDOWN_GRACE, WS_DEFLATE, web_app
 from aniworld_core import SeriesApp, Settings
+from aniworld_core.testing import listening_socket
 
 HOST = "127.0.0.1"
 #: How often ``--exit-when-idle`` looks at the queue, in seconds.
@@ -27,16 +28,11 @@ IDLE_POLL = 0.5
 def listen(port: int) -> socket.socket:
     """A socket listening on 127.0.0.1:``port`` (connections wait in the kernel's queue until
     the server accepts them, so the address can be printed before the server starts)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((HOST, port))
-        sock.listen(128)
+        return listening_socket(HOST, port)
     except OSError as error:
-        sock.close()
         raise click.ClickException(f"Cannot listen on {HOST}:{port}: {error.strerror}; "
                                    "choose another --port.") from None
-    return sock
 
 
 def serve_web(obj: CliContext, settings: Settings, sock: socket.socket, *,

@@ -8,7 +8,6 @@ for the loader.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from anyio.lowlevel import EventLoopToken, current_token
 from starlette.types import Message, Receive, Scope, Send
 
 from aniworld_core import SeriesApp, Settings
+from aniworld_core.testing import listening_socket
 from aniworld_web import create_app
 
 T = TypeVar("T")
@@ -72,8 +72,7 @@ class LiveServer:
 @contextmanager
 def live_server(settings: Settings, *, loader: bool = False) -> Iterator[LiveServer]:
     server = LiveServer(settings, loader=loader)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener = listening_socket()
     host, port = listener.getsockname()
     server.url = f"http://{host}:{port}"
     config = uvicorn.Config(server.asgi, log_level="warning", lifespan="on", interface="asgi3",

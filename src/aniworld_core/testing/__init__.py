@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from aniworld_core.testing._jikan import FakeJikan
     from aniworld_core.testing._options import FakeOptions, ImageFault
     from aniworld_core.testing._process import RemoteBundle
-    from aniworld_core.testing._serve import ServedApp, serve_app
+    from aniworld_core.testing._serve import ServedApp, listening_socket, serve_app
     from aniworld_core.testing._service import FakeService
     from aniworld_core.testing._stats import RequestRecord, RequestStats
     from aniworld_core.testing._tmdb import FakeTMDB
@@ -96,6 +96,7 @@ _EXPORTS = {
     "Show": "dataset",
     "ShowEpisode": "dataset",
     "generated": "dataset",
+    "listening_socket": "_serve",
     "serve_app": "_serve",
 }
 
@@ -124,6 +125,7 @@ __all__ = [
     "Show",
     "ShowEpisode",
     "generated",
+    "listening_socket",
     "serve_app",
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +25,7 @@ from aniworld_core.testing import (
     FakeJikan,
     FakeOptions,
     RunningFake,
+    listening_socket,
     serve_app,
 )
 
@@ -54,6 +57,31 @@ def test_serving_works_from_synchronous_code() -> None:
     assert response.headers["X-RateLimit-Limit"] == "90"
     assert not server.running
     assert anilist.stats.count == 1
+
+
+def test_connections_accepted_by_a_listening_socket_send_small_writes_at_once() -> None:
+    """asyncio (and so uvicorn) turns Nagle's algorithm off on what ``listening_socket``
+    accepts: a live event written after another does not wait for the client's delayed ACK."""
+    nodelay: list[int] = []
+
+    class Accepted(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        loop = asyncio.get_running_loop()
+        with listening_socket() as sock:
+            server = await loop.create_server(Accepted, sock=sock)
+            async with server:
+                reader, writer = await asyncio.open_connection(*sock.getsockname())
+                assert await reader.read() == b""  # closed by the server after the check
+                writer.close()
+                await writer.wait_closed()
+
+    asyncio.run(accept_one())
+    assert nodelay == [1]
 
 
 def test_a_busy_port_is_a_clear_error() -> None:

@@ -31,7 +31,7 @@ import gc
 import itertools
 import json
 import logging
-import socket
+import re
 import statistics
 import subprocess
 import sys
@@ -49,12 +49,20 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from aniworld_cli.serve_command import WS_DEFLATE, freeze_startup_objects
 from aniworld_core import ProviderRef, SeriesApp, Settings
-from aniworld_core.testing import GENERATED_START_ID, REALISTIC_LATENCY, Dataset, FakeBundle
+from aniworld_core.testing import (
+    GENERATED_START_ID,
+    REALISTIC_LATENCY,
+    Dataset,
+    FakeBundle,
+    listening_socket,
+)
 
 RATE_LIMIT_SCALE = 10
 PING_PATH = "/bench/ping"
@@ -140,9 +148,8 @@ def serve(config: dict[str, Any]) -> None:
     # The POSTed titles are unknown to the fakes: their failed loads are expected, not news.
     logging.getLogger().setLevel(logging.ERROR)
     key = anyio.run(prepare, settings, config["series"])
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(2048)  # clients may connect now; they wait until uvicorn has started
+    # Clients may connect now; they wait until uvicorn has started.
+    listener = listening_socket(backlog=2048)
     print(json.dumps({"port": listener.getsockname()[1], "key": key}), flush=True)
     app = with_ping_route(create_app(settings, loader=True))
     freeze_startup_objects()  # as `aniworld serve` does
@@ -219,18 +226,36 @@ async def post_series(base: str, key: str, clients: int, *, rate: float | None =
             "requests_per_second": round(len(latencies) / elapsed, 1)}
 
 
-class Listener(asyncio.Protocol):
-    """One WebSocket client on websockets' sans-I/O protocol. Each chunk of bytes is stamped
-    the moment it reaches this process, before anything is parsed: a hundred clients share this
-    process, and a client library's own per-message work would be counted as the server's."""
+#: A ping as the server writes it: compact JSON in one unmasked, uncompressed text frame.
+PING_TEXT = re.compile(rb'\{"type":"bench_ping","sent_ns":(\d+),"number":(\d+),'
+                       rb'"warmup":(true|false)\}')
+#: Longer than any ping's text: what one chunk keeps of the last, in case a ping spans two.
+PING_TEXT_MAX = 120
 
-    def __init__(self, url: str, key: str, pings: int) -> None:
-        self.protocol = ClientProtocol(parse_uri(url), max_size=None)
+
+class Listener(asyncio.Protocol):
+    """One WebSocket client: websockets' sans-I/O protocol for the handshake, then bytes.
+
+    A hundred clients share this process, and the loader's own events reach each of them too
+    (hundreds a second): parsing every frame here would keep this process busy enough that
+    arrivals wait for it, and a client's own work would be counted as the server's. So each
+    chunk is stamped the moment it reaches this process and searched for ping texts as raw bytes
+    (the server compresses nothing unless ``--ws-deflate``, in which case every frame is
+    parsed). A ping spanning two chunks is stamped with the second. The measurement lasts well
+    under uvicorn's 20 s keep-alive ping interval, so no pong is ever owed."""
+
+    def __init__(self, url: str, key: str, pings: int, *, parse_frames: bool) -> None:
+        # Browsers offer compression: with ``--ws-deflate`` the server takes it up.
+        self.protocol = ClientProtocol(parse_uri(url), max_size=None, extensions=[
+            ClientPerMessageDeflateFactory()] if parse_frames else None)
         request = self.protocol.connect()
         request.headers["Authorization"] = f"Bearer {key}"
         self.protocol.send_request(request)
+        self.parse_frames = parse_frames
         self.pings = pings
         self.delays: list[float] = []
+        self.seen: set[int] = set()
+        self.carry = b""
         self.warm = asyncio.Event()  # a warm-up ping arrived: the snapshot is behind it
         self.done = asyncio.Event()  # every ping arrived, or the connection ended
         self.transport: asyncio.Transport | None = None
@@ -242,19 +267,28 @@ class Listener(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         arrived = time.monotonic_ns()
-        self.protocol.receive_data(data)
-        for event in self.protocol.events_received():
-            if not isinstance(event, Frame) or event.opcode is not Opcode.TEXT \
-                    or b'"bench_ping"' not in event.data:
-                continue  # the handshake, and the loader's own events (the load to keep up with)
-            ping = json.loads(event.data)
-            if ping["warmup"]:
+        if self.parse_frames or self.protocol.state is not State.OPEN:
+            self.protocol.receive_data(data)
+            for event in self.protocol.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                    self._scan(event.data, arrived)
+            self._flush()
+        else:
+            self._scan(self.carry + data, arrived)
+            self.carry = data[-PING_TEXT_MAX:]
+
+    def _scan(self, data: bytes, arrived: int) -> None:
+        for match in PING_TEXT.finditer(data):
+            number = int(match[2])
+            if number in self.seen:
+                continue  # found again in the carried-over end of the last chunk
+            self.seen.add(number)
+            if match[3] == b"true":
                 self.warm.set()
             elif len(self.delays) < self.pings:
-                self.delays.append((arrived - ping["sent_ns"]) / 1e6)
+                self.delays.append((arrived - int(match[1])) / 1e6)
                 if len(self.delays) == self.pings:
                     self.done.set()
-        self._flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.warm.set()
@@ -271,12 +305,12 @@ class Listener(asyncio.Protocol):
 
 
 async def websocket_events(port: int, key: str, sockets: int, pings: int,
-                           ping_client: httpx.AsyncClient) -> dict[str, Any]:
+                           ping_client: httpx.AsyncClient, *, deflate: bool) -> dict[str, Any]:
     """Every client connected and past its snapshot (a warm-up ping reached each), then
     ``pings`` pings, each timed from emission to arrival at every client."""
     loop = asyncio.get_running_loop()
     url = f"ws://127.0.0.1:{port}/ws"
-    listeners = [Listener(url, key, pings) for _ in range(sockets)]
+    listeners = [Listener(url, key, pings, parse_frames=deflate) for _ in range(sockets)]
     started = time.perf_counter()
     try:
         for listener in listeners:
@@ -326,7 +360,8 @@ async def measure(port: int, key: str, args: argparse.Namespace) -> dict[str, An
         result["loader"]["before_pings"] = await loader_state(client)
         if args.sockets:
             result["websocket_events"] = await websocket_events(port, key, args.sockets,
-                                                                args.pings, client)
+                                                                args.pings, client,
+                                                                deflate=args.ws_deflate)
         result["loader"]["after_pings"] = await loader_state(client)
     return result
 

@@ -273,6 +273,10 @@ class Loader:
             # The database failed under this job: its lease expires and the series resumes.
             log.exception("Loading series %s stopped on an unexpected error", job.series.id)
         finally:
+            # ``persist`` refers back to the job: without this the finished job, its series and
+            # episodes wait as a reference cycle for a full garbage collection, which then stops
+            # the event loop for tens of ms to free them.
+            job.persist = None
             del self._active[job.series.id]
             self._wake.set()
             if not self._active:

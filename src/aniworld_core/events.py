@@ -278,18 +278,36 @@ class Subscription:
                     self._unyielded = 0
                     await anyio.lowlevel.checkpoint()
                     continue
-                if self._buffer:
-                    slot = self._buffer.popleft()
-                    event = slot[0]
-                    if self._last and self._last.get(event.coalesce_key) is slot:
-                        del self._last[event.coalesce_key]
-                    return event
-                return self._coalesced.popitem(last=False)[1]
+                return self._pop()
             if self._closed:
                 raise StopAsyncIteration
             self._wakeup = anyio.Event()
             self._unyielded = 0
             await self._wakeup.wait()
+
+    async def next_batch(self, limit: int) -> list[Event]:
+        """The next event (waiting for it) and those waiting behind it, at most ``limit``, in
+        order; ``[]`` once the hub has closed and nothing is left. For a reader that can pass
+        on several events at once more cheaply than one by one (a WebSocket writing a burst
+        in one go). A reader working through a backlog still lets others run between batches."""
+        try:
+            batch = [await self.__anext__()]
+        except StopAsyncIteration:
+            return []
+        while len(batch) < limit and (self._buffer or self._coalesced):
+            batch.append(self._pop())
+        self._unyielded += len(batch) - 1
+        return batch
+
+    def _pop(self) -> Event:
+        """The first waiting event (there is one), out of the buffer."""
+        if self._buffer:
+            slot = self._buffer.popleft()
+            event = slot[0]
+            if self._last and self._last.get(event.coalesce_key) is slot:
+                del self._last[event.coalesce_key]
+            return event
+        return self._coalesced.popitem(last=False)[1]
 
     def pending(self) -> int:
         """Events waiting to be read (buffered plus coalesced)."""

@@ -113,6 +113,70 @@ async def test_a_reader_working_through_a_backlog_lets_others_run() -> None:
     assert during >= 2000 // 32
 
 
+async def test_a_batch_is_what_waits_in_order_up_to_the_limit() -> None:
+    """``next_batch`` waits for the first event, then takes what waits behind it, in order and
+    with the same coalescing as one by one; ``[]`` once the hub has closed and all is read."""
+    hub = EventHub()
+    async with hub.subscribe(coalesce=True) as page, anyio.create_task_group() as group:
+        batches: list[list[Event]] = []
+        got_one = anyio.Event()
+
+        async def read_one() -> None:
+            batches.append(await page.next_batch(10))
+            got_one.set()
+
+        group.start_soon(read_one)
+        await anyio.wait_all_tasks_blocked()  # the reader waits: nothing is there
+        assert batches == []
+        first = update("a", LoadingStatus.PENDING)
+        hub.publish(first)
+        with anyio.fail_after(5):
+            await got_one.wait()
+        assert batches == [[first]]
+
+        hub.publish(update("b", LoadingStatus.PENDING))
+        hub.publish(update("b", LoadingStatus.LOADING_NFO))  # replaces b's waiting state
+        hub.publish(SeriesRemoved("c"))
+        hub.publish(update("d", LoadingStatus.PENDING))
+        with anyio.fail_after(5):
+            two = await page.next_batch(2)
+            rest = await page.next_batch(10)
+        assert [(type(e).__name__, getattr(e, "status", None)) for e in two] == [
+            ("SeriesLoadingUpdate", LoadingStatus.LOADING_NFO), ("SeriesRemoved", None)]
+        assert [e.series_id for e in rest] == ["d"]  # type: ignore[attr-defined]
+        hub.close()
+        with anyio.fail_after(5):
+            assert await page.next_batch(10) == []
+
+
+async def test_a_batch_reader_working_through_a_backlog_lets_others_run() -> None:
+    """Reading a backlog in batches yields to the event loop between batches, as reading it
+    one by one does every few events."""
+    hub = EventHub(max_buffer=5000)
+    turns = 0
+    draining = True
+
+    async def other_task() -> None:
+        nonlocal turns
+        while draining:
+            turns += 1
+            await anyio.lowlevel.checkpoint()
+
+    async with hub.subscribe() as subscription, anyio.create_task_group() as group:
+        for n in range(2000):
+            hub.publish(update(f"s{n}", LoadingStatus.PENDING))
+        group.start_soon(other_task)
+        await anyio.lowlevel.checkpoint()  # the other task has started
+        before = turns
+        read = 0
+        with anyio.fail_after(5):
+            while read < 2000:
+                read += len(await subscription.next_batch(64))
+        during = turns - before
+        draining = False
+    assert during >= 2000 // 64 - 1
+
+
 async def test_iteration_ends_when_the_hub_closes() -> None:
     """Closing the hub ends every ``async for`` over a subscription."""
     hub = EventHub()

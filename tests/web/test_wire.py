@@ -17,6 +17,8 @@ def test_each_event_is_encoded_once_and_exactly() -> None:
     assert json.loads(text) == first.to_json()
     assert " " not in text.replace("Trigun", "")
     assert wire(first) is text
+    assert wire.encoded(first) == text.encode()
+    assert wire.encoded(first) is wire.encoded(first)
     twin = SeriesAdded("a", "Trigun", LoadingStatus.PENDING, timestamp=first.timestamp)
     assert wire(twin) == text
     assert wire(twin) is not text
@@ -24,3 +26,10 @@ def test_each_event_is_encoded_once_and_exactly() -> None:
         wire(SeriesAdded("b", title, LoadingStatus.PENDING))
     assert wire(first) == text
     assert wire(first) is not text  # evicted, then encoded again
+
+
+def test_the_bytes_are_utf8() -> None:
+    """The bytes decode as UTF-8 to the same JSON: titles beyond ASCII arrive intact."""
+    wire = WireTexts()
+    event = SeriesAdded("a", "進撃の巨人", LoadingStatus.PENDING)
+    assert json.loads(wire.encoded(event).decode("utf-8")) == event.to_json()

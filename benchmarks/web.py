@@ -5,9 +5,9 @@
                              [--database-url URL]
 
 Three processes: the fake providers (the real services' latency, their rate limits scaled 10×),
-the server (uvicorn with ``create_app``, as ``aniworld serve`` runs it, loading ``--series``
-generated series meanwhile) and the clients (their garbage collector off while they measure,
-so its pauses are not taken for the server's). With that load going on:
+the server (uvicorn with ``create_app``, configured as ``aniworld serve`` configures it, loading
+``--series`` generated series meanwhile) and the clients (their garbage collector off while they
+measure, so its pauses are not taken for the server's). With that load going on:
 
 (a) ``POST /api/series`` from ``--clients`` concurrent clients with an API key, measured twice:
     *paced*, the clients together sending ``--rate`` requests a second on a fixed schedule
@@ -54,7 +54,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from aniworld_cli.serve_command import WS_DEFLATE, freeze_startup_objects
+from aniworld_cli.serve_command import WS_DEFLATE, freeze_startup_objects, server_options
 from aniworld_core import ProviderRef, SeriesApp, Settings
 from aniworld_core.testing import (
     GENERATED_START_ID,
@@ -153,9 +153,10 @@ def serve(config: dict[str, Any]) -> None:
     print(json.dumps({"port": listener.getsockname()[1], "key": key}), flush=True)
     app = with_ping_route(create_app(settings, loader=True))
     freeze_startup_objects()  # as `aniworld serve` does
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
-                                  ws_per_message_deflate=config["ws_deflate"],
-                                  timeout_graceful_shutdown=2)).run(sockets=[listener])
+    options = {**server_options(), "ws_per_message_deflate": config["ws_deflate"],
+               "timeout_graceful_shutdown": 2}
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **options)).run(
+        sockets=[listener])
 
 
 # -- the clients --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import click
 import uvicorn
 
 from aniworld_cli.main import CliContext
-from aniworld_cli.serve_command import SHUTDOWN_GRACE, WS_DEFLATE, web_app
+from aniworld_cli.serve_command import server_options, web_app
 from aniworld_core import SeriesApp, Settings
 from aniworld_core.testing import listening_socket
 
@@ -40,10 +40,8 @@ def serve_web(obj: CliContext, settings: Settings, sock: socket.socket, *,
     """Serve on ``sock`` until Ctrl-C (or SIGTERM), or until nothing is queued with
     ``exit_when_idle``; ``True`` when a signal stopped it. The server shuts down gracefully
     either way."""
-    server = uvicorn.Server(uvicorn.Config(
-        web_app(obj, settings), log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        ws_per_message_deflate=WS_DEFLATE,
-    ))
+    server = uvicorn.Server(uvicorn.Config(web_app(obj, settings), log_level="warning",
+                                           **server_options()))
     caught: list[int] = []
 
     def note(number: int, frame: FrameType | None) -> None:

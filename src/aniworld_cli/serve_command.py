@@ -23,6 +23,15 @@ SHUTDOWN_GRACE = 5
 #: Event messages are a few hundred bytes; compressing each for every client costs more
 #: latency than the bytes it saves (it doubled the p99 to 100 clients in benchmarks/web.py).
 WS_DEFLATE = False
+#: uvicorn's WebSocket protocol plus a way to send a burst of events in one write (see
+#: ``aniworld_web.live_protocol``), named as uvicorn's ``--ws`` option names one.
+WS_PROTOCOL = "aniworld_web.live_protocol:LiveWebSocketProtocol"
+
+
+def server_options() -> dict[str, Any]:
+    """What every uvicorn server of aniworld's is configured with, besides app and address."""
+    return {"ws": WS_PROTOCOL, "ws_per_message_deflate": WS_DEFLATE,
+            "timeout_graceful_shutdown": SHUTDOWN_GRACE}
 
 
 @cli.command()
@@ -46,8 +55,7 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
                       "behind an HTTPS reverse proxy before exposing it.[/]", markup=True)
     obj.out.print(f"aniworld is at http://{'[' + host + ']' if ':' in host else host}:{port}/")
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=True, timeout_graceful_shutdown=SHUTDOWN_GRACE,
-                ws_per_message_deflate=WS_DEFLATE)
+                proxy_headers=True, **server_options())
 
 
 def web_app(obj: CliContext, settings: Settings) -> Any:

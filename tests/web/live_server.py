@@ -1,4 +1,5 @@
-"""The real app under uvicorn on a free loopback port, in a thread, for browser tests.
+"""The real app under uvicorn (as ``aniworld serve`` runs it) on a free loopback port, in a
+thread, for browser tests and the WebSocket protocol's.
 
 The socket is bound before the server starts, so a browser can connect at once (the kernel
 queues it until uvicorn accepts). :meth:`LiveServer.call` runs a coroutine function on the
@@ -17,8 +18,9 @@ import anyio
 import anyio.from_thread
 import uvicorn
 from anyio.lowlevel import EventLoopToken, current_token
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aniworld_cli.serve_command import server_options
 from aniworld_core import SeriesApp, Settings
 from aniworld_core.testing import listening_socket
 from aniworld_web import create_app
@@ -29,7 +31,7 @@ START_TIMEOUT = 15
 
 class LiveServer:
     def __init__(self, settings: Settings, *, loader: bool = False) -> None:
-        self.app = create_app(settings, loader=loader)
+        self.app: ASGIApp = create_app(settings, loader=loader)
         self.started = threading.Event()
         self.state: dict[str, Any] = {}
         self.token: EventLoopToken | None = None
@@ -72,19 +74,28 @@ class LiveServer:
 @contextmanager
 def live_server(settings: Settings, *, loader: bool = False) -> Iterator[LiveServer]:
     server = LiveServer(settings, loader=loader)
-    listener = listening_socket()
-    host, port = listener.getsockname()
-    server.url = f"http://{host}:{port}"
-    config = uvicorn.Config(server.asgi, log_level="warning", lifespan="on", interface="asgi3",
-                            timeout_graceful_shutdown=2)
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]},
-                              daemon=True)
-    thread.start()
-    try:
+    with uvicorn_thread(server.asgi) as url:
+        server.url = url
         assert server.started.wait(START_TIMEOUT), "the server did not start"
         yield server
+
+
+@contextmanager
+def uvicorn_thread(app: ASGIApp, *, lifespan: str = "on",
+                   ws_deflate: bool = False) -> Iterator[str]:
+    """``app`` under uvicorn configured as ``aniworld serve`` configures it, in a thread, on a
+    free loopback port that listens before this yields the base URL."""
+    listener = listening_socket()
+    host, port = listener.getsockname()
+    options = {**server_options(), "ws_per_message_deflate": ws_deflate,
+               "timeout_graceful_shutdown": 2}
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan,
+                                           interface="asgi3", **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{port}"
     finally:
-        uvicorn_server.should_exit = True
+        server.should_exit = True
         thread.join(START_TIMEOUT)
         listener.close()

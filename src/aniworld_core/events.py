@@ -314,6 +314,15 @@ class Subscription:
         return len(self._buffer) + len(self._coalesced)
 
 
+@attrs.define
+class _SnapshotRead:
+    """One reading of the snapshot, shared by every subscriber waiting for it."""
+
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    events: Sequence[Event] = ()
+    error: Exception | None = None
+
+
 class EventHub:
     """Fans events out to subscribers. ``publish`` never waits; call it from the event loop."""
 
@@ -321,6 +330,9 @@ class EventHub:
         self._subscribers: set[Subscription] = set()
         self._max_buffer = max_buffer
         self._snapshot = snapshot
+        #: The snapshot being read, and the one that newcomers wait for (it begins after it).
+        self._reading: _SnapshotRead | None = None
+        self._next_read: _SnapshotRead | None = None
         self.published = 0
 
     def publish(self, event: Event) -> None:
@@ -351,11 +363,42 @@ class EventHub:
         self._subscribers.add(subscription)
         try:
             if snapshot and self._snapshot is not None:
-                subscription.put_first(await self._snapshot())
+                subscription.put_first(await self._read_snapshot(self._snapshot))
             yield subscription
         finally:
             self._subscribers.discard(subscription)
             subscription.close()
+
+    async def _read_snapshot(self, snapshot: Snapshot) -> Sequence[Event]:
+        """The snapshot, read after the caller registered.
+
+        Subscribers arriving together (a hundred pages opening after a restart) share one
+        reading instead of a database query and a set of events each. A reading already under
+        way may have begun before the caller registered, so a newcomer never joins it: it joins
+        the next one, which begins as soon as that one ends and serves everyone who came
+        meanwhile. Whoever starts a reading finishes it even if cancelled (the others wait for
+        it; it takes a database query's time)."""
+        read = self._next_read
+        if read is None:
+            read = self._next_read = _SnapshotRead()
+            with anyio.CancelScope(shield=True):
+                if self._reading is not None:
+                    await self._reading.done.wait()
+                self._next_read = None  # anyone later may come after the reading began
+                self._reading = read
+                try:
+                    read.events = await snapshot()
+                except Exception as error:
+                    read.error = error
+                finally:
+                    self._reading = None
+                    read.done.set()
+            await anyio.lowlevel.checkpoint_if_cancelled()  # cancelled meanwhile: go now
+        else:
+            await read.done.wait()
+        if read.error is not None:
+            raise read.error
+        return read.events
 
     def close(self) -> None:
         """End every subscription's iteration (the app is shutting down)."""

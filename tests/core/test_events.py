@@ -177,6 +177,116 @@ async def test_a_batch_reader_working_through_a_backlog_lets_others_run() -> Non
     assert during >= 2000 // 64 - 1
 
 
+async def test_subscribers_arriving_together_share_a_snapshot_read_after_they_registered(
+) -> None:
+    """Thirty subscribers arriving at staggered moments need far fewer snapshot reads than
+    thirty, and none of them gets a snapshot read before it registered (it would miss what
+    happened in between)."""
+    hub: EventHub
+    reads = 0
+
+    async def snapshot() -> list[Event]:
+        nonlocal reads
+        reads += 1
+        registered = hub.subscriber_count  # everyone registered when the reading began
+        for _ in range(3):
+            await anyio.lowlevel.checkpoint()  # a database query takes a while
+        return [LoaderIdle(completed=registered)]
+
+    hub = EventHub(snapshot=snapshot)
+    seen: dict[int, int] = {}
+    everyone_subscribed = anyio.Event()
+
+    async def subscriber(delay: int) -> None:
+        for _ in range(delay):
+            await anyio.lowlevel.checkpoint()
+        number = hub.subscriber_count + 1  # registering happens before subscribe's first await
+        async with hub.subscribe() as subscription:
+            first = await subscription.__anext__()
+            assert isinstance(first, LoaderIdle)
+            seen[number] = first.completed
+            if len(seen) == 30:
+                everyone_subscribed.set()
+            await everyone_subscribed.wait()  # nobody leaves: the numbers stay true
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            for n in range(30):
+                group.start_soon(subscriber, n % 7)
+    assert len(seen) == 30
+    assert all(registered >= number for number, registered in seen.items())
+    assert reads <= 10
+
+
+async def test_a_cancelled_subscriber_still_finishes_the_read_others_wait_for() -> None:
+    """The subscriber that is to start the next shared reading is cancelled while it waits:
+    the reading still happens, the one sharing it gets its snapshot, and the cancelled one
+    leaves without a subscription."""
+    gate = anyio.Event()
+    reads = 0
+
+    async def snapshot() -> list[Event]:
+        nonlocal reads
+        reads += 1
+        await gate.wait()
+        return [LoaderIdle()]
+
+    hub = EventHub(snapshot=snapshot)
+    entered: list[str] = []
+    got: list[Event] = []
+    cancelled = anyio.CancelScope()
+
+    async def first() -> None:
+        async with hub.subscribe():
+            entered.append("first")
+
+    async def starter() -> None:
+        with cancelled:
+            async with hub.subscribe():
+                entered.append("starter")
+
+    async def sharer() -> None:
+        async with hub.subscribe() as subscription:
+            entered.append("sharer")
+            got.append(await subscription.__anext__())
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(first)  # the first reading, held at the gate
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(starter)  # will start the next reading once the first ends
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(sharer)  # shares that next reading
+            await anyio.wait_all_tasks_blocked()
+            cancelled.cancel()
+            gate.set()
+    assert reads == 2
+    assert sorted(entered) == ["first", "sharer"]
+    assert len(got) == 1
+    assert hub.subscriber_count == 0
+
+
+async def test_a_failed_snapshot_read_fails_its_readers_only() -> None:
+    """Everyone sharing a reading that failed gets its error; the next subscriber reads
+    afresh."""
+    failures = [RuntimeError("database is locked")]
+
+    async def snapshot() -> list[Event]:
+        await anyio.lowlevel.checkpoint()
+        if failures:
+            raise failures.pop()
+        return [LoaderIdle()]
+
+    hub = EventHub(snapshot=snapshot)
+    with pytest.raises(RuntimeError, match="database is locked"):
+        async with hub.subscribe():
+            pass
+    assert hub.subscriber_count == 0
+    async with hub.subscribe() as subscription:
+        with anyio.fail_after(5):
+            assert isinstance(await subscription.__anext__(), LoaderIdle)
+
+
 async def test_iteration_ends_when_the_hub_closes() -> None:
     """Closing the hub ends every ``async for`` over a subscription."""
     hub = EventHub()

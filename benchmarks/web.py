@@ -54,7 +54,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from aniworld_cli.serve_command import WS_DEFLATE, freeze_startup_objects, server_options
+from aniworld_cli.serve_command import WS_DEFLATE, server_options, tune_for_serving
 from aniworld_core import ProviderRef, SeriesApp, Settings
 from aniworld_core.testing import (
     GENERATED_START_ID,
@@ -152,7 +152,7 @@ def serve(config: dict[str, Any]) -> None:
     listener = listening_socket(backlog=2048)
     print(json.dumps({"port": listener.getsockname()[1], "key": key}), flush=True)
     app = with_ping_route(create_app(settings, loader=True))
-    freeze_startup_objects()  # as `aniworld serve` does
+    tune_for_serving()  # as `aniworld serve` does
     options = {**server_options(), "ws_per_message_deflate": config["ws_deflate"],
                "timeout_graceful_shutdown": 2}
     uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **options)).run(

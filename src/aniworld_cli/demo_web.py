@@ -16,7 +16,7 @@ import click
 import uvicorn
 
 from aniworld_cli.main import CliContext
-from aniworld_cli.serve_command import server_options, web_app
+from aniworld_cli.serve_command import server_options, tune_for_serving, web_app
 from aniworld_core import SeriesApp, Settings
 from aniworld_core.testing import listening_socket
 
@@ -42,6 +42,7 @@ def serve_web(obj: CliContext, settings: Settings, sock: socket.socket, *,
     either way."""
     server = uvicorn.Server(uvicorn.Config(web_app(obj, settings), log_level="warning",
                                            **server_options()))
+    tune_for_serving()
     caught: list[int] = []
 
     def note(number: int, frame: FrameType | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 import attrs
 import httpx
 import pytest
+
+from aniworld_cli.serve_command import SWITCH_INTERVAL, tune_for_serving
 
 START_TIMEOUT = 20
 
@@ -91,3 +94,17 @@ def test_bad_port_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Error:")
     assert "web.port" in result.stderr
+
+
+def test_serving_shortens_the_gil_switch_interval_and_freezes_startup_objects() -> None:
+    """The server's process hands the GIL back to the event loop quickly and keeps what it
+    started with out of full garbage collections (see ``tune_for_serving``)."""
+    before = sys.getswitchinterval()
+    try:
+        tune_for_serving()
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+        assert before > SWITCH_INTERVAL
+        assert gc.get_freeze_count() > 0
+    finally:
+        sys.setswitchinterval(before)
+        gc.unfreeze()

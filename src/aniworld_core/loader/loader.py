@@ -29,6 +29,9 @@ from aniworld_core.storage.types import utcnow
 from aniworld_core.storage.work import LeaseLost, WorkStore, new_owner
 
 log = logging.getLogger("aniworld.loader")
+#: Series claimed (and their attempts begun) per database round trip, at most (rounded down to
+#: whole batches, and at least one batch).
+CLAIM_ROUND = 50
 
 
 def retry_delay(attempt: int, settings: LoaderSettings, *,
@@ -222,7 +225,10 @@ class Loader:
         active = len(self._active)
         free = self._window - active
         if free >= self._chunk:
-            return free - free % self._chunk, None
+            # A round at a time: between rounds, users' database work gets its turn (claiming
+            # the whole window at startup held the database thread for 150 ms).
+            most = max(self._chunk, CLAIM_ROUND - CLAIM_ROUND % self._chunk)
+            return min(free - free % self._chunk, most), None
         if free > 0 and active < self.settings.concurrency:
             return free, None
         beyond = self._window + self.settings.concurrency - active

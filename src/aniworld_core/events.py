@@ -390,6 +390,9 @@ class EventHub:
                     read.events = await snapshot()
                 except Exception as error:
                     read.error = error
+                except BaseException:
+                    read.error = RuntimeError("The snapshot could not be read.")
+                    raise
                 finally:
                     self._reading = None
                     read.done.set()

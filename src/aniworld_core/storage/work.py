@@ -166,28 +166,27 @@ class WorkStore:
 
         def work(session: Session) -> list[tuple[int, Series]]:
             now = utcnow()
-            begun = []
             rows = session.scalars(
                 select(SeriesRow).where(SeriesRow.id.in_(list(series_ids)),
                                         SeriesRow.lease_owner == owner)
             ).all()
             by_id = {row.id: row for row in rows}
-            for series_id in series_ids:
-                row = by_id.get(series_id)
-                if row is None:
-                    continue
+            leased = [by_id[series_id] for series_id in series_ids if series_id in by_id]
+            if not leased:
+                return []
+            for row in leased:
                 row.loading_status = status_for(row).value
                 if row.loading_started_at is None or row.attempts == 0:
                     row.loading_started_at = now
                 row.loading_completed_at = None
                 row.updated_at = now
-                run_id = session.execute(
-                    insert(LoadRunRow)
-                    .values(series_id=series_id, status=row.loading_status, started_at=now)
-                    .returning(LoadRunRow.id)
-                ).scalar_one()
-                begun.append((run_id, to_series(row)))
-            return begun
+            # One INSERT for every run (a statement per series held the thread 3x as long).
+            run_ids = session.scalars(
+                insert(LoadRunRow).returning(LoadRunRow.id, sort_by_parameter_order=True),
+                [{"series_id": row.id, "status": row.loading_status, "started_at": now}
+                 for row in leased],
+            ).all()
+            return [(run_id, to_series(row)) for run_id, row in zip(run_ids, leased, strict=True)]
 
         return await self._db.session(work)
 

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 
 import anyio
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from aniworld_core.models import LoadingStatus, Priority
 from aniworld_core.storage import Database, NewSeries, SeriesStore
-from aniworld_core.storage.tables import SeriesRow
+from aniworld_core.storage.tables import LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 from aniworld_core.storage.work import WorkStore, new_owner, owner_is_dead_local_process
 
@@ -128,3 +129,25 @@ async def test_requeue_does_not_duplicate_a_running_load(database: Database) -> 
     assert requeued.loading_status is LoadingStatus.LOADING_EPISODES
     assert requeued.priority == Priority.USER
     assert await work.claim("other", 1, lease_seconds=60) == []
+
+
+async def test_beginning_runs_records_one_attempt_per_leased_series(database: Database) -> None:
+    """Each claimed series gets its own load run (its id returned with the series, in the
+    order asked); a series no longer leased to the caller is left out."""
+    ids = await add(database, 5)
+    work = WorkStore(database)
+    claimed = [s.id for s in await work.claim("me", 5, lease_seconds=60)]
+    await work.release("me", [ids[2]])
+    asked = [ids[4], ids[2], ids[0], ids[3], ids[1]]
+    begun = await work.begin_runs(asked, "me")
+    assert [series.id for _, series in begun] == [ids[4], ids[0], ids[3], ids[1]]
+    assert all(series.loading_status is LoadingStatus.LOADING_EPISODES for _, series in begun)
+
+    def runs(session: Session) -> dict[int, str]:
+        rows = session.execute(select(LoadRunRow.id, LoadRunRow.series_id))
+        return {int(row[0]): str(row[1]) for row in rows}
+
+    recorded = await database.session(runs)
+    assert len(recorded) == 4
+    assert {run_id: series.id for run_id, series in begun} == recorded
+    assert sorted(claimed) == sorted(ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import anyio
 import anyio.lowlevel
 import pytest
@@ -14,7 +16,7 @@ from aniworld_core import (
     SeriesLoadingUpdate,
     SeriesRemoved,
 )
-from aniworld_core.events import Event, EventHub, LoaderIdle
+from aniworld_core.events import Event, EventHub, LoaderIdle, Subscription
 
 pytestmark = pytest.mark.anyio
 
@@ -86,9 +88,23 @@ async def test_a_coalescing_subscriber_skips_states_that_have_passed() -> None:
     assert len(recorded) == 8  # without coalesce=True every state is kept while there is room
 
 
-async def test_a_reader_working_through_a_backlog_lets_others_run() -> None:
+async def read_one(subscription: Subscription) -> int:
+    await subscription.__anext__()
+    return 1
+
+
+async def read_a_batch(subscription: Subscription) -> int:
+    return len(await subscription.next_batch(64))
+
+
+@pytest.mark.parametrize(("read", "least_turns"), [(read_one, 2000 // 32),
+                                                   (read_a_batch, 2000 // 64 - 1)],
+                         ids=["one by one", "in batches"])
+async def test_a_reader_working_through_a_backlog_lets_others_run(
+        read: Callable[[Subscription], Awaitable[int]], least_turns: int) -> None:
     """Reading thousands of waiting events (a new page's snapshot) is not one long step of the
-    event loop: another task gets turns meanwhile."""
+    event loop: another task gets turns meanwhile, every few events read one by one and
+    between batches read in batches."""
     hub = EventHub(max_buffer=5000)
     turns = 0
     draining = True
@@ -105,12 +121,13 @@ async def test_a_reader_working_through_a_backlog_lets_others_run() -> None:
         group.start_soon(other_task)
         await anyio.lowlevel.checkpoint()  # the other task has started
         before = turns
+        done = 0
         with anyio.fail_after(5):
-            for _ in range(2000):
-                await subscription.__anext__()
+            while done < 2000:
+                done += await read(subscription)
         during = turns - before
         draining = False
-    assert during >= 2000 // 32
+    assert during >= least_turns
 
 
 async def test_a_batch_is_what_waits_in_order_up_to_the_limit() -> None:
@@ -149,36 +166,7 @@ async def test_a_batch_is_what_waits_in_order_up_to_the_limit() -> None:
             assert await page.next_batch(10) == []
 
 
-async def test_a_batch_reader_working_through_a_backlog_lets_others_run() -> None:
-    """Reading a backlog in batches yields to the event loop between batches, as reading it
-    one by one does every few events."""
-    hub = EventHub(max_buffer=5000)
-    turns = 0
-    draining = True
-
-    async def other_task() -> None:
-        nonlocal turns
-        while draining:
-            turns += 1
-            await anyio.lowlevel.checkpoint()
-
-    async with hub.subscribe() as subscription, anyio.create_task_group() as group:
-        for n in range(2000):
-            hub.publish(update(f"s{n}", LoadingStatus.PENDING))
-        group.start_soon(other_task)
-        await anyio.lowlevel.checkpoint()  # the other task has started
-        before = turns
-        read = 0
-        with anyio.fail_after(5):
-            while read < 2000:
-                read += len(await subscription.next_batch(64))
-        during = turns - before
-        draining = False
-    assert during >= 2000 // 64 - 1
-
-
-async def test_subscribers_arriving_together_share_a_snapshot_read_after_they_registered(
-) -> None:
+async def test_subscribers_arriving_together_share_one_snapshot_read() -> None:
     """Thirty subscribers arriving at staggered moments need far fewer snapshot reads than
     thirty, and none of them gets a snapshot read before it registered (it would miss what
     happened in between)."""

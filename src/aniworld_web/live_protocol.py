@@ -16,7 +16,6 @@ server.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,33 +25,18 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
-from aniworld_web.wire import SEND_TEXTS
+from aniworld_web.wire import SEND_TEXTS, IdentityCache
 
 if TYPE_CHECKING:
     from uvicorn._types import ASGISendEvent
 
 
-class FrameCache:
-    """Each text's frame (server frames are not masked), built once for every connection it
-    goes to. Keyed by the ``bytes`` object, which is kept with its frame; holds the latest
-    ``size``."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._frames: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-
-    def __call__(self, text: bytes) -> bytes:
-        known = self._frames.get(id(text))
-        if known is not None and known[0] is text:
-            return known[1]
-        frame = Frame(Opcode.TEXT, text).serialize(mask=False, extensions=[])
-        self._frames[id(text)] = (text, frame)
-        if len(self._frames) > self._size:
-            self._frames.popitem(last=False)
-        return frame
+def _text_frame(text: bytes) -> bytes:
+    return Frame(Opcode.TEXT, text).serialize(mask=False, extensions=[])
 
 
-_frames = FrameCache()
+#: Each text's frame (server frames are not masked), built once for every connection it goes to.
+_frames = IdentityCache(_text_frame, 1024)
 
 
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):

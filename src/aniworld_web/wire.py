@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from aniworld_core import Event
 
@@ -12,6 +14,30 @@ from aniworld_core import Event
 #: ``{"type": SEND_TEXTS, "texts": [b"...", ...]}``, each item one message's UTF-8 text.
 SEND_TEXTS = "aniworld.websocket.send_texts"
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class IdentityCache(Generic[K, V]):
+    """``make(key)`` computed once per key object however often it is asked for (the same
+    event for a hundred clients). Each key is kept with its value, so its ``id`` stays unique
+    while cached; holds the latest ``size``."""
+
+    def __init__(self, make: Callable[[K], V], size: int) -> None:
+        self._make = make
+        self._size = size
+        self._values: OrderedDict[int, tuple[K, V]] = OrderedDict()
+
+    def __call__(self, key: K) -> V:
+        known = self._values.get(id(key))
+        if known is not None and known[0] is key:
+            return known[1]
+        value = self._make(key)
+        self._values[id(key)] = (key, value)
+        if len(self._values) > self._size:
+            self._values.popitem(last=False)
+        return value
+
 
 class WireTexts:
     """Each event's wire text, encoded once however many clients it goes to (a hundred open
@@ -19,23 +45,16 @@ class WireTexts:
     Holds the latest ``size``."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._texts: OrderedDict[int, tuple[Event, str, bytes]] = OrderedDict()
+        self._texts = IdentityCache(_encode, size)
 
     def __call__(self, event: Event) -> str:
-        return self._entry(event)[1]
+        return self._texts(event)[0]
 
     def encoded(self, event: Event) -> bytes:
         """The wire text in UTF-8: the very same ``bytes`` object for every client."""
-        return self._entry(event)[2]
+        return self._texts(event)[1]
 
-    def _entry(self, event: Event) -> tuple[Event, str, bytes]:
-        known = self._texts.get(id(event))
-        if known is not None and known[0] is event:
-            return known
-        text = json.dumps(event.to_json(), separators=(",", ":"))
-        # The event is kept with its texts, so its id stays unique while they are cached.
-        entry = self._texts[id(event)] = (event, text, text.encode())
-        if len(self._texts) > self._size:
-            self._texts.popitem(last=False)
-        return entry
+
+def _encode(event: Event) -> tuple[str, bytes]:
+    text = json.dumps(event.to_json(), separators=(",", ":"))
+    return text, text.encode()

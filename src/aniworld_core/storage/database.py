@@ -7,7 +7,7 @@ request, a CLI command) before the loader's background work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
@@ -21,16 +21,29 @@ from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
 
 POSTGRES_THREADS = 8
+
+#: Writes of one kind made together, applied by one call: ``(session, items) -> results``, one
+#: result per item in order. Raise to have each item applied on its own instead.
+Merged = Callable[[Session, Sequence[I]], Sequence[T]]
 
 
 @attrs.define
 class _Write:
-    fn: Callable[[Session], Any]
+    fn: Callable[[Session], Any] | None
+    merged: Merged[Any, Any] | None = None
+    item: Any = None
     done: anyio.Event = attrs.field(factory=anyio.Event)
     result: Any = None
     error: BaseException | None = None
+
+    def apply_alone(self, session: Session) -> Any:
+        if self.merged is not None:
+            return self.merged(session, [self.item])[0]
+        assert self.fn is not None
+        return self.fn(session)
 
 
 class Database:
@@ -85,7 +98,17 @@ class Database:
         again with a savepoint around each call (the calls are database work only, so running
         them again after the rollback is safe). Savepoints for every call cost a sixth of the
         database thread's time while loading."""
-        write = _Write(fn)
+        return await self._submit(_Write(fn))  # type: ignore[no-any-return]
+
+    async def write_merged(self, merged: Merged[I, T], item: I) -> T:
+        """Like :meth:`write`, for writes of one kind that many callers make at once: the
+        items waiting together are applied by one ``merged(session, items)`` call (one
+        ``executemany`` instead of one statement per caller), each caller getting its own
+        result. Should that call fail, every item is applied again on its own, so one item's
+        error reaches only its caller."""
+        return await self._submit(_Write(None, merged, item))  # type: ignore[no-any-return]
+
+    async def _submit(self, write: _Write) -> Any:
         self._writes.append(write)
         async with self._writing:
             if not write.done.is_set():
@@ -108,8 +131,7 @@ class Database:
         await write.done.wait()
         if write.error is not None:
             raise write.error
-        result: T = write.result
-        return result
+        return write.result
 
     async def connection(self, fn: Callable[[Connection], T]) -> T:
         """Call ``fn(connection)`` inside one Core transaction (for batched ``executemany``)."""
@@ -126,18 +148,28 @@ class Database:
 
 
 def _apply_all(session: Session, batch: list[_Write]) -> None:
-    """Every call in one transaction; the first error fails them all (see ``_apply``)."""
-    for item in batch:
-        item.result = item.fn(session)
+    """Every call in one transaction, merged writes of a kind by one call; the first error
+    fails them all (see ``_apply``). The calls were made concurrently, so any order is one
+    their callers could have seen."""
+    merged: dict[Merged[Any, Any], list[_Write]] = {}
+    for write in batch:
+        if write.merged is None:
+            write.result = write.apply_alone(session)
+        else:
+            merged.setdefault(write.merged, []).append(write)
+    for apply, writes in merged.items():
+        results = apply(session, [write.item for write in writes])
+        for write, result in zip(writes, results, strict=True):
+            write.result = result
     session.flush()
 
 
 def _apply(session: Session, batch: list[_Write]) -> None:
     """Every call in a savepoint of its own, its error kept for its caller."""
-    for item in batch:
+    for write in batch:
         try:
             with session.begin_nested():
-                item.result = item.fn(session)
+                write.result = write.apply_alone(session)
         except Exception as error:
-            item.error = error
+            write.error = error
 

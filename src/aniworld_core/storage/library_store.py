@@ -5,7 +5,7 @@ each other through ``episodes.file_path`` (see ``library_link``). Writes are bat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -33,7 +33,7 @@ from aniworld_core.storage.library_link import (
     relink,
 )
 from aniworld_core.storage.library_tables import LibrarySeriesRow
-from aniworld_core.storage.series import NewSeries, new_series_row, stored_episodes
+from aniworld_core.storage.series import NewSeries, new_series_row, stored_episode_lists
 from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
@@ -128,42 +128,10 @@ class LibraryStore:
                                      episodes: Sequence[EpisodeInfo]) -> list[Episode]:
         """Make ``episodes`` the series' episode list (insert, update, drop the rest), link
         present files to it, and return the stored list. Saving the same list twice changes
-        nothing. Saves made at the same time share one transaction."""
-
-        def work(session: Session) -> list[Episode]:
-            conn = session.connection()
-            lock_series(conn, [series_id], require=True)
-            wanted: dict[tuple[int, int], EpisodeInfo] = {}
-            for info in episodes:
-                wanted.setdefault((info.season, info.number), info)
-            existing = dict(_keyed_ids(conn, series_id))
-            stale = [row_id for key, row_id in existing.items() if key not in wanted]
-            if stale:
-                conn.execute(delete(EPISODES).where(EPISODES.c.id.in_(stale)))
-            updates = [_episode_values(info) | {"row_id": existing[key]}
-                       for key, info in wanted.items() if key in existing]
-            if updates:
-                conn.execute(
-                    update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
-                        absolute_number=bindparam("absolute_number"),
-                        title=bindparam("title"),
-                        air_date=bindparam("air_date"),
-                        plot=bindparam("plot"),
-                    ),
-                    updates,
-                )
-            inserts = [_episode_values(info) | {"series_id": series_id, "season": key[0],
-                                                "number": key[1], "file_path": None}
-                       for key, info in wanted.items() if key not in existing]
-            if inserts:
-                conn.execute(insert(EPISODES), inserts)
-            conn.execute(delete(FLAGS).where(FLAGS.c.series_id == series_id))
-            conn.execute(insert(FLAGS), [{"series_id": series_id, "provider_episodes": True,
-                                          "episodes_saved_at": utcnow()}])
-            relink(conn, [series_id])
-            return stored_episodes(session, series_id)
-
-        return await self._db.write(work)
+        nothing. Saves made at the same time are written together (one statement of each
+        kind for all of them)."""
+        return await self._db.write_merged(_save_episode_lists,
+                                           _EpisodeList(series_id, tuple(episodes)))
 
     async def missing_episodes(self, series_id: str, *, today: dt.date,
                                include_specials: bool = False) -> list[Episode]:
@@ -298,12 +266,62 @@ def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
     return requeued
 
 
-def _keyed_ids(conn: Connection, series_id: str) -> Iterator[tuple[tuple[int, int], int]]:
-    for row_id, season, number in conn.execute(
-        select(EPISODES.c.id, EPISODES.c.season, EPISODES.c.number)
-        .where(EPISODES.c.series_id == series_id)
-    ):
-        yield (season, number), row_id
+@attrs.frozen
+class _EpisodeList:
+    series_id: str
+    episodes: tuple[EpisodeInfo, ...]
+
+
+def _save_episode_lists(session: Session, lists: Sequence[_EpisodeList]) -> list[list[Episode]]:
+    """``save_provider_episodes`` for several series at once (a series that does not exist
+    fails the call; alone, that is its caller's :class:`SeriesNotFound`)."""
+    conn = session.connection()
+    ids = sorted({saved.series_id for saved in lists})
+    for chunk in chunks(ids):
+        lock_series(conn, chunk, require=True)
+    existing: dict[str, dict[tuple[int, int], int]] = {series_id: {} for series_id in ids}
+    for chunk in chunks(ids):
+        for series_id, row_id, season, number in conn.execute(
+            select(EPISODES.c.series_id, EPISODES.c.id, EPISODES.c.season, EPISODES.c.number)
+            .where(EPISODES.c.series_id.in_(chunk))
+        ):
+            existing[series_id][(season, number)] = row_id
+    stale: list[int] = []
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for saved in lists:
+        wanted: dict[tuple[int, int], EpisodeInfo] = {}
+        for info in saved.episodes:
+            wanted.setdefault((info.season, info.number), info)
+        have = existing[saved.series_id]
+        stale += [row_id for key, row_id in have.items() if key not in wanted]
+        for key, info in wanted.items():
+            if key in have:
+                updates.append(_episode_values(info) | {"row_id": have[key]})
+            else:
+                inserts.append(_episode_values(info) | {
+                    "series_id": saved.series_id, "season": key[0], "number": key[1],
+                    "file_path": None})
+    for chunk in chunks(stale):
+        conn.execute(delete(EPISODES).where(EPISODES.c.id.in_(chunk)))
+    if updates:
+        conn.execute(_UPDATE_EPISODE, updates)
+    if inserts:
+        conn.execute(insert(EPISODES), inserts)
+    for chunk in chunks(ids):
+        conn.execute(delete(FLAGS).where(FLAGS.c.series_id.in_(chunk)))
+    now = utcnow()
+    conn.execute(insert(FLAGS), [{"series_id": series_id, "provider_episodes": True,
+                                  "episodes_saved_at": now} for series_id in ids])
+    relink(conn, ids)
+    stored = stored_episode_lists(session, ids)
+    return [stored[saved.series_id] for saved in lists]
+
+
+_UPDATE_EPISODE = update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
+    absolute_number=bindparam("absolute_number"), title=bindparam("title"),
+    air_date=bindparam("air_date"), plot=bindparam("plot"),
+)
 
 
 def _episode_values(info: EpisodeInfo) -> dict[str, Any]:

@@ -59,12 +59,23 @@ _EPISODE_COLUMNS = (EpisodeRow.season, EpisodeRow.number, EpisodeRow.absolute_nu
 
 def stored_episodes(session: Session, series_id: str) -> list[Episode]:
     """The series' episode rows, by season and number (columns only: no ORM objects)."""
-    rows = session.execute(
-        select(*_EPISODE_COLUMNS)
-        .where(EpisodeRow.series_id == series_id)
-        .order_by(EpisodeRow.season, EpisodeRow.number)
-    )
-    return [Episode(series_id, *row) for row in rows]
+    return stored_episode_lists(session, [series_id])[series_id]
+
+
+def stored_episode_lists(session: Session, series_ids: Sequence[str]
+                         ) -> dict[str, list[Episode]]:
+    """Several series' episode rows, each list by season and number, in one query per 500."""
+    lists: dict[str, list[Episode]] = {series_id: [] for series_id in series_ids}
+    unique = sorted(lists)
+    for start in range(0, len(unique), 500):
+        rows = session.execute(
+            select(EpisodeRow.series_id, *_EPISODE_COLUMNS)
+            .where(EpisodeRow.series_id.in_(unique[start:start + 500]))
+            .order_by(EpisodeRow.series_id, EpisodeRow.season, EpisodeRow.number)
+        )
+        for row in rows:
+            lists[row[0]].append(Episode(*row))
+    return lists
 
 
 class SeriesStore:

@@ -15,13 +15,14 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from sqlalchemy import Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from aniworld_core.models import LoadingStatus, Priority, Series
 from aniworld_core.storage.convert import evolve_series, to_series
 from aniworld_core.storage.database import Database
-from aniworld_core.storage.tables import LoadRunRow, SeriesRow
+from aniworld_core.storage.tables import Base, LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
 _LOADING = (
@@ -72,16 +73,63 @@ def status_for(series: Series | SeriesRow) -> LoadingStatus:
     return LoadingStatus.COMPLETED
 
 
+SERIES = Base.metadata.tables[SeriesRow.__tablename__]
+RUNS = Base.metadata.tables[LoadRunRow.__tablename__]
+
+
 @functools.lru_cache(maxsize=64)
 def _leased_update(columns: frozenset[str]) -> Update:
     """``UPDATE series SET <columns> WHERE id = :_id AND lease_owner = :_owner``, built once per
     set of columns (the loader's steps use a handful), so each save skips building SQL."""
     return (
-        update(SeriesRow)
-        .where(SeriesRow.id == bindparam("_id"), SeriesRow.lease_owner == bindparam("_owner"))
+        update(SERIES)
+        .where(SERIES.c.id == bindparam("_id"), SERIES.c.lease_owner == bindparam("_owner"))
         .values({column: bindparam(column) for column in sorted(columns)})
-        .execution_options(synchronize_session=False)
     )
+
+
+_END_RUN = (
+    update(RUNS).where(RUNS.c.id == bindparam("_run_id"))
+    .values(status=bindparam("status"), finished_at=bindparam("finished_at"),
+            error=bindparam("error"))
+)
+
+
+@attrs.frozen
+class _LeasedUpdate:
+    series_id: str
+    owner: str
+    values: dict[str, Any]
+    #: The load run this write ends: its id, final status and error.
+    run: tuple[int, LoadingStatus, str | None] | None
+
+
+def _apply_leased(session: Session, updates: Sequence[_LeasedUpdate]) -> list[None]:
+    """Leased updates made together: one ``executemany`` per set of columns, one for the load
+    runs they end. A row its writer no longer holds fails the call; alone that is the writer's
+    :class:`LeaseLost`, merged the database then applies each update alone to find it."""
+    conn = session.connection()
+    groups: dict[frozenset[str], list[_LeasedUpdate]] = {}
+    for change in updates:
+        groups.setdefault(frozenset(change.values), []).append(change)
+    counted = conn.dialect.supports_sane_multi_rowcount
+    for columns, group in groups.items():
+        statement = _leased_update(columns)
+        params = [{**change.values, "_id": change.series_id, "_owner": change.owner}
+                  for change in group]
+        if len(group) > 1 and counted:
+            if conn.execute(statement, params).rowcount != len(group):
+                raise LeaseLost(f"one of {len(group)} series")
+            continue
+        for change, row in zip(group, params, strict=True):
+            if conn.execute(statement, row).rowcount != 1:
+                raise LeaseLost(change.series_id)
+    runs = [{"_run_id": change.run[0], "status": change.run[1].value,
+             "finished_at": change.values["updated_at"], "error": change.run[2]}
+            for change in updates if change.run is not None]
+    if runs:
+        conn.execute(_END_RUN, runs)
+    return [None] * len(updates)
 
 
 class WorkStore:
@@ -227,19 +275,8 @@ class WorkStore:
                              ) -> Series:
         """Write ``values`` to the row if ``owner`` still holds its lease (else
         :class:`LeaseLost`), end the load run when given, and return the series as written."""
-        now = utcnow()
-        values = {**values, "updated_at": now}
-
-        statement = _leased_update(frozenset(values))
-
-        def work(session: Session) -> None:
-            result = session.execute(statement, {**values, "_id": series.id, "_owner": owner})
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise LeaseLost(series.id)
-            if run is not None:
-                self._end_run(session, run[0], run[1], run[2], now)
-
-        await self._db.write(work)
+        values = {**values, "updated_at": utcnow()}
+        await self._db.write_merged(_apply_leased, _LeasedUpdate(series.id, owner, values, run))
         return evolve_series(series, values)
 
     async def interrupt(self, series_id: str, owner: str, run_id: int, reason: str) -> None:

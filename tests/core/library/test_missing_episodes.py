@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import anyio
 import pytest
 import sqlalchemy as sa
 
@@ -106,6 +107,43 @@ async def test_absolute_numbers_link_to_later_seasons(app: SeriesApp, store: Lib
     present = {(e.season, e.number): e.file_path for e in await app.episodes(scanned)}
     assert present[(2, 1)] == "Mushishi - 04.mkv"
     assert present[(1, 3)] is None
+
+
+async def test_lists_saved_together_are_each_series_own(app: SeriesApp, store: LibraryStore,
+                                                        tmp_path: Path) -> None:
+    """Lists of several series saved at the same time are written together: each series gets
+    its own list linked to its own files, and a series that does not exist fails only the save
+    made for it."""
+    root = tmp_path / "library"
+    for n in range(1, 7):
+        folder = root / f"Series {n}"
+        folder.mkdir(parents=True)
+        for episode in range(1, n + 1):
+            (folder / f"Series {n} - {episode:02d}.mkv").write_bytes(b"v")
+    await app.scan([root])
+    ids = {series.title: series.id for series in await app.list_series()}
+    unknown = "00000000-0000-4000-8000-000000000000"
+    outcomes: dict[str, object] = {}
+
+    async def save(series_id: str, count: int) -> None:
+        try:
+            outcomes[series_id] = await store.save_provider_episodes(series_id,
+                                                                     provider_list(count))
+        except SeriesNotFound as error:
+            outcomes[series_id] = error
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            for n in range(1, 7):
+                task_group.start_soon(save, ids[f"Series {n}"], n + 2)
+            task_group.start_soon(save, unknown, 1)
+    assert isinstance(outcomes.pop(unknown), SeriesNotFound)
+    for n in range(1, 7):
+        series_id = ids[f"Series {n}"]
+        stored = await app.episodes(series_id)
+        assert outcomes[series_id] == stored
+        assert [(e.number, e.file_path) for e in stored] == [
+            (e, f"Series {n} - {e:02d}.mkv" if e <= n else None) for e in range(1, n + 3)]
 
 
 async def test_completed_series_load_again_when_files_change(app: SeriesApp, scanned: str,

@@ -4,7 +4,7 @@ and work a person waits for goes before the loader's background work."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import anyio
 import pytest
@@ -62,6 +62,45 @@ async def test_writes_made_together_keep_their_own_failures(database: Database) 
     # Each caller gets the result of the work that was committed (a batch that failed is
     # applied again, and what the first try returned is gone with its rollback).
     assert set(outcomes.values()) == {s.id for s in stored}
+
+
+def add_titles(session: Session, titles: Sequence[str]) -> list[str]:
+    """Merged writes of a test's own: one row per title; the title "bad" fails the call."""
+    calls.append(len(titles))
+    if "bad" in titles:
+        raise ValueError("a bad title")
+    rows = [new_series_row(NewSeries(title=title)) for title in titles]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+calls: list[int] = []
+
+
+async def test_merged_writes_are_applied_together_and_fail_alone(database: Database) -> None:
+    """Writes of one kind waiting together are applied by one call, each caller getting its
+    own result; when one item fails, the rest are applied one by one and only its caller
+    sees the error."""
+    calls.clear()
+    outcomes: dict[str, object] = {}
+
+    async def write(title: str) -> None:
+        try:
+            outcomes[title] = await database.write_merged(add_titles, title)
+        except ValueError as error:
+            outcomes[title] = error
+
+    titles = [f"S{n}" for n in range(8)] + ["bad"]
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(database.session, lambda session: None)
+            for title in titles:
+                task_group.start_soon(write, title)
+    assert isinstance(outcomes.pop("bad"), ValueError)
+    assert max(calls) > 1  # those that waited together were applied by one call
+    stored = {s.title: s.id for s in await SeriesStore(database).all()}
+    assert stored == outcomes
 
 
 async def test_foreground_work_goes_before_waiting_background_work(database_url: str,

@@ -16,7 +16,12 @@ from aniworld_core.models import LoadingStatus, Priority
 from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.tables import LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
-from aniworld_core.storage.work import WorkStore, new_owner, owner_is_dead_local_process
+from aniworld_core.storage.work import (
+    LeaseLost,
+    WorkStore,
+    new_owner,
+    owner_is_dead_local_process,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -151,3 +156,54 @@ async def test_beginning_runs_records_one_attempt_per_leased_series(database: Da
     assert len(recorded) == 4
     assert {run_id: series.id for run_id, series in begun} == recorded
     assert sorted(claimed) == sorted(ids)
+
+
+async def test_saves_made_together_fail_only_where_the_lease_was_lost(database: Database
+                                                                      ) -> None:
+    """Ten saves and finishes at once share one transaction; the two whose series another
+    worker took over raise LeaseLost and change nothing, the others are stored with their
+    runs ended."""
+    ids = await add(database, 10)
+    work = WorkStore(database)
+    claimed = {s.id: s for s in await work.claim("me", 10, lease_seconds=60)}
+    runs = {series.id: run_id for run_id, series in await work.begin_runs(ids, "me")}
+    lost = {ids[3], ids[7]}
+
+    def take_over(session: Session) -> None:
+        session.execute(update(SeriesRow).where(SeriesRow.id.in_(lost))
+                        .values(lease_owner="other"))
+
+    await database.session(take_over)
+    outcomes: dict[str, object] = {}
+
+    async def step(number: int, series_id: str) -> None:
+        series = claimed[series_id]
+        try:
+            if number % 2:
+                outcomes[series_id] = await work.finish(series, "me", runs[series_id],
+                                                        LoadingStatus.COMPLETED)
+            else:
+                outcomes[series_id] = await work.save(series, "me", episodes_loaded=True)
+        except LeaseLost as error:
+            outcomes[series_id] = error
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as task_group:
+            for number, series_id in enumerate(ids):
+                task_group.start_soon(step, number, series_id)
+    assert {sid for sid, outcome in outcomes.items() if isinstance(outcome, LeaseLost)} == lost
+
+    def stored(session: Session) -> dict[str, tuple[str, bool, str | None]]:
+        rows = session.execute(select(SeriesRow.id, SeriesRow.loading_status,
+                                      SeriesRow.episodes_loaded, LoadRunRow.status)
+                               .join(LoadRunRow, LoadRunRow.series_id == SeriesRow.id))
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    rows = await database.session(stored)
+    for number, series_id in enumerate(ids):
+        if series_id in lost:
+            assert rows[series_id] == ("loading_episodes", False, "loading_episodes")
+        elif number % 2:
+            assert rows[series_id] == ("completed", False, "completed")
+        else:
+            assert rows[series_id] == ("loading_nfo", True, "loading_episodes")

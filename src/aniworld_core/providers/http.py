@@ -1,7 +1,8 @@
 """The HTTP client every provider gets: limiter, retries, server rate limits, clear errors.
 
 One :class:`ProviderHttpClient` (and one ``httpx.AsyncClient``) per provider per ``SeriesApp``.
-Every attempt first waits for the provider's :class:`ProviderLimiter`, runs under a timeout, and:
+Every attempt takes a turn at the provider's :class:`ProviderLimiter` as it is written (see
+``ProviderHttpClient._send``), runs under a timeout, and:
 
 * 2xx: the JSON body is returned; a body that is not JSON is a ``ProviderError``;
 * 429: the whole provider pauses until ``Retry-After`` (else ``X-RateLimit-Reset``, else its
@@ -80,6 +81,35 @@ def tried(reason: str, tries: int) -> str:
     return f"{reason} (tried {tries} times)" if tries > 1 else reason
 
 
+class _Turn:
+    """One request's turn at its provider's limiter: taken once, moved to when the request
+    really left (servers count requests when they arrive)."""
+
+    def __init__(self, limiter: ProviderLimiter, metrics: ProviderMetrics) -> None:
+        self._limiter = limiter
+        self._metrics = metrics
+        self._counted_at: float | None = None
+
+    async def wait_ready(self) -> None:
+        asked_at = self._limiter.now()
+        await self._limiter.wait_ready()
+        self._metrics.waited_seconds += self._limiter.now() - asked_at
+
+    async def take(self) -> float:
+        """Take the turn (once); returns the seconds waited for it."""
+        if self._counted_at is not None:
+            return 0.0
+        asked_at = self._limiter.now()
+        self._counted_at = await self._limiter.take()
+        waited = self._counted_at - asked_at
+        self._metrics.waited_seconds += waited
+        return waited
+
+    def sent(self) -> None:
+        if self._counted_at is not None:
+            self._limiter.restamp(self._counted_at, self._limiter.now())
+
+
 class ProviderHttpClient:
     """The concrete :class:`~aniworld_core.providers.base.ProviderHttp` for one provider."""
 
@@ -97,6 +127,8 @@ class ProviderHttpClient:
         self.metrics = metrics or ProviderMetrics(config.name)
         self._wall_clock = wall_clock
         self._default_pause = min((limit.per_seconds for limit in limiter.limits), default=1.0)
+        #: Whether the transport reports the stages of a request (see ``_send``).
+        self._traced = False
         self.client = httpx.AsyncClient(
             base_url=config.url,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
@@ -157,10 +189,7 @@ class ProviderHttpClient:
     async def _send_obeying_rate_limits(self, method: str, path: str, request: str,
                                         options: dict[str, Any]) -> httpx.Response:
         for _ in range(MAX_RATE_LIMITED):
-            asked_at = self.limiter.now()
-            counted_at = await self.limiter.take()
-            self.metrics.waited_seconds += counted_at - asked_at
-            response = await self._send(method, path, options, counted_at)
+            response = await self._send(method, path, options)
             if response.status_code != 429:
                 break
             self.metrics.rate_limited += 1
@@ -177,22 +206,46 @@ class ProviderHttpClient:
             raise self._error(request, _describe(response), response.status_code)
         return response
 
-    async def _send(self, method: str, path: str, options: dict[str, Any],
-                    counted_at: float) -> httpx.Response:
+    async def _send(self, method: str, path: str, options: dict[str, Any]) -> httpx.Response:
+        """One request, counted by the limiter from the moment it is written.
+
+        Its turn is taken as late as possible: once a connection is ready and the request's
+        first bytes are about to go (httpcore reports that stage through the ``trace``
+        extension). Waiting for a connection or opening one then never holds up the
+        provider's other requests, and the turn's moment is the request's real one. Before
+        that the request only waits until a turn could be had (``wait_ready``), so no
+        connection is held through a pause. A transport that reports no stages gets the turn
+        before sending."""
         self.metrics.requests += 1
+        turn = _Turn(self.limiter, self.metrics)
+        if self._traced:
+            await turn.wait_ready()
+        else:
+            await turn.take()
         started = time.perf_counter()
 
-        async def trace(event: str, info: dict[str, Any]) -> None:
-            # httpcore reports each stage; once the headers are written the request is out.
-            if event.endswith(".send_request_headers.complete"):
-                self.limiter.restamp(counted_at, self.limiter.now())
+        queued = 0.0  # seconds waited for the turn once the request was under way
 
-        # httpx's timeout bounds each read; this bounds the whole exchange.
-        with anyio.fail_after(self.config.timeout):
+        with anyio.fail_after(self.config.timeout) as deadline:
+
+            async def trace(event: str, info: dict[str, Any]) -> None:
+                nonlocal queued
+                if event.endswith(".send_request_headers.started"):
+                    self._traced = True
+                    # Waiting for the turn counts against neither the timeout nor the latency.
+                    remaining = deadline.deadline - anyio.current_time()
+                    deadline.deadline = math.inf
+                    try:
+                        queued += await turn.take()
+                    finally:
+                        deadline.deadline = anyio.current_time() + remaining
+                elif event.endswith(".send_request_headers.complete"):
+                    turn.sent()
+
             # An empty path is the configured URL itself, exactly (a GraphQL endpoint).
             response = await self.client.request(method, path or self.config.url,
                                                  extensions={"trace": trace}, **options)
-        self.metrics.observe_latency(time.perf_counter() - started)
+        self.metrics.observe_latency(time.perf_counter() - started - queued)
         # Without the query string: API keys travel there (TMDB, fanart.tv).
         log.debug("%s %s %s -> %s", self.config.name, method, response.url.copy_with(query=None),
                   response.status_code)

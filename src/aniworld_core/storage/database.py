@@ -157,6 +157,8 @@ def _apply_all(session: Session, batch: list[_Write]) -> None:
             write.result = write.apply_alone(session)
         else:
             merged.setdefault(write.merged, []).append(write)
+    if merged:
+        session.flush()  # what the others changed through the ORM is written before
     for apply, writes in merged.items():
         results = apply(session, [write.item for write in writes])
         for write, result in zip(writes, results, strict=True):

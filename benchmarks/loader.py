@@ -7,7 +7,9 @@ Prints one JSON object per part (one per line):
 - ``ids``: SERIES series whose AniList ids are known, every fake with 100 ms latency and the real
   rate limits scaled 60x (AniList 30 requests/s, Jikan 60/s). The bound is the larger of, per
   provider, the fewest requests the work needs divided by the provider's rate. Targets: wall
-  time / bound <= 1.15, zero 429s. Also: AniList calls per series (target <= 1/40).
+  time / bound <= 1.15, zero 429s. Also: AniList calls per series (target <= 1/40), and
+  ``file_create_us``, what creating a file cost on this machine just before (a run right after
+  another, on a file system still busy with its deletions, is slower for that alone).
 - ``original``: the first 50 of those series loaded the way the original design did (one
   worker doing one thing at a time: one series at a time, one series per metadata request, its
   images one after another; our loader with concurrency 1, batching off and one download per
@@ -27,6 +29,7 @@ process's work or by each other's.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -35,7 +38,7 @@ import resource
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +84,29 @@ class Fakes:
 
     def cpu_seconds(self) -> float:
         return self.main.cpu_seconds() + self.jikan_host.cpu_seconds()
+
+
+#: Where every part works; made in ``main`` and removed when the whole run is over.
+WORKDIR: Path | None = None
+
+
+@contextlib.contextmanager
+def part_dir() -> Iterator[str]:
+    """A fresh directory for one part. Nothing is deleted until the run ends: on some file
+    systems (ext4 without a journal) creating files right after thousands were deleted costs
+    up to ten times as much, and one part's clean-up would be charged to the next."""
+    assert WORKDIR is not None
+    yield tempfile.mkdtemp(dir=WORKDIR)
+
+
+def file_create_us(folder: Path, count: int = 200) -> float:
+    """Microseconds this file system takes to create an empty file here and now (a reading of
+    the machine, reported beside the figures; the files stay until the run ends)."""
+    probe = Path(tempfile.mkdtemp(dir=folder))
+    started = time.perf_counter()
+    for n in range(count):
+        (probe / str(n)).touch()
+    return round((time.perf_counter() - started) / count * 1e6, 1)
 
 
 def process_cpu() -> float:
@@ -166,7 +192,7 @@ def part_ids(fakes: Fakes, series: int) -> dict[str, Any]:
     bound = max(needed[name] / RATES[name] for name in needed)
     fakes.reset()
     cpu_before, fakes_before = process_cpu(), fakes.cpu_seconds()
-    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+    with part_dir() as tmp:
         settings = settings_for(fakes, Path(tmp))
         make_library(settings.library[0], ids)
         wall = anyio.run(load, settings, by_scan)
@@ -187,7 +213,7 @@ def part_ids(fakes: Fakes, series: int) -> dict[str, Any]:
 def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(50)]
     fakes.reset()
-    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+    with part_dir() as tmp:
         settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False,
                                 downloads_per_series=1)
         # Registered as ours are (a scan with id hints). Added by hand they would count as
@@ -206,7 +232,7 @@ def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
 def part_titles(fakes: Fakes, series: int) -> dict[str, Any]:
     titles = [record.title for record in generated(series)]
     fakes.reset()
-    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+    with part_dir() as tmp:
         wall = anyio.run(load, settings_for(fakes, Path(tmp)), by_titles(titles))
     counts = request_counts(fakes)
     return {"part": "titles", "series": series, "wall_s": round(wall, 2),
@@ -237,7 +263,7 @@ def seed_incomplete(settings: Settings, count: int) -> None:
 def part_memory_and_startup(fakes: Fakes, series: int, load_seconds: float
                             ) -> list[dict[str, Any]]:
     fakes.reset()
-    with tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+    with part_dir() as tmp:
         settings = settings_for(fakes, Path(tmp))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         seed_incomplete(settings, series)
@@ -275,15 +301,20 @@ def main() -> None:
     parts = set(args.parts.split(","))
     generated_count = max(args.series, args.memory_series if parts & {"memory", "startup"}
                           else 0)
+    global WORKDIR
     # This process is the client; the servers get the CPU first, as on separate machines.
     with RemoteBundle(generated=generated_count, latency=LATENCY, rate_limit_scale=SCALE) as main, \
             RemoteBundle(generated=generated_count, latency=LATENCY,
-                         rate_limit_scale=SCALE) as jikan_host:
+                         rate_limit_scale=SCALE) as jikan_host, \
+            tempfile.TemporaryDirectory(prefix="aniworld-bench-") as workdir:
+        WORKDIR = Path(workdir)
         fakes = Fakes(main, jikan_host)
         os.nice(5)
         ours = None
         if "ids" in parts:
+            create_us = file_create_us(WORKDIR)
             result = part_ids(fakes, args.series)
+            result["file_create_us"] = create_us
             ours = result["series_per_s"]
             print(json.dumps(result), flush=True)
         if "original" in parts:

@@ -8,7 +8,8 @@ under py-spy):
 
 * The question is a system call per idle connection per walk, which also gives the GIL away each
   time: with database and file work running in threads, the loop then waited for it back.
-  Here one ``poll`` per walk answers for every connection of the client.
+  Here one ``poll`` answers for every connection of the client, and only in walks that may
+  hand a connection out (a request is waiting for one).
 * An idle connection handed to a queued request stays idle until that request starts on it, so
   the same walk (or the next) hands it to other requests too; all but one then fail with
   ``ConnectionNotAvailable`` and walk again (encode/httpcore#1110). Here a connection spoken for
@@ -61,8 +62,9 @@ class _Pool(httpcore.AsyncConnectionPool):
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
         backend = self._network_backend
-        readiness = backend.readiness if isinstance(backend, _SocketRemembering) else None
-        with readiness.snapshot() if readiness is not None else _nothing():
+        if not isinstance(backend, _SocketRemembering):
+            return self._assign()
+        with backend.readiness.walk(probing=any(r.is_queued() for r in self._requests)):
             return self._assign()
 
     def _assign(self) -> list[httpcore.AsyncConnectionInterface]:
@@ -100,40 +102,33 @@ class _Pool(httpcore.AsyncConnectionPool):
         return closing
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
 class _Readiness:
-    """Which of a client's connections the server has closed (their sockets read as ready):
-    during a pool walk from one poll of them all, otherwise one poll per question."""
+    """Which of a client's connections the server has closed (their sockets read as ready).
+
+    During a pool walk one poll of them all answers every question, taken at the first one;
+    a walk with no request waiting for a connection asks nothing (a closed connection is found
+    by the next walk that would hand it out). Outside a walk, one poll per question."""
 
     def __init__(self) -> None:
-        self._sockets: weakref.WeakSet[_Stream] = weakref.WeakSet()
+        self._streams: weakref.WeakSet[_Stream] = weakref.WeakSet()
+        self._walking = False
+        self._probing = False
         self._ready: set[int] | None = None
         self._polled: set[int] = set()
 
     def add(self, stream: _Stream) -> None:
-        self._sockets.add(stream)
+        self._streams.add(stream)
 
     def discard(self, stream: _Stream) -> None:
-        self._sockets.discard(stream)
+        self._streams.discard(stream)
 
     @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        poller = select.poll()
-        polled = set()
-        for stream in list(self._sockets):
-            descriptor = stream.fileno()
-            if descriptor >= 0:
-                poller.register(descriptor, select.POLLIN)
-                polled.add(descriptor)
-        self._ready = {descriptor for descriptor, _ in poller.poll(0)} if polled else set()
-        self._polled = polled
+    def walk(self, *, probing: bool) -> Iterator[None]:
+        self._walking, self._probing = True, probing
         try:
             yield
         finally:
+            self._walking = self._probing = False
             self._ready = None
             self._polled = set()
 
@@ -142,11 +137,26 @@ class _Readiness:
         (a socket that is gone counts as readable, so the pool drops the connection)."""
         if descriptor < 0:
             return True
-        if self._ready is not None and descriptor in self._polled:
-            return descriptor in self._ready
+        if self._walking:
+            if not self._probing:
+                return False
+            if self._ready is None:
+                self._poll_all()
+            if descriptor in self._polled:
+                return descriptor in (self._ready or ())
         poller = select.poll()
         poller.register(descriptor, select.POLLIN)
         return bool(poller.poll(0))
+
+    def _poll_all(self) -> None:
+        poller = select.poll()
+        self._polled = set()
+        for stream in list(self._streams):
+            descriptor = stream.fileno()
+            if descriptor >= 0:
+                poller.register(descriptor, select.POLLIN)
+                self._polled.add(descriptor)
+        self._ready = {descriptor for descriptor, _ in poller.poll(0)} if self._polled else set()
 
 
 class _SocketRemembering(httpcore.AsyncNetworkBackend):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import anyio
@@ -70,6 +71,8 @@ class Job:
     #: The stored episode list, once this run saved it (the NFO step writes from it).
     episodes: list[Episode] | None = None
     info: SeriesInfo | None = None
+    #: The series folder once a step found (or made) it during this run.
+    directory: Path | None = None
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

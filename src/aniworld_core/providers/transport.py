@@ -42,11 +42,13 @@ def http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
     transport = httpx.AsyncHTTPTransport(limits=limits)
     stock = getattr(transport, "_pool", None)
     backend = getattr(stock, "_network_backend", None)
+    context = getattr(stock, "_ssl_context", None)
     if (httpcore.__version__.startswith(_KNOWN_HTTPCORE)
             and type(stock) is httpcore.AsyncConnectionPool
-            and isinstance(backend, httpcore.AsyncNetworkBackend)):
+            and isinstance(backend, httpcore.AsyncNetworkBackend)
+            and isinstance(context, ssl.SSLContext)):
         transport._pool = _Pool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,  # httpx's, loaded once (loading certificates takes ~40 ms)
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

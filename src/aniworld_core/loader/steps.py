@@ -318,8 +318,12 @@ async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwor
 
 
 async def _download(job: Job, series_dir: Path, art: Artwork, season: int | None) -> None:
-    if await anyio.to_thread.run_sync(existing_artwork, series_dir, art.kind, season):
-        return
+    # The step looked for the other kinds a moment ago (``still_wanted``); season posters are
+    # looked for here, once it is known which seasons have one.
+    if season is not None:
+        found = await anyio.to_thread.run_sync(existing_artwork, series_dir, art.kind, season)
+        if found is not None:
+            return
     async with job.turn("images"):
         data, content_type = await job.providers.fetch_image(art.url)
     async with job.slot():

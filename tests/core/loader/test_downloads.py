@@ -1,4 +1,5 @@
-"""How many images of one series download at the same time (``loader.downloads_per_series``)."""
+"""Artwork downloads: how many images of one series download at the same time
+(``loader.downloads_per_series``), and artwork already in the folder is kept."""
 
 from __future__ import annotations
 
@@ -88,3 +89,20 @@ async def test_one_download_per_series_fetches_images_one_after_another(
     assert transport.most_in_flight == 1
     assert (folder / "poster.jpg").exists()
     assert (folder / "banner.jpg").exists()
+
+
+async def test_artwork_already_in_the_folder_is_kept_and_not_downloaded(
+        fakes: Any, tmp_path: Path, database_url: str) -> None:
+    """A poster the user put in the folder (in any format) stays as it is: only the missing
+    banner is asked of the image host."""
+    settings = settings_for(fakes, tmp_path, database_url)
+    folder = Path(settings.library[0]) / "Cowboy Bebop (1998)"
+    folder.mkdir(parents=True)
+    own = b"\x89PNG\r\n\x1a\n the user's own poster"
+    (folder / "poster.png").write_bytes(own)
+    transport = CountingImages(fakes.fakes["images"].url)
+    assert await load_bebop(fakes, tmp_path, database_url, transport) == folder
+    assert (folder / "poster.png").read_bytes() == own
+    assert not (folder / "poster.jpg").exists()
+    assert (folder / "banner.jpg").exists()
+    assert transport.images == 1

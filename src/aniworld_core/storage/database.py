@@ -21,13 +21,13 @@ from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 
 T = TypeVar("T")
-I = TypeVar("I")  # noqa: E741
+Item = TypeVar("Item")
 
 POSTGRES_THREADS = 8
 
 #: Writes of one kind made together, applied by one call: ``(session, items) -> results``, one
 #: result per item in order. Raise to have each item applied on its own instead.
-Merged = Callable[[Session, Sequence[I]], Sequence[T]]
+Merged = Callable[[Session, Sequence[Item]], Sequence[T]]
 
 
 @attrs.define
@@ -100,7 +100,7 @@ class Database:
         database thread's time while loading."""
         return await self._submit(_Write(fn))  # type: ignore[no-any-return]
 
-    async def write_merged(self, merged: Merged[I, T], item: I) -> T:
+    async def write_merged(self, merged: Merged[Item, T], item: Item) -> T:
         """Like :meth:`write`, for writes of one kind that many callers make at once: the
         items waiting together are applied by one ``merged(session, items)`` call (one
         ``executemany`` instead of one statement per caller), each caller getting its own

@@ -14,6 +14,7 @@ from aniworld_core.metadata import ID_TYPES, ProviderIds
 from aniworld_core.models import Episode, LoadingStatus, LoadRun, Priority, Progress, Series
 from aniworld_core.storage.convert import id_columns, to_load_run, to_series
 from aniworld_core.storage.database import Database
+from aniworld_core.storage.library_link import chunks
 from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
@@ -64,13 +65,13 @@ def stored_episodes(session: Session, series_id: str) -> list[Episode]:
 
 def stored_episode_lists(session: Session, series_ids: Sequence[str]
                          ) -> dict[str, list[Episode]]:
-    """Several series' episode rows, each list by season and number, in one query per 500."""
+    """Several series' episode rows, each list by season and number, in one query per chunk
+    of ids."""
     lists: dict[str, list[Episode]] = {series_id: [] for series_id in series_ids}
-    unique = sorted(lists)
-    for start in range(0, len(unique), 500):
+    for chunk in chunks(sorted(lists)):
         rows = session.execute(
             select(EpisodeRow.series_id, *_EPISODE_COLUMNS)
-            .where(EpisodeRow.series_id.in_(unique[start:start + 500]))
+            .where(EpisodeRow.series_id.in_(chunk))
             .order_by(EpisodeRow.series_id, EpisodeRow.season, EpisodeRow.number)
         )
         for row in rows:

@@ -86,17 +86,13 @@ class Fakes:
         return self.main.cpu_seconds() + self.jikan_host.cpu_seconds()
 
 
-#: Where every part works; made in ``main`` and removed when the whole run is over.
-WORKDIR: Path | None = None
-
-
 @contextlib.contextmanager
-def part_dir() -> Iterator[str]:
-    """A fresh directory for one part. Nothing is deleted until the run ends: on some file
-    systems (ext4 without a journal) creating files right after thousands were deleted costs
-    up to ten times as much, and one part's clean-up would be charged to the next."""
-    assert WORKDIR is not None
-    yield tempfile.mkdtemp(dir=WORKDIR)
+def part_dir(workdir: Path) -> Iterator[str]:
+    """A fresh directory for one part under the run's ``workdir``. Nothing is deleted until
+    the run ends: on some file systems (ext4 without a journal) creating files right after
+    thousands were deleted costs up to ten times as much, and one part's clean-up would be
+    charged to the next."""
+    yield tempfile.mkdtemp(dir=workdir)
 
 
 def file_create_us(folder: Path, count: int = 200) -> float:
@@ -186,13 +182,13 @@ def by_titles(titles: Sequence[str]) -> Callable[[SeriesApp], Any]:
     return add
 
 
-def part_ids(fakes: Fakes, series: int) -> dict[str, Any]:
+def part_ids(fakes: Fakes, workdir: Path, series: int) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(series)]
     needed = requests_needed(ids)
     bound = max(needed[name] / RATES[name] for name in needed)
     fakes.reset()
     cpu_before, fakes_before = process_cpu(), fakes.cpu_seconds()
-    with part_dir() as tmp:
+    with part_dir(workdir) as tmp:
         settings = settings_for(fakes, Path(tmp))
         make_library(settings.library[0], ids)
         wall = anyio.run(load, settings, by_scan)
@@ -210,10 +206,10 @@ def part_ids(fakes: Fakes, series: int) -> dict[str, Any]:
     }
 
 
-def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
+def part_original(fakes: Fakes, workdir: Path, ours_series_per_s: float) -> dict[str, Any]:
     ids = [GENERATED_START_ID + n for n in range(50)]
     fakes.reset()
-    with part_dir() as tmp:
+    with part_dir(workdir) as tmp:
         settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False,
                                 downloads_per_series=1)
         # Registered as ours are (a scan with id hints). Added by hand they would count as
@@ -229,10 +225,10 @@ def part_original(fakes: Fakes, ours_series_per_s: float) -> dict[str, Any]:
     }
 
 
-def part_titles(fakes: Fakes, series: int) -> dict[str, Any]:
+def part_titles(fakes: Fakes, workdir: Path, series: int) -> dict[str, Any]:
     titles = [record.title for record in generated(series)]
     fakes.reset()
-    with part_dir() as tmp:
+    with part_dir(workdir) as tmp:
         wall = anyio.run(load, settings_for(fakes, Path(tmp)), by_titles(titles))
     counts = request_counts(fakes)
     return {"part": "titles", "series": series, "wall_s": round(wall, 2),
@@ -260,10 +256,10 @@ def seed_incomplete(settings: Settings, count: int) -> None:
         engine.dispose()
 
 
-def part_memory_and_startup(fakes: Fakes, series: int, load_seconds: float
+def part_memory_and_startup(fakes: Fakes, workdir: Path, series: int, load_seconds: float
                             ) -> list[dict[str, Any]]:
     fakes.reset()
-    with part_dir() as tmp:
+    with part_dir(workdir) as tmp:
         settings = settings_for(fakes, Path(tmp))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         seed_incomplete(settings, series)
@@ -301,30 +297,29 @@ def main() -> None:
     parts = set(args.parts.split(","))
     generated_count = max(args.series, args.memory_series if parts & {"memory", "startup"}
                           else 0)
-    global WORKDIR
     # This process is the client; the servers get the CPU first, as on separate machines.
     with RemoteBundle(generated=generated_count, latency=LATENCY, rate_limit_scale=SCALE) as main, \
             RemoteBundle(generated=generated_count, latency=LATENCY,
                          rate_limit_scale=SCALE) as jikan_host, \
-            tempfile.TemporaryDirectory(prefix="aniworld-bench-") as workdir:
-        WORKDIR = Path(workdir)
+            tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
+        workdir = Path(tmp)
         fakes = Fakes(main, jikan_host)
         os.nice(5)
         ours = None
         if "ids" in parts:
-            create_us = file_create_us(WORKDIR)
-            result = part_ids(fakes, args.series)
+            create_us = file_create_us(workdir)
+            result = part_ids(fakes, workdir, args.series)
             result["file_create_us"] = create_us
             ours = result["series_per_s"]
             print(json.dumps(result), flush=True)
         if "original" in parts:
             if ours is None:
                 raise SystemExit("the original comparison needs the ids part")
-            print(json.dumps(part_original(fakes, ours)), flush=True)
+            print(json.dumps(part_original(fakes, workdir, ours)), flush=True)
         if "titles" in parts:
-            print(json.dumps(part_titles(fakes, args.series)), flush=True)
+            print(json.dumps(part_titles(fakes, workdir, args.series)), flush=True)
         if parts & {"memory", "startup"}:
-            for result in part_memory_and_startup(fakes, args.memory_series,
+            for result in part_memory_and_startup(fakes, workdir, args.memory_series,
                                                   args.memory_seconds):
                 if result["part"] in parts:
                     print(json.dumps(result), flush=True)

@@ -40,7 +40,7 @@ class SeriesDirs:
         if not self.roots:
             return None
         root = self.roots[0]
-        key = library_root_key(root)
+        key = await anyio.to_thread.run_sync(library_root_key, root)
         name, number = series_folder_name(series.title, series.year), 1
         while await self.series_store.find_by_folder(key, name) is not None:
             number += 1

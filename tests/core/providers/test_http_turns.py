@@ -15,6 +15,8 @@ from aniworld_core.providers.base import ProviderConfig, RateLimit
 from aniworld_core.providers.http import ProviderHttpClient
 from aniworld_core.providers.limiter import EXACT, ProviderLimiter
 
+from .local_http import Requests
+
 pytestmark = pytest.mark.anyio
 
 BODY = b'{"ok": true}'
@@ -30,14 +32,8 @@ async def server() -> AsyncIterator[tuple[str, list[float]]]:
 
     async def serve(stream: anyio.abc.SocketStream) -> None:
         async with stream:
-            buffer = b""
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    try:
-                        buffer += await stream.receive()
-                    except (anyio.EndOfStream, anyio.BrokenResourceError):
-                        return
-                _, buffer = buffer.split(b"\r\n\r\n", 1)
+            requests = Requests(stream)
+            while await requests.next() is not None:
                 arrivals.append(time.monotonic())
                 await stream.send(RESPONSE)
 

@@ -11,6 +11,8 @@ from httpcore._async.connection_pool import AsyncPoolRequest
 
 from aniworld_core.providers.transport import http_transport
 
+from .local_http import Requests
+
 pytestmark = pytest.mark.anyio
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
@@ -27,10 +29,8 @@ async def test_a_connection_the_server_closed_is_not_reused() -> None:
         nonlocal connections
         connections += 1
         async with stream:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += await stream.receive()
-            await stream.send(RESPONSE)
+            if await Requests(stream).next() is not None:
+                await stream.send(RESPONSE)
         hung_up.set()
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -122,14 +122,8 @@ async def test_many_requests_at_once_each_take_a_connection_of_their_own() -> No
         nonlocal connections, requests_seen, in_flight, most_in_flight
         connections += 1
         async with stream:
-            buffer = b""
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    try:
-                        buffer += await stream.receive()
-                    except anyio.EndOfStream:
-                        return
-                _, buffer = buffer.split(b"\r\n\r\n", 1)
+            requests = Requests(stream)
+            while await requests.next() is not None:
                 requests_seen += 1
                 in_flight += 1
                 most_in_flight = max(most_in_flight, in_flight)

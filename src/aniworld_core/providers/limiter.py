@@ -37,9 +37,6 @@ WAIT_NOTICE_SECONDS = 1.0
 ARRIVAL_MARGIN = (0.02, 0.025)
 #: No margin: windows exactly as declared (for reasoning about the arithmetic in tests).
 EXACT = (0.0, 0.0)
-#: A request written this soon after its turn still counts from its turn (see ``restamp``): the
-#: margin's absolute part covers it, so routine delays do not push every later request back.
-SEND_ALLOWANCE = 0.005
 
 
 class SlidingWindow:
@@ -107,7 +104,6 @@ class ProviderLimiter:
         self.label = label or provider
         self.limits = tuple(limits)
         self._windows = windows_for(self.limits, margin=margin)
-        self._allowance = min(SEND_ALLOWANCE, margin[1])
         self._on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
@@ -138,13 +134,11 @@ class ProviderLimiter:
         """The request counted at ``counted_at`` was written to the network at ``sent_at``.
 
         Servers count requests when they arrive. Between taking a slot and writing the
-        request a process can stall (a busy event loop); counting the request from when it
-        really left keeps such delays from squeezing requests into one of the server's
-        windows. The first :data:`SEND_ALLOWANCE` of the delay is within the windows' margin
-        and moves nothing."""
-        moved_to = sent_at - self._allowance
+        request a process can stall (a new connection, a busy event loop); counting the
+        request from when it really left keeps such delays from squeezing requests into one
+        of the server's windows."""
         for window in self._windows:
-            window.move(counted_at, moved_to)
+            window.move(counted_at, sent_at)
 
     async def _take_slot(self) -> float:
         reported = False

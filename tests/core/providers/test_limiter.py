@@ -15,7 +15,6 @@ from aniworld_core.providers.base import RateLimit
 from aniworld_core.providers.limiter import (
     ARRIVAL_MARGIN,
     EXACT,
-    SEND_ALLOWANCE,
     ProviderLimiter,
     SlidingWindow,
     windows_for,
@@ -232,17 +231,3 @@ async def test_a_request_counts_from_when_it_really_left(clock: SimulatedClock) 
     assert limiter.next_free_at() == 1.4
     limiter.restamp(0.4, 0.1)  # never earlier than first counted
     assert limiter.next_free_at() == 1.4
-
-
-@pytest.mark.anyio
-async def test_a_request_written_at_once_counts_from_its_turn(clock: SimulatedClock) -> None:
-    """A request written within the allowance after its turn still counts from its turn (the
-    windows' margin covers that much): routine delays do not push every later request back.
-    Written later than that, it counts from when it left, less the allowance."""
-    limiter = ProviderLimiter("p", [RateLimit(1, 1.0)], clock=clock, sleep=clock.sleep)
-    free = limiter.next_free_at  # the window with its margin: 1.0 * 1.02 + 0.025
-    counted_at = await limiter.take()
-    limiter.restamp(counted_at, SEND_ALLOWANCE)
-    assert free() == pytest.approx(1.045)
-    limiter.restamp(counted_at, 0.3)
-    assert free() == pytest.approx(0.3 - SEND_ALLOWANCE + 1.045)

@@ -17,7 +17,7 @@ import attrs
 from aniworld_core.errors import LibraryError
 from aniworld_core.library.atomic import atomic_write
 from aniworld_core.library.nfo_xml import episode_xml, is_locked, is_ours, tvshow_xml
-from aniworld_core.library.paths import confined
+from aniworld_core.library.paths import confiner
 from aniworld_core.metadata import ProviderIds, SeriesInfo
 from aniworld_core.models import Episode
 
@@ -93,13 +93,14 @@ def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
         atomic_write(path, content)
         written.append(path)
 
-    put(confined(series_dir, TVSHOW_NFO), tvshow_xml(info, ids, primary_id_type=primary_id_type))
+    confined = confiner(series_dir)
+    put(confined(TVSHOW_NFO), tvshow_xml(info, ids, primary_id_type=primary_id_type))
     by_file: dict[str, list[Episode]] = {}
     for episode in episodes:
         if episode.file_path is not None:
             by_file.setdefault(episode.file_path, []).append(episode)
     for file_path, held in sorted(by_file.items()):
-        video = confined(series_dir, file_path)
+        video = confined(file_path)
         nfo = video.with_name(f"{video.stem}.nfo")
         if not video.is_file():
             skipped.append(SkippedNfo(nfo, SkipReason.NO_VIDEO))

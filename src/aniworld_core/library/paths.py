@@ -7,8 +7,11 @@ resolve symlinks and raise :class:`PathNotAllowed` for anything that would end u
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from aniworld_core.errors import PathNotAllowed
@@ -103,6 +106,16 @@ def confined(base: Path, relative: str) -> Path:
     ``relative`` uses POSIX separators; absolute paths, ``..`` components and symlinks that
     point outside ``base`` are refused.
     """
+    return confiner(base)(relative)
+
+
+def confiner(base: Path) -> Callable[[str], Path]:
+    """:func:`confined` for many paths in one folder: ``base`` is resolved once."""
+    root = base.resolve()
+    return functools.partial(_confined, root)
+
+
+def _confined(root: Path, relative: str) -> Path:
     pure = PurePosixPath(relative)
     if (
         not relative
@@ -111,13 +124,31 @@ def confined(base: Path, relative: str) -> Path:
         or pure.is_absolute()
         or ".." in pure.parts
     ):
-        raise PathNotAllowed(f"{relative!r} is not a relative path inside {base.name!r}.",
+        raise PathNotAllowed(f"{relative!r} is not a relative path inside {root.name!r}.",
                              field="path")
-    root = base.resolve()
-    path = root.joinpath(*pure.parts).resolve()
+    path = root.joinpath(*pure.parts)
+    # Without ``..`` only a symlink can lead out; resolving the whole path (a system call per
+    # component of the root too) is needed only when one of ``relative``'s components is one.
+    if _any_symlink(root, pure.parts):
+        path = path.resolve()
     if path == root or not path.is_relative_to(root):
         raise PathNotAllowed(f"{relative!r} leads outside {root}.", field="path")
     return path
+
+
+def _any_symlink(root: Path, parts: tuple[str, ...]) -> bool:
+    path = root
+    for part in parts:
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return False  # nothing below a missing component exists to lead elsewhere
+        except OSError:  # unreadable: resolving decides
+            return True
+        if stat.S_ISLNK(mode):
+            return True
+    return False
 
 
 def _clean_char(char: str) -> str:

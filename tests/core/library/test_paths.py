@@ -14,6 +14,7 @@ from aniworld_core.library.paths import (
     MAX_NAME_BYTES,
     WINDOWS_RESERVED,
     confined,
+    confiner,
     sanitise_name,
     series_dir,
     series_folder_name,
@@ -152,3 +153,26 @@ def test_confined_refuses_symlinks_out_of_the_base(tmp_path: Path) -> None:
         confined(base, "link/x.nfo")
     with pytest.raises(PathNotAllowed):
         confined(base, "file.nfo")
+
+
+def test_confined_follows_symlinks_that_stay_inside(tmp_path: Path) -> None:
+    """A symlink to somewhere inside the base is followed: the result is where it leads,
+    also below a symlinked folder and when the base itself is reached through a symlink."""
+    real = tmp_path / "real"
+    (real / "Season 01").mkdir(parents=True)
+    (real / "S1").symlink_to(real / "Season 01", target_is_directory=True)
+    (real / "cover.jpg").touch()
+    (real / "poster.jpg").symlink_to(real / "cover.jpg")
+    (real / "Season 01" / "gone.mkv").symlink_to(real / "Season 01" / "gone")  # dangling
+    (tmp_path / "via").symlink_to(real, target_is_directory=True)
+    resolved = real.resolve()
+    for base in (real, tmp_path / "via"):
+        inside = confiner(base)
+        assert inside("poster.jpg") == resolved / "cover.jpg"
+        assert inside("S1/x.nfo") == resolved / "Season 01" / "x.nfo"
+        assert inside("S1/gone.mkv") == resolved / "Season 01" / "gone"
+        assert inside("Season 01/new/x.nfo") == resolved / "Season 01" / "new" / "x.nfo"
+        assert confined(base, "S1/x.nfo") == inside("S1/x.nfo")
+    (real / "S1" / "up").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(PathNotAllowed):
+        confiner(real)("S1/up/x.nfo")

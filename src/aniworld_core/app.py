@@ -74,7 +74,8 @@ class SeriesApp:
         self._work = WorkStore(database)
         self.events = EventHub(snapshot=self._snapshot)
         self.accounts = Accounts(database)
-        self._library = Library(LibraryStore(database), self.events)
+        self._library = Library(LibraryStore(database), self.events,
+                                on_queued=self._work_added)
 
     @classmethod
     @asynccontextmanager
@@ -324,8 +325,9 @@ class SeriesApp:
         """Scan the library folders (``settings.library`` unless ``roots`` are given).
 
         Every folder directly under a root is a series: new ones are added and queued for
-        loading, their video files parsed and stored as present episodes, removed files and
-        folders noticed. Unchanged folders are not listed again. A missing or unreadable root
+        loading (the loader starts on each batch as it is saved, not after the whole scan),
+        their video files parsed and stored as present episodes, removed files and folders
+        noticed. Unchanged folders are not listed again. A missing or unreadable root
         raises :class:`LibraryError` before anything is written.
         """
         report = await self._library.scan(self.settings.library if roots is None else roots)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +97,13 @@ class _Totals:
 class Library:
     """The library side of ``SeriesApp``: scans (one at a time) and missing episodes."""
 
-    def __init__(self, store: LibraryStore, events: EventHub) -> None:
+    def __init__(self, store: LibraryStore, events: EventHub, *,
+                 on_queued: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self._events = events
+        #: Called after each saved batch that queued series, so loading begins while a large
+        #: library is still being scanned.
+        self._on_queued = on_queued
         self._lock = anyio.Lock()
 
     async def scan(self, roots: Sequence[Path]) -> ScanReport:
@@ -164,6 +168,8 @@ class Library:
         for series in applied.requeued:
             totals.requeued.append(series.id)
             self._events.publish(SeriesLoadingUpdate.of(series))
+        if applied.added or applied.requeued:
+            self._on_queued()
 
     async def _forget_vanished(self, names: Sequence[str], known: dict[str, KnownSeries],
                                totals: _Totals) -> None:

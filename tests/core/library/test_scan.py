@@ -20,8 +20,10 @@ from aniworld_core import (
     SeriesApp,
     Settings,
 )
-from aniworld_core.events import Event, ScanProgress
+from aniworld_core.events import Event, EventHub, LoaderIdle, ScanProgress
 from aniworld_core.library.paths import library_root_key
+from aniworld_core.library.scan import BATCH, Library
+from aniworld_core.storage import Database
 from aniworld_core.storage.library_store import LibraryStore
 
 pytestmark = pytest.mark.anyio
@@ -259,3 +261,31 @@ async def test_symlink_loops_are_walked_once(app: SeriesApp, tmp_path: Path) -> 
                                                                 target_is_directory=True)
     report = await app.scan([root])
     assert (report.files_found, report.folders_listed) == (1, 2)
+
+
+async def test_each_saved_batch_is_handed_to_the_loader_while_the_scan_goes_on(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A large library starts loading before its scan ends: after each saved batch that queued
+    series, the loader is told (here the call leaves a mark in the event stream)."""
+    root = tmp_path / "library"
+    make_tree(root, {f"Series {n:03d}/Series {n:03d} - 01.mkv": "1" for n in range(BATCH + 5)})
+    events = EventHub(max_buffer=2000)  # every event kept, none coalesced
+    database = await Database.open(database_url)
+    try:
+        library = Library(LibraryStore(database), events,
+                          on_queued=lambda: events.publish(LoaderIdle(completed=0, failed=0)))
+        async with events.subscribe(snapshot=False) as stream:
+            await library.scan([root])
+            received = [await stream.__anext__() for _ in range(stream.pending())]
+        async with events.subscribe(snapshot=False) as stream:
+            await library.scan([root])  # nothing changed: nothing queued
+            assert not any(isinstance(e, LoaderIdle)
+                           for e in [await stream.__anext__() for _ in range(stream.pending())])
+    finally:
+        await database.close()
+    marks = [n for n, event in enumerate(received) if isinstance(event, LoaderIdle)]
+    added_before = [sum(isinstance(e, SeriesAdded) for e in received[:n]) for n in marks]
+    assert added_before == [BATCH, BATCH + 5]
+    finished = next(n for n, e in enumerate(received) if isinstance(e, ScanProgress) and e.finished)
+    assert marks[0] < finished

@@ -89,25 +89,38 @@ class _Turn:
         self._limiter = limiter
         self._metrics = metrics
         self._counted_at: float | None = None
+        self._until_sent = False
+        self._settled = False
 
     async def wait_ready(self) -> None:
         asked_at = self._limiter.now()
         await self._limiter.wait_ready()
         self._metrics.waited_seconds += self._limiter.now() - asked_at
 
-    async def take(self) -> float:
-        """Take the turn (once); returns the seconds waited for it."""
+    async def take(self, *, until_sent: bool = False) -> float:
+        """Take the turn (once); returns the seconds waited for it. ``until_sent``: the
+        request counts as leaving at every moment until :meth:`sent` (see
+        ``ProviderLimiter.take``)."""
         if self._counted_at is not None:
             return 0.0
         asked_at = self._limiter.now()
-        self._counted_at = await self._limiter.take()
+        self._counted_at = await self._limiter.take(until_sent=until_sent)
+        self._until_sent = until_sent
         waited = self._counted_at - asked_at
         self._metrics.waited_seconds += waited
         return waited
 
     def sent(self) -> None:
-        if self._counted_at is not None:
+        """The request has been written (or will never be): it counts from now. Once."""
+        if self._counted_at is not None and not self._settled:
+            self._settled = True
             self._limiter.restamp(self._counted_at, self._limiter.now())
+
+    def finish(self) -> None:
+        """The request is over. A turn still waiting for its request to be written (the
+        request failed or was cancelled first) counts from now, so it holds up nothing."""
+        if self._until_sent:
+            self.sent()
 
 
 class ProviderHttpClient:
@@ -236,15 +249,18 @@ class ProviderHttpClient:
                     remaining = deadline.deadline - anyio.current_time()
                     deadline.deadline = math.inf
                     try:
-                        queued += await turn.take()
+                        queued += await turn.take(until_sent=True)
                     finally:
                         deadline.deadline = anyio.current_time() + remaining
                 elif event.endswith(".send_request_headers.complete"):
                     turn.sent()
 
-            # An empty path is the configured URL itself, exactly (a GraphQL endpoint).
-            response = await self.client.request(method, path or self.config.url,
-                                                 extensions={"trace": trace}, **options)
+            try:
+                # An empty path is the configured URL itself, exactly (a GraphQL endpoint).
+                response = await self.client.request(method, path or self.config.url,
+                                                     extensions={"trace": trace}, **options)
+            finally:
+                turn.finish()
         self.metrics.observe_latency(time.perf_counter() - started - queued)
         # Without the query string: API keys travel there (TMDB, fanart.tv).
         log.debug("%s %s %s -> %s", self.config.name, method, response.url.copy_with(query=None),

@@ -49,16 +49,19 @@ class SlidingWindow:
         self.seconds = seconds
         self._log: list[float] = []  # sorted; a few dozen entries at most
 
-    def free_at(self, now: float) -> float:
-        """The earliest moment (``<= now`` when already) the next event may happen."""
+    def free_at(self, now: float, unsent: int = 0) -> float:
+        """The earliest moment (``<= now`` when already) the next event may happen, with
+        ``unsent`` more events counted as happening ``now`` (see ``ProviderLimiter.take``)."""
         expired = bisect.bisect_right(self._log, now - self.seconds)
         if expired:
             del self._log[:expired]
-        if len(self._log) < self.limit:
+        if len(self._log) + unsent < self.limit:
             return now
+        if unsent >= self.limit:
+            return now + self.seconds
         # The same expression decides pruning and waiting, so a waiter woken at this moment
         # always finds the slot free (no float drift that could make it spin).
-        return self._log[-self.limit] + self.seconds
+        return self._log[unsent - self.limit] + self.seconds
 
     def record(self, moment: float) -> None:
         bisect.insort(self._log, moment)
@@ -110,6 +113,8 @@ class ProviderLimiter:
         self._lock = anyio.Lock()
         self._paused_until = -math.inf
         self._waiting = 0
+        #: Moments turns were taken at whose requests have not been written yet.
+        self._unsent: list[float] = []
 
     def now(self) -> float:
         """The limiter's clock (``time.monotonic`` unless a test injected another)."""
@@ -120,13 +125,17 @@ class ProviderLimiter:
         started = self._clock()
         return await self.take() - started
 
-    async def take(self) -> float:
+    async def take(self, *, until_sent: bool = False) -> float:
         """Wait until a request may be sent and count it as sent now; returns the moment it
-        was counted at (pass it to :meth:`restamp` once the request really leaves)."""
+        was counted at (pass it to :meth:`restamp` once the request really leaves).
+
+        With ``until_sent`` the request counts as leaving *now*, at every moment, until
+        :meth:`restamp` says when it left: a request held up between its turn and the network
+        (a stalled event loop) then never lets later requests through before it has gone."""
         self._waiting += 1
         try:
             async with self._lock:
-                return await self._take_slot()
+                return await self._take_slot(until_sent)
         finally:
             self._waiting -= 1
 
@@ -136,18 +145,26 @@ class ProviderLimiter:
         Servers count requests when they arrive. Between taking a slot and writing the
         request a process can stall (a new connection, a busy event loop); counting the
         request from when it really left keeps such delays from squeezing requests into one
-        of the server's windows."""
+        of the server's windows. Never moves a request earlier than it was counted."""
+        if counted_at in self._unsent:
+            self._unsent.remove(counted_at)
+            for window in self._windows:
+                window.record(max(counted_at, sent_at))
+            return
         for window in self._windows:
             window.move(counted_at, sent_at)
 
-    async def _take_slot(self) -> float:
+    async def _take_slot(self, until_sent: bool) -> float:
         reported = False
         while True:
             now = self._clock()
             free_at = self._free_at(now)
             if free_at <= now:
-                for window in self._windows:
-                    window.record(now)
+                if until_sent:
+                    self._unsent.append(now)
+                else:
+                    for window in self._windows:
+                        window.record(now)
                 return now
             # A pause was reported when it began; a long wait for a window is reported here.
             long_wait = free_at - now > WAIT_NOTICE_SECONDS
@@ -192,7 +209,9 @@ class ProviderLimiter:
         return self._waiting
 
     def _free_at(self, now: float) -> float:
-        return max(self._paused_until, *(window.free_at(now) for window in self._windows), now)
+        unsent = len(self._unsent)
+        return max(self._paused_until, *(window.free_at(now, unsent) for window in self._windows),
+                   now)
 
     def _notify(self, seconds: float, reason: str) -> None:
         if self._on_wait is None:

@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
 
+from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import ProviderConfig, RateLimit
 from aniworld_core.providers.http import ProviderHttpClient
 from aniworld_core.providers.limiter import EXACT, ProviderLimiter
 
 from .local_http import Requests
+from .provider_fakes import SimulatedClock
 
 pytestmark = pytest.mark.anyio
 
@@ -74,3 +77,38 @@ async def test_waiting_for_the_turn_is_not_a_timeout(server: tuple[str, list[flo
     # The latency is the exchange's, not the time spent queued for the turn.
     assert client.metrics.latency_count == 4
     assert client.metrics.latency_sum < 0.3 * 4
+
+
+class _BreaksWhileWriting(httpx.AsyncBaseTransport):
+    """Reports the stages of a request as httpcore does; ``/broken`` fails as it is written."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        trace = request.extensions["trace"]
+        await trace("http11.send_request_headers.started", {})
+        if request.url.path == "/broken":
+            raise httpx.WriteError("Broken pipe")
+        await trace("http11.send_request_headers.complete", {})
+        return httpx.Response(200, json={"ok": True})
+
+
+async def test_a_request_that_fails_as_it_is_written_frees_its_turn() -> None:
+    """A turn whose request never made it onto the network (the write failed, each of its
+    tries) counts from when it failed; it does not go on counting as leaving now, which
+    would hold every later request back for good."""
+    clock = SimulatedClock()
+    limiter = ProviderLimiter("p", [RateLimit(1, 1.0)], clock=clock, sleep=clock.sleep,
+                              margin=EXACT)
+    client = ProviderHttpClient(ProviderConfig("p", "http://p.example"), limiter,
+                                transport=_BreaksWhileWriting())
+    # Simulated time: a turn stuck as leaving would make the last request wait for ever.
+    try:
+        with anyio.fail_after(10):
+            assert await client.get_json("/ok", request="ok") == {"ok": True}
+            with pytest.raises(ProviderError, match="Broken pipe"):
+                await client.get_json("/broken", request="broken")
+            assert limiter.next_free_at() == pytest.approx(clock.now + 1.0)  # its last try
+            clock.advance(5.0)
+            assert limiter.next_free_at() == clock.now  # free: nothing counts as leaving still
+            assert await client.get_json("/ok", request="ok") == {"ok": True}
+    finally:
+        await client.aclose()

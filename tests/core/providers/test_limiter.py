@@ -231,3 +231,28 @@ async def test_a_request_counts_from_when_it_really_left(clock: SimulatedClock) 
     assert limiter.next_free_at() == 1.4
     limiter.restamp(0.4, 0.1)  # never earlier than first counted
     assert limiter.next_free_at() == 1.4
+
+
+@pytest.mark.anyio
+async def test_a_turn_not_yet_sent_counts_as_leaving_now(clock: SimulatedClock) -> None:
+    """A turn taken ``until_sent`` counts as a request leaving at every moment until it has
+    been written: a stall between the turn and the network cannot let the next request
+    through a window after the *turn* while the first has not even gone. Once written, it
+    counts from then."""
+    limiter = ProviderLimiter("p", [RateLimit(2, 1.0, burst=1)], clock=clock,
+                              sleep=clock.sleep, margin=EXACT)
+    counted_at = await limiter.take(until_sent=True)
+    clock.advance(0.7)  # stalled: not written yet
+    assert limiter.next_free_at() == pytest.approx(0.7 + 0.5)  # the burst window, from now
+    clock.advance(0.6)
+    assert limiter.next_free_at() == pytest.approx(1.3 + 0.5)  # still unsent: still now
+    limiter.restamp(counted_at, 1.3)  # written at last
+    assert limiter.next_free_at() == pytest.approx(1.8)
+    clock.advance(0.5)
+    assert await limiter.take() == pytest.approx(1.8)
+    # Two turns with one unsent: the full window counts both, the unsent one at now.
+    clock.advance(0.5)
+    assert await limiter.take(until_sent=True) == pytest.approx(2.3)
+    assert limiter.next_free_at() == pytest.approx(1.8 + 1.0)
+    clock.advance(2.0)
+    assert limiter.next_free_at() == pytest.approx(4.3 + 0.5)

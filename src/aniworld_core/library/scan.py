@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from aniworld_core.models import Episode
 from aniworld_core.storage.library_store import KnownSeries, LibraryStore
 
 BATCH = 200  # series folders per worker-thread call and per transaction
+#: The first batch of a scan is smaller, so the loader has its first series at once.
+FIRST_BATCH = 50
 
 
 @attrs.frozen
@@ -124,8 +126,7 @@ class Library:
             # side in two threads they only fight over the GIL (measured: a fifth slower).
             done = 0
             for root, names, known in plans:
-                for start in range(0, len(names), BATCH):
-                    batch = names[start:start + BATCH]
+                for batch in _batches(names, first=FIRST_BATCH if done == 0 else BATCH):
                     scans = await anyio.to_thread.run_sync(_scan_batch, root, batch, known)
                     await self._apply(root, scans, totals)
                     done += len(batch)
@@ -179,6 +180,16 @@ class Library:
         stale = [series.series_id for series in vanished if series.folders]
         if stale:
             totals.files_removed += await self.store.forget_folders(stale)
+
+
+def _batches(names: Sequence[str], *, first: int) -> Iterator[Sequence[str]]:
+    """``names`` in :data:`BATCH`-sized slices, the first one ``first`` long."""
+    start = 0
+    size = first
+    while start < len(names):
+        yield names[start:start + size]
+        start += size
+        size = BATCH
 
 
 def _check_roots(roots: list[Path]) -> list[tuple[Path, list[str]]]:

@@ -22,7 +22,7 @@ from aniworld_core import (
 )
 from aniworld_core.events import Event, EventHub, LoaderIdle, ScanProgress
 from aniworld_core.library.paths import library_root_key
-from aniworld_core.library.scan import BATCH, Library
+from aniworld_core.library.scan import BATCH, FIRST_BATCH, Library
 from aniworld_core.storage import Database
 from aniworld_core.storage.library_store import LibraryStore
 
@@ -267,10 +267,12 @@ async def test_each_saved_batch_is_handed_to_the_loader_while_the_scan_goes_on(
     tmp_path: Path, database_url: str
 ) -> None:
     """A large library starts loading before its scan ends: after each saved batch that queued
-    series, the loader is told (here the call leaves a mark in the event stream)."""
+    series (the first one small), the loader is told (here the call leaves a mark in the event
+    stream)."""
     root = tmp_path / "library"
-    make_tree(root, {f"Series {n:03d}/Series {n:03d} - 01.mkv": "1" for n in range(BATCH + 5)})
-    events = EventHub(max_buffer=2000)  # every event kept, none coalesced
+    count = FIRST_BATCH + BATCH + 5
+    make_tree(root, {f"Series {n:03d}/Series {n:03d} - 01.mkv": "1" for n in range(count)})
+    events = EventHub(max_buffer=4 * count)  # every event kept, none coalesced
     database = await Database.open(database_url)
     try:
         library = Library(LibraryStore(database), events,
@@ -286,6 +288,6 @@ async def test_each_saved_batch_is_handed_to_the_loader_while_the_scan_goes_on(
         await database.close()
     marks = [n for n, event in enumerate(received) if isinstance(event, LoaderIdle)]
     added_before = [sum(isinstance(e, SeriesAdded) for e in received[:n]) for n in marks]
-    assert added_before == [BATCH, BATCH + 5]
+    assert added_before == [FIRST_BATCH, FIRST_BATCH + BATCH, count]
     finished = next(n for n, e in enumerate(received) if isinstance(e, ScanProgress) and e.finished)
     assert marks[0] < finished

@@ -5,6 +5,10 @@ go when fewer than ``requests`` were sent in the last ``per_seconds``. A ``burst
 shorter window (see ``RateLimit``). On top of the windows, :meth:`ProviderLimiter.pause` stops
 the whole provider until a moment the server named (``Retry-After``, ``X-RateLimit-Reset``).
 
+A turn taken as its request is written (``take(until_sent=True)``) counts as a request leaving
+*now* until :meth:`ProviderLimiter.restamp` says when it left, so a stall between the two never
+lets later requests through early.
+
 Waiters queue in arrival order behind one lock; only the first sleeps, exactly until the moment it
 may go, then re-checks (a pause may have come in meanwhile). The clock and the sleep are
 injectable, so tests can run the limiter on simulated time.

@@ -74,8 +74,9 @@ def tune_for_serving() -> None:
     What exists now (imported modules, the app) lives as long as the process, yet every full
     garbage collection would walk it all again: with the web stack loaded that stopped the
     server for 50-70 ms at a time while pages waited for their events. Frozen, it is out of the
-    collector's sight (the console script froze the modules as it started; this adds the app
-    and what it imported, and serves the benchmark, which starts the server itself).
+    collector's sight. (The console script froze the modules as it started; this adds the app
+    and what it imported, and does it all for ``benchmarks/web.py``, which starts its server
+    without the console script.)
 
     Every write to a page releases the GIL, and while the database thread is busy it takes the
     GIL each time: the event loop then waits for its next turn, measured at ~0.6 ms a write,

@@ -40,7 +40,7 @@ WAIT_NOTICE_SECONDS = 1.0
 #: requests sent exactly one window apart can arrive closer together, which the server would
 #: count as one too many. That jitter (scheduling, a burst of new connections at the server)
 #: does not grow with the window, so a short window gets the seconds and a long one the
-#: fraction, never both (the sum cost a one-second window 2.5% of its rate for nothing).
+#: fraction, never both (both cost a long window's requests 2.5% of its rate).
 ARRIVAL_MARGIN = (0.02, 0.025)
 #: No margin: windows exactly as declared (for reasoning about the arithmetic in tests).
 EXACT = (0.0, 0.0)

@@ -38,9 +38,9 @@ WAIT_NOTICE_SECONDS = 1.0
 #: ``(fraction, seconds)``: windows are kept longer than declared by the larger of the two (a
 #: fraction of the window, or seconds). A server counts requests when they *arrive*, and two
 #: requests sent exactly one window apart can arrive closer together, which the server would
-#: count as one too many. That jitter (scheduling, a burst of new connections at the server)
-#: does not grow with the window, so a short window gets the seconds and a long one the
-#: fraction, never both (both cost a long window's requests 2.5% of its rate).
+#: count as one too many. Arrival jitter is a matter of milliseconds whatever the window (a
+#: burst of new connections at the server), so short windows get the seconds; over long ones
+#: the fraction also covers servers that count in coarse buckets.
 ARRIVAL_MARGIN = (0.02, 0.025)
 #: No margin: windows exactly as declared (for reasoning about the arithmetic in tests).
 EXACT = (0.0, 0.0)

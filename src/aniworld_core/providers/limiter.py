@@ -35,12 +35,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 #: Waits up to this long are routine pacing and not reported through ``on_wait``.
 WAIT_NOTICE_SECONDS = 1.0
-#: ``(fraction, seconds)``: windows are kept longer than declared by the larger of the two (a
-#: fraction of the window, or seconds). A server counts requests when they *arrive*, and two
-#: requests sent exactly one window apart can arrive closer together, which the server would
-#: count as one too many. Arrival jitter is a matter of milliseconds whatever the window (a
-#: burst of new connections at the server), so short windows get the seconds; over long ones
-#: the fraction also covers servers that count in coarse buckets.
+#: ``(fraction, seconds)`` by which windows are kept longer than declared: a server counts
+#: requests when they *arrive*, and two requests sent exactly one window apart can arrive closer
+#: together (network and scheduling jitter), which the server would count as one too many.
 ARRIVAL_MARGIN = (0.02, 0.025)
 #: No margin: windows exactly as declared (for reasoning about the arithmetic in tests).
 EXACT = (0.0, 0.0)
@@ -84,14 +81,14 @@ class SlidingWindow:
 def windows_for(limits: Iterable[RateLimit], *,
                 margin: tuple[float, float] = ARRIVAL_MARGIN) -> list[SlidingWindow]:
     """One window per limit, plus the shorter burst window where a limit has a burst; each
-    lengthened by the larger of ``margin``'s fraction of it and its seconds."""
+    lengthened by ``margin`` (fraction, seconds)."""
     fraction, extra = margin
     windows = []
     for limit in limits:
         spans = [(limit.requests, limit.per_seconds)]
         if limit.burst is not None and limit.burst < limit.requests:
             spans.append((limit.burst, limit.per_seconds * limit.burst / limit.requests))
-        windows += [SlidingWindow(count, seconds + max(seconds * fraction, extra))
+        windows += [SlidingWindow(count, seconds * (1 + fraction) + extra)
                     for count, seconds in spans]
     return windows
 

@@ -19,7 +19,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import anyio
 
@@ -59,13 +58,9 @@ async def measure(adds: int, settings: Settings, loader: bool) -> dict[str, floa
 
 
 def settings_for(data_dir: Path, fakes: RemoteBundle) -> Settings:
-    """Providers at the fakes (the plugin packages off), data in ``data_dir``."""
-    overrides: dict[str, Any] = {
-        **fakes.settings_overrides(), "data_dir": str(data_dir),
-        "providers.tvmaze.enabled": False, "providers.tmdb.enabled": False,
-        "providers.fanart.enabled": False,
-    }
-    return Settings.load(env={"ANIWORLD_LOAD_ENTRY_POINTS": "0"}, overrides=overrides)
+    """The built-in providers at the fakes (no plugin packages loaded), data in ``data_dir``."""
+    return Settings.load(env={"ANIWORLD_LOAD_ENTRY_POINTS": "0"},
+                         overrides={**fakes.settings_overrides(), "data_dir": str(data_dir)})
 
 
 def main() -> None:

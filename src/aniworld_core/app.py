@@ -330,7 +330,6 @@ class SeriesApp:
         noticed. Unchanged folders are not listed again. A missing or unreadable root
         raises :class:`LibraryError` before anything is written.
         """
-        # The library tells the loader about each batch it queues as it saves it.
         return await self._library.scan(self.settings.library if roots is None else roots)
 
     async def missing_episodes(self, series_id: str) -> list[Episode]:

@@ -52,6 +52,13 @@ ATTEMPTS = 4
 MAX_RATE_LIMITED = 5
 #: The longest pause a server can impose through its headers.
 MAX_PAUSE = 3600.0
+#: Seconds before its turn comes that a waiting request gets its connection and goes to the wire,
+#: where it waits for the turn itself. Preparing a request (building it, taking a connection)
+#: costs the event loop a few ms, and tens when the machine is busy; done only once the turn had
+#: come, that delay was added to every request held back by a rate limit, and each request's
+#: delay pushed the turns of those after it back by as much (the limiter counts from when a
+#: request really left). Short enough that no server closes the connection meanwhile.
+PREPARE_LEAD = 0.25
 _UNIX_TIME_THRESHOLD = 1_000_000_000  # larger X-RateLimit-Reset values are unix times
 
 
@@ -94,7 +101,7 @@ class _Turn:
 
     async def wait_ready(self) -> None:
         asked_at = self._limiter.now()
-        await self._limiter.wait_ready()
+        await self._limiter.wait_ready(lead=PREPARE_LEAD)
         self._metrics.waited_seconds += self._limiter.now() - asked_at
 
     async def take(self, *, until_sent: bool = False) -> float:
@@ -226,8 +233,9 @@ class ProviderHttpClient:
         first bytes are about to go (httpcore reports that stage through the ``trace``
         extension). Waiting for a connection or opening one then never holds up the
         provider's other requests, and the turn's moment is the request's real one. Before
-        that the request only waits until a turn could be had (``wait_ready``), so no
-        connection is held through a pause. A transport that reports no stages gets the turn
+        that the request only waits until a turn could be had within :data:`PREPARE_LEAD`
+        (``wait_ready``), so no connection is held through a pause, and a request is ready on
+        its connection when its turn comes. A transport that reports no stages gets the turn
         before sending."""
         self.metrics.requests += 1
         turn = _Turn(self.limiter, self.metrics)

@@ -188,11 +188,12 @@ class ProviderLimiter:
         log.warning("%s paused for %.1f s: %s", self.label, seconds, reason)
         self._notify(seconds, reason)
 
-    async def wait_ready(self) -> None:
-        """Return once a request could be sent at once (nothing is reserved: a scheduler calls
-        this before taking a slot for a request). Sleeps, never polls."""
-        while (free_at := self.next_free_at()) > (now := self._clock()):
-            await self._sleep(free_at - now)
+    async def wait_ready(self, *, lead: float = 0.0) -> None:
+        """Return once a request could be sent within ``lead`` seconds (at once by default;
+        nothing is reserved: a scheduler calls this before taking a slot for a request).
+        Sleeps, never polls."""
+        while (ready_at := self.next_free_at() - lead) > (now := self._clock()):
+            await self._sleep(ready_at - now)
 
     def next_free_at(self) -> float:
         """When the next request could go, on :meth:`now`'s clock (``<= now()`` if at once).

@@ -14,7 +14,7 @@ import pytest
 
 from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import ProviderConfig, RateLimit
-from aniworld_core.providers.http import ProviderHttpClient
+from aniworld_core.providers.http import PREPARE_LEAD, ProviderHttpClient
 from aniworld_core.providers.limiter import EXACT, ProviderLimiter
 
 from .local_http import Requests
@@ -112,3 +112,41 @@ async def test_a_request_that_fails_as_it_is_written_frees_its_turn() -> None:
             assert await client.get_json("/ok", request="ok") == {"ok": True}
     finally:
         await client.aclose()
+
+
+class _RecordsStages(httpx.AsyncBaseTransport):
+    """Reports the stages of a request as httpcore does and notes when each was reached."""
+
+    def __init__(self, clock: SimulatedClock) -> None:
+        self.clock = clock
+        self.stages: list[tuple[str, str, float]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        trace = request.extensions["trace"]
+        self.stages.append((request.url.path, "prepared", self.clock.now))
+        await trace("http11.send_request_headers.started", {})
+        await trace("http11.send_request_headers.complete", {})
+        self.stages.append((request.url.path, "sent", self.clock.now))
+        return httpx.Response(200, json={"ok": True})
+
+
+async def test_a_waiting_request_is_on_its_connection_before_its_turn_comes() -> None:
+    """A request held back by the rate limit is prepared (built, on a connection) a little
+    before its turn, so the moment the turn comes it only has to be written; it is still
+    written no earlier than the turn."""
+    clock = SimulatedClock()
+    limiter = ProviderLimiter("p", [RateLimit(1, 10.0)], clock=clock, sleep=clock.sleep,
+                              margin=EXACT)
+    transport = _RecordsStages(clock)
+    client = ProviderHttpClient(ProviderConfig("p", "http://p.example"), limiter,
+                                transport=transport)
+    try:
+        with anyio.fail_after(10):
+            await client.get_json("/first", request="first")
+            await client.get_json("/second", request="second")
+    finally:
+        await client.aclose()
+    assert transport.stages == [
+        ("/first", "prepared", 0.0), ("/first", "sent", 0.0),
+        ("/second", "prepared", 10.0 - PREPARE_LEAD), ("/second", "sent", 10.0),
+    ]

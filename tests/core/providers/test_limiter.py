@@ -192,6 +192,23 @@ async def test_wait_ready_sleeps_until_free_without_taking_the_slot(clock: Simul
 
 
 @pytest.mark.anyio
+async def test_wait_ready_with_a_lead_returns_that_much_before_the_slot_frees(
+    clock: SimulatedClock,
+) -> None:
+    """A request preparing itself ahead of its turn is let go ``lead`` seconds early; the slot
+    itself still frees only when the window says (nothing was taken)."""
+    limiter = ProviderLimiter("p", [RateLimit(1, 10.0)], clock=clock, sleep=clock.sleep,
+                              margin=EXACT)
+    await limiter.acquire()
+    await limiter.wait_ready(lead=0.25)
+    assert clock.now == 9.75
+    assert limiter.next_free_at() == 10.0
+    await limiter.wait_ready(lead=0.25)  # already within the lead: no further sleep
+    assert clock.sleeps == [9.75]
+    assert await limiter.acquire() == 0.25
+
+
+@pytest.mark.anyio
 async def test_a_broken_listener_does_not_stop_requests(clock: SimulatedClock) -> None:
     """An on_wait callback that raises is logged and the request still goes."""
 

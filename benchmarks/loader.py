@@ -14,8 +14,8 @@ Prints one JSON object per part (one per line):
   the ``aniworld`` command keeps it.
 - ``original``: the first 50 of those series loaded the way the original design did (one
   worker doing one thing at a time: one series at a time, one series per metadata request, its
-  images one after another once its episodes are in; our loader with concurrency 1, batching
-  off, one download per series and no early downloads).
+  images one after another; our loader with concurrency 1, batching off and one download per
+  series).
   Target: ours >= 20x more series per second.
 - ``titles``: the same series added by title only, so identification needs searches (no target).
 - ``memory``: extra memory (RSS) of this process while loading from 10,000 queued series
@@ -214,7 +214,7 @@ def part_original(fakes: Fakes, workdir: Path, ours_series_per_s: float) -> dict
     fakes.reset()
     with part_dir(workdir) as tmp:
         settings = settings_for(fakes, Path(tmp), concurrency=1, batching=False,
-                                downloads_per_series=1, early_downloads=False)
+                                downloads_per_series=1)
         # Registered as ours are (a scan with id hints). Added by hand they would count as
         # user work, which may overtake the one running series: two at a time, not one.
         make_library(settings.library[0], ids)

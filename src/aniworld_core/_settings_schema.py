@@ -136,7 +136,6 @@ SCHEMA: dict[str, Converter] = {
     "loader.identify_threshold": _fraction,
     "loader.batching": _boolean,
     "loader.downloads_per_series": _integer(1, 64),
-    "loader.early_downloads": _boolean,
     "web.host": _string,
     "web.port": _integer(1, 65535),
 }

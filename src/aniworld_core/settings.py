@@ -62,9 +62,6 @@ class LoaderSettings:
     batching: bool = True
     #: Images of one series downloaded at the same time (1: one after another).
     downloads_per_series: int = 4
-    #: Download a series' artwork while its episodes load, to be written by the logo and
-    #: images steps (off: each step downloads its own; for comparisons).
-    early_downloads: bool = True
 
 
 @attrs.frozen

@@ -41,32 +41,6 @@ class ProviderPool(Protocol):
         ...
 
 
-@attrs.frozen
-class ArtworkPlan:
-    """What an artwork step downloads for a series: into which folder, which images (with the
-    season of a season poster)."""
-
-    series_dir: Path
-    chosen: tuple[tuple[Artwork, int | None], ...]
-
-
-@attrs.define
-class EarlyImage:
-    """An image download started ahead of the step that writes it."""
-
-    done: anyio.Event = attrs.field(factory=anyio.Event)
-    image: tuple[bytes, str | None] | None = None
-    error: Exception | None = None
-
-    async def result(self) -> tuple[bytes, str | None] | None:
-        """The image and its content type; ``None`` when the download was called off (the
-        step downloads it itself); the download's error when it failed."""
-        await self.done.wait()
-        if self.error is not None:
-            raise self.error
-        return self.image
-
-
 def ref_for(provider: MetadataProvider, ids: ProviderIds) -> ProviderRef | None:
     """The provider's ref for a series with ``ids``, when the series has that kind of id."""
     value = ids.get(type(provider).id_type)
@@ -94,13 +68,6 @@ class Job:
     #: providers already asked: shared by the logo and images steps.
     artwork: list[list[Artwork]] | None = None
     artwork_asked: set[str] = attrs.field(factory=set)
-    #: What the artwork steps chose (by step name), chosen once per run under the lock.
-    artwork_plans: dict[str, ArtworkPlan] = attrs.field(factory=dict)
-    artwork_lock: anyio.Lock = attrs.field(factory=anyio.Lock)
-    #: Artwork downloads started early (by URL), taken by the step that writes them.
-    early_images: dict[str, EarlyImage] = attrs.field(factory=dict)
-    #: Start what later steps can do ahead, while the episodes load (set by the loader).
-    begin_early: Callable[[], None] | None = None
     #: The stored episode list, once this run saved it (the NFO step writes from it).
     episodes: list[Episode] | None = None
     info: SeriesInfo | None = None

@@ -21,7 +21,6 @@ import anyio.abc
 from aniworld_core._priority import PrioritySlots, in_background
 from aniworld_core.errors import AniworldError, StateConflict
 from aniworld_core.events import EventHub, LoaderIdle, SeriesLoadingUpdate
-from aniworld_core.loader.early import EarlyDownloads
 from aniworld_core.loader.job import Job, PermanentStepError, ProviderPool, Step
 from aniworld_core.loader.metrics import Histogram, LoaderMetrics
 from aniworld_core.models import LoadingStatus, Priority, Series
@@ -65,7 +64,6 @@ class Loader:
         # A whole number of batches, so claims fill whole metadata requests.
         self._window = math.ceil((settings.concurrency + ahead) / self._chunk) * self._chunk
         self._active: dict[str, Job] = {}
-        self._early = EarlyDownloads(self._steps) if settings.early_downloads else None
         self._accepting = True
         self._wake = anyio.Event()
         self._idle = anyio.Event()
@@ -94,8 +92,6 @@ class Loader:
         log.info("%d series with missing data queued", self.queued_at_start)
         async with anyio.create_task_group() as task_group:
             self._task_group = task_group
-            if self._early is not None:
-                self._early.task_group = task_group
             self.running = True
             task_group.start_soon(self._renew_leases)
             task_status.started()
@@ -246,8 +242,6 @@ class Loader:
                   stopping=self._stopping, ticket=self._slots.ticket(), run_id=run_id,
                   scope=anyio.CancelScope())
         job.persist = functools.partial(self._persist, job)
-        if self._early is not None:
-            job.begin_early = functools.partial(self._early.begin, job)
         self._active[series.id] = job
         if self._all_done.is_set():
             self._all_done = anyio.Event()
@@ -288,9 +282,7 @@ class Loader:
             # ``persist`` refers back to the job: without this the finished job, its series and
             # episodes wait as a reference cycle for a full garbage collection, which then stops
             # the event loop for tens of ms to free them.
-            job.persist = job.begin_early = None
-            if self._early is not None:
-                self._early.end(job)
+            job.persist = None
             del self._active[job.series.id]
             self._wake.set()
             if not self._active:

@@ -18,13 +18,6 @@ class SeriesDirs:
     roots: tuple[Path, ...]
     series_store: SeriesStore
 
-    def known(self, job: Job) -> bool:
-        """Whether the series' folder is known without making one (it was scanned, or made
-        earlier)."""
-        series = job.series
-        return job.directory is not None or (series.folder is not None
-                                              and series.library_root is not None)
-
     async def ensure(self, job: Job) -> Path | None:
         """The series folder, created under the first library root when the series has none;
         ``None`` when the series has no folder and no library root is configured. Found once

@@ -1,5 +1,4 @@
-"""The steps of a series load: identify → metadata → episodes → NFO → logo → images (the last
-two in :mod:`aniworld_core.loader.artwork_steps`).
+"""The steps of a series load: identify → metadata → episodes → NFO → logo → images.
 
 Each step is idempotent: it checks whether its work is still needed, does it, and returns the
 column values the loader persists. A request to a provider takes a turn in that provider's
@@ -18,17 +17,21 @@ import anyio
 import attrs
 
 from aniworld_core.errors import ProviderError, ProviderUnavailable
+from aniworld_core.library.artwork import existing_artwork, save_artwork
 from aniworld_core.library.nfo import write_nfos
-from aniworld_core.loader.artwork_steps import artwork_steps
+from aniworld_core.loader import artwork_choice
 from aniworld_core.loader.identify import describe, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.series_dir import SeriesDirs
 from aniworld_core.metadata import (
+    Artwork,
+    ArtworkKind,
     Capability,
     EpisodeInfo,
     ProviderRef,
     SeriesInfo,
 )
+from aniworld_core.providers.base import artwork_kinds_of
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.series import SeriesStore
@@ -171,8 +174,6 @@ class EpisodesStep:
             if ref is None:
                 continue
             async with job.turn(type(provider).name):
-                if job.begin_early is not None:
-                    job.begin_early()  # artwork downloads, during this request's round trip
                 episodes = list(await provider.fetch_episodes(ref))
             break
         if episodes is None:
@@ -215,13 +216,120 @@ class NfoStep:
         return {"nfo_loaded": True}
 
 
+@attrs.define
+class ArtworkStep:
+    """Download the chosen artwork into the series folder. A file that exists is kept (it may
+    be the user's own) and not asked for again."""
+
+    dirs: SeriesDirs
+    #: Downloads of one series at the same time (``loader.downloads_per_series``).
+    at_once: int
+    kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
+                                      ArtworkKind.BANNER, ArtworkKind.SEASON_POSTER)
+    flag: ClassVar[str] = "images_loaded"
+    name: ClassVar[str] = "images"
+    label: ClassVar[str] = "Images"
+    message: ClassVar[str] = "Loading images..."
+
+    def needed(self, job: Job) -> bool:
+        return not getattr(job.series, self.flag)
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series_dir = await self.dirs.ensure(job)
+        if series_dir is None:
+            return {self.flag: True}
+
+        def still_wanted() -> frozenset[ArtworkKind]:
+            return frozenset(kind for kind in self.kinds if kind is ArtworkKind.SEASON_POSTER
+                             or existing_artwork(series_dir, kind) is None)
+
+        wanted = await anyio.to_thread.run_sync(still_wanted)
+        sources = await _artwork(job, wanted)
+        chosen: list[tuple[Artwork, int | None]] = []
+        for kind in wanted:
+            if kind is ArtworkKind.SEASON_POSTER:
+                chosen += [(poster, season) for season, poster
+                           in artwork_choice.season_posters(sources).items()]
+            elif (best := artwork_choice.best(sources, kind)) is not None:
+                chosen.append((best, None))
+        # Side by side: a series' images are independent, and its load waits for the slowest
+        # rather than for their sum. The first failure is the step's error.
+        failures: list[Exception] = []
+        slots = anyio.CapacityLimiter(self.at_once)
+
+        async def download(art: Artwork, season: int | None) -> None:
+            try:
+                async with slots:
+                    await _download(job, series_dir, art, season)
+            except Exception as error:
+                failures.append(error)
+
+        async with anyio.create_task_group() as downloads:
+            for art, season in chosen:
+                downloads.start_soon(download, art, season)
+        if failures:
+            raise failures[0]
+        return {self.flag: True}
+
+
+@attrs.define
+class LogoStep(ArtworkStep):
+    """The clear logo (``clearlogo.png``), which Kodi and Jellyfin both read."""
+
+    kinds: tuple[ArtworkKind, ...] = (ArtworkKind.CLEARLOGO,)
+    flag: ClassVar[str] = "logo_loaded"
+    name: ClassVar[str] = "logo"
+    label: ClassVar[str] = "Logo"
+    message: ClassVar[str] = "Loading logo..."
+
+
 def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
                   roots: Sequence[Path], downloads_per_series: int) -> list[Step]:
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
     return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),
-            NfoStep(dirs, series_store),
-            *artwork_steps(dirs, downloads_per_series=downloads_per_series)]
+            NfoStep(dirs, series_store), LogoStep(dirs, at_once=downloads_per_series),
+            ArtworkStep(dirs, at_once=downloads_per_series)]
+
+
+async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwork]]:
+    """Artwork sources for ``wanted`` kinds: the metadata's own, then each artwork provider
+    (in configured order) that knows the series and declares a kind still missing. Shared by
+    the logo and images steps, so no provider is asked twice in a run."""
+    if job.artwork is None:
+        metadata = job.series.metadata
+        job.artwork = [list(metadata.artwork)] if metadata is not None else []
+        if metadata is not None and metadata.artwork:
+            job.artwork_asked.add(metadata.ref.provider)  # it came with the metadata
+    missing = set(wanted) - artwork_choice.kinds_in(job.artwork)
+    for provider in job.providers.with_capability(Capability.ARTWORK):
+        name = type(provider).name
+        ref = ref_for(provider, job.series.ids)
+        if not missing or name in job.artwork_asked or ref is None:
+            continue
+        if not artwork_kinds_of(provider) & missing:
+            continue
+        async with job.turn(name):
+            found = list(await provider.fetch_artwork(ref))
+        job.artwork_asked.add(name)
+        job.artwork.append(found)
+        missing -= artwork_choice.kinds_in([found]) - {ArtworkKind.SEASON_POSTER}
+    return job.artwork
+
+
+async def _download(job: Job, series_dir: Path, art: Artwork, season: int | None) -> None:
+    # The step looked for the other kinds a moment ago (``still_wanted``); season posters are
+    # looked for here, once it is known which seasons have one.
+    if season is not None:
+        found = await anyio.to_thread.run_sync(existing_artwork, series_dir, art.kind, season)
+        if found is not None:
+            return
+    async with job.turn("images"):
+        data, content_type = await job.providers.fetch_image(art.url)
+    async with job.slot():
+        await anyio.to_thread.run_sync(
+            lambda: save_artwork(series_dir, art.kind, data, content_type, season=season)
+        )
 
 
 def _primary_id_type(job: Job, info: SeriesInfo) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import anyio
 
 from aniworld_core import SeriesApp, Settings
-from aniworld_core.testing import RemoteBundle, generated
+from aniworld_testing import RemoteBundle, generated
 
 WARM_UP = 20
 

@@ -53,7 +53,7 @@ from aniworld_core import SeriesApp, Settings
 from aniworld_core.storage.engine import open_engine
 from aniworld_core.storage.migrate import upgrade
 from aniworld_core.storage.tables import SeriesRow
-from aniworld_core.testing import GENERATED_START_ID, RemoteBundle, RequestStats, generated
+from aniworld_testing import GENERATED_START_ID, RemoteBundle, RequestStats, generated
 
 LATENCY = 0.1
 SCALE = 60

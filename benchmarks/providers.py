@@ -17,7 +17,7 @@ from pathlib import Path
 import anyio
 
 from aniworld_core import SeriesApp, Settings
-from aniworld_core.testing import GENERATED_START_ID, RemoteBundle, generated
+from aniworld_testing import GENERATED_START_ID, RemoteBundle, generated
 
 
 async def load(settings: Settings, folders: list[str]) -> int:

@@ -56,7 +56,7 @@ from websockets.uri import parse_uri
 
 from aniworld_cli.serve_command import WS_DEFLATE, server_options, tune_for_serving
 from aniworld_core import ProviderRef, SeriesApp, Settings
-from aniworld_core.testing import (
+from aniworld_testing import (
     GENERATED_START_ID,
     REALISTIC_LATENCY,
     Dataset,

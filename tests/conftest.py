@@ -72,7 +72,7 @@ async def app(settings: Settings) -> AsyncIterator[SeriesApp]:
         yield opened
 
 
-# -- the fake provider servers (from aniworld_core.testing's pytest plugin) ---------------------
+# -- the fake provider servers (from aniworld_testing's pytest plugin) ---------------------
 
 FAST = 60  # rate limits of the fakes and of aniworld's limiters, 60 times faster
 

@@ -13,12 +13,11 @@ import pytest
 ROOT = Path(__file__).parent.parent
 SRC = ROOT / "src"
 PLUGINS = ROOT / "plugins"
-TESTING_PREFIX = "src/aniworld_core/testing/"
 
 FRONTEND_LIBRARIES = ("starlette", "click", "rich", "uvicorn", "jinja2")
 #: What a plugin package may import from aniworld: the public API, the answer-reading helpers
 #: and the testing plugin.
-PUBLIC_MODULES = ("aniworld_core", "aniworld_core.reading", "aniworld_core.testing")
+PUBLIC_MODULES = ("aniworld_core", "aniworld_core.reading", "aniworld_testing")
 
 
 def imports_of(path: Path) -> Iterator[str]:
@@ -44,28 +43,26 @@ def violations(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
 
 
 def test_core_never_imports_a_frontend() -> None:
-    """aniworld_core imports neither the adapters nor their frameworks.
+    """aniworld_core imports neither the adapters, nor their frameworks, nor the fake provider
+    servers (``aniworld_testing``: Starlette apps, for tests, plugin authors and the demo)."""
+    forbidden = ("aniworld_web", "aniworld_cli", "aniworld_testing", *FRONTEND_LIBRARIES)
+    assert violations(SRC / "aniworld_core", forbidden) == []
 
-    The one exception is ``aniworld_core.testing``: the fake provider servers shipped for tests,
-    plugin authors and the demo are Starlette apps. Nothing else in the core imports it.
-    """
-    forbidden = ("aniworld_web", "aniworld_cli", *FRONTEND_LIBRARIES)
-    core = SRC / "aniworld_core"
-    found = [v for v in violations(core, forbidden) if not v.startswith(TESTING_PREFIX)]
-    assert found == []
-    outside_testing = [v for v in violations(core, ("aniworld_core.testing",))
-                       if not v.startswith(TESTING_PREFIX)]
-    assert outside_testing == []
+
+def test_the_fakes_never_import_an_adapter() -> None:
+    """The fake provider servers build on the core alone; the demo command uses them, never
+    the other way round."""
+    assert violations(SRC / "aniworld_testing", ("aniworld_web", "aniworld_cli")) == []
 
 
 def test_importing_the_core_loads_no_frontend_framework() -> None:
-    """``import aniworld_core`` (and every non-testing module) loads no frontend framework
+    """``import aniworld_core`` (and every one of its modules) loads no frontend framework
     beyond what httpx itself loads (its CLI pulls in click and rich when they are installed,
     encode/httpx#3547)."""
     modules = [
         ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
         for path in python_files(SRC / "aniworld_core")
-        if "testing" not in path.parts and "migrations" not in path.parts
+        if "migrations" not in path.parts
     ]
     code = (
         "import importlib, sys\n"
@@ -99,11 +96,13 @@ def test_arrows_that_must_never_exist(package: str, forbidden: tuple[str, ...]) 
 
 
 def test_plugins_use_only_the_public_api() -> None:
-    """A plugin package imports aniworld_core's public API, never a private module."""
+    """A plugin package imports aniworld_core's public API and the fakes' package, never a
+    private module of either."""
     found = []
     for path in python_files(PLUGINS) if PLUGINS.exists() else []:
         for module in imports_of(path):
-            if module.startswith("aniworld_core") and module not in PUBLIC_MODULES:
+            if module.startswith(("aniworld_core", "aniworld_testing")) \
+                    and module not in PUBLIC_MODULES:
                 found.append(f"{path.relative_to(ROOT)} imports {module}")
     assert found == []
 

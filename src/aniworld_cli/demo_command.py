@@ -1,7 +1,7 @@
 """``demo``: aniworld on a machine with no network and no anime library.
 
 Builds a sample library of about thirty well-known series (empty placeholder files), starts the
-fake providers of :mod:`aniworld_core.testing` in this process with the real services' latency and
+fake providers of :mod:`aniworld_testing` in this process with the real services' latency and
 rate limits, and loads the library live: in the web UI (an admin with a random password is made
 for it) or, with ``--cli``, in the terminal. Unless told otherwise, everything lives in a
 temporary folder, so the user's own data dir and library are never touched.
@@ -27,7 +27,7 @@ from aniworld_cli.progress import make_view
 from aniworld_cli.scan_command import render_report
 from aniworld_cli.summary import RunSummary, render_summary, summarize
 from aniworld_core import LoadingStatus, ScanReport, SeriesApp
-from aniworld_core.testing import REALISTIC_LATENCY, FakeBundle
+from aniworld_testing import REALISTIC_LATENCY, FakeBundle
 
 ADMIN = "admin"
 

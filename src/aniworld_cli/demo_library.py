@@ -3,7 +3,7 @@
 Folder and file names look like a real user's: ``Cowboy Bebop (1998)``, a few with Jellyfin id
 hints (``[anilistid-154587]``), some with ``Season 01`` folders, fansub and scene release names.
 A few episodes are left out, so "missing episodes" has something to show. Every series is one
-the fake providers of :mod:`aniworld_core.testing` know.
+the fake providers of :mod:`aniworld_testing` know.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from aniworld_core import AniworldError, LibraryError
-from aniworld_core.testing.dataset import Dataset, SeriesRecord
+from aniworld_testing.dataset import Dataset, SeriesRecord
 
 #: Marks a folder as a demo library, so running the demo on it again is allowed.
 MARKER = ".aniworld-demo"

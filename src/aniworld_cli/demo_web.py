@@ -18,7 +18,7 @@ import uvicorn
 from aniworld_cli.main import CliContext
 from aniworld_cli.serve_command import server_options, tune_for_serving, web_app
 from aniworld_core import SeriesApp, Settings
-from aniworld_core.testing import listening_socket
+from aniworld_testing import listening_socket
 
 HOST = "127.0.0.1"
 #: How often ``--exit-when-idle`` looks at the queue, in seconds.

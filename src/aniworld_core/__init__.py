@@ -1,8 +1,8 @@
 """aniworld: a library-first anime library manager.
 
-The public API is what this module exports, plus two modules for provider authors:
-``aniworld_core.reading`` (reading API answers defensively) and ``aniworld_core.testing`` (fake
-provider servers and the pytest plugin). Everything else is private and may change.
+The public API is what this module exports, plus ``aniworld_core.reading`` (reading API answers
+defensively) for provider authors, whose tests also get fake provider servers and a pytest plugin
+from the separate package ``aniworld_testing``. Everything else is private and may change.
 
     import anyio
     from aniworld_core import SeriesApp, Settings

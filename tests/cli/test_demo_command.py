@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from aniworld_cli.demo_library import CATALOGUE, MARKER, build_library, episode_files
-from aniworld_core.testing import Dataset
+from aniworld_testing import Dataset
 from tests.cli.child import aniworld
 from tests.cli.conftest import Run
 

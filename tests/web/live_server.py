@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aniworld_cli.serve_command import server_options
 from aniworld_core import SeriesApp, Settings
-from aniworld_core.testing import listening_socket
+from aniworld_testing import listening_socket
 from aniworld_web import create_app
 
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from aniworld_core import (
     RateLimit,
     open_provider,
 )
-from aniworld_core.testing import DEFAULT_API_KEY, RunningFake
+from aniworld_testing import DEFAULT_API_KEY, RunningFake
 
 pytestmark = pytest.mark.anyio
 

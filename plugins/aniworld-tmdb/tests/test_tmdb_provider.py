@@ -21,7 +21,7 @@ from aniworld_core import (
     ProviderUnavailable,
     open_provider,
 )
-from aniworld_core.testing import DEFAULT_API_KEY, RunningFake
+from aniworld_testing import DEFAULT_API_KEY, RunningFake
 
 pytestmark = pytest.mark.anyio
 

@@ -18,7 +18,7 @@ from aniworld_core import (
     ProviderSettings,
     open_provider,
 )
-from aniworld_core.testing import RunningFake
+from aniworld_testing import RunningFake
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 from aniworld_core import LoadingStatus, SeriesApp
-from aniworld_core.testing import Dataset, RemoteBundle
+from aniworld_testing import Dataset, RemoteBundle
 
 from .conftest import settings_for
 

@@ -18,7 +18,7 @@ import anyio.lowlevel
 import graphql
 import httpx
 
-from aniworld_core.testing._anilist_schema import SDL
+from aniworld_testing._anilist_schema import SDL
 
 
 class SimulatedClock:

@@ -84,7 +84,7 @@ async def test_waiting_for_the_turn_is_not_a_timeout(server: tuple[str, list[flo
     assert len(arrivals) == 4
     assert min(gaps) >= WINDOW - ARRIVAL_JITTER
     assert (client.metrics.requests, client.metrics.retries) == (4, 0)
-    assert client.metrics.waited_seconds >= 3 * WINDOW - ARRIVAL_JITTER
+    assert client.metrics.waited_seconds >= 3 * WINDOW  # the client's clock: no arrival jitter
     # The latency is the exchange's, not the time spent queued for the turn.
     assert client.metrics.latency_count == 4
     assert client.metrics.latency_sum < TIMEOUT * 4

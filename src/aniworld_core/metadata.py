@@ -162,6 +162,33 @@ class SearchResult:
 
 
 @attrs.frozen
+class Relation:
+    """Another entry of the same provider that an entry is related to, as AniList's
+    ``relations`` edges say: ``kind`` is ``"SEQUEL"``, ``"PREQUEL"``, ``"SIDE_STORY"``,
+    ``"PARENT"``, ``"ALTERNATIVE"``, ``"SPIN_OFF"``, ``"SUMMARY"``, ``"OTHER"``...; ``format``
+    speaks AniList's vocabulary (``"TV"``, ``"TV_SHORT"``, ``"ONA"``, ``"MOVIE"``, ``"OVA"``...).
+    """
+
+    kind: str
+    ref: ProviderRef
+    title: str | None = None
+    format: str | None = None
+    episodes: int | None = None
+    year: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "ref": {"provider": self.ref.provider, "id": self.ref.id},
+                "title": self.title, "format": self.format, "episodes": self.episodes,
+                "year": self.year}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Relation:
+        return cls(kind=data["kind"], ref=ProviderRef(data["ref"]["provider"], data["ref"]["id"]),
+                   title=data.get("title"), format=data.get("format"),
+                   episodes=data.get("episodes"), year=data.get("year"))
+
+
+@attrs.frozen
 class SeriesInfo:
     """Series-level metadata from one provider (or merged from several)."""
 
@@ -182,6 +209,8 @@ class SeriesInfo:
     season_names: tuple[tuple[int, str], ...] = ()
     ids: ProviderIds = ProviderIds()
     artwork: tuple[Artwork, ...] = ()
+    #: Related entries of the same provider (sequels, prequels, side stories), when it says.
+    relations: tuple[Relation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +231,7 @@ class SeriesInfo:
             "season_names": [[number, name] for number, name in self.season_names],
             "ids": self.ids.to_dict(),
             "artwork": [art.to_dict() for art in self.artwork],
+            "relations": [relation.to_dict() for relation in self.relations],
         }
 
     @classmethod
@@ -225,6 +255,7 @@ class SeriesInfo:
             season_names=tuple((int(n), str(name)) for n, name in data.get("season_names") or ()),
             ids=ProviderIds.from_dict(data.get("ids") or {}),
             artwork=tuple(Artwork.from_dict(a) for a in data.get("artwork") or ()),
+            relations=tuple(Relation.from_dict(r) for r in data.get("relations") or ()),
         )
 
 

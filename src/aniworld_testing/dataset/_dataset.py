@@ -10,7 +10,9 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from aniworld_testing.dataset._catalog_classic import CLASSIC
+from aniworld_testing.dataset._catalog_confusers import CONFUSERS
 from aniworld_testing.dataset._catalog_modern import MODERN
+from aniworld_testing.dataset._catalog_seasons import SEASONS
 from aniworld_testing.dataset._generated import GENERATED_START_ID, generated
 from aniworld_testing.dataset._model import EpisodeRecord, SeriesRecord
 from aniworld_testing.dataset._search import TitleIndex
@@ -184,4 +186,4 @@ class Dataset:
 
 @functools.cache
 def _default() -> Dataset:
-    return Dataset((*CLASSIC, *MODERN))
+    return Dataset((*CLASSIC, *MODERN, *SEASONS, *CONFUSERS))

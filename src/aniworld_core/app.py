@@ -9,6 +9,7 @@ in its own task group; leaving the block shuts all of it down.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -43,7 +44,15 @@ from aniworld_core.loader.pool import RegistryPool
 from aniworld_core.loader.steps import default_steps
 from aniworld_core.lookup import match_series
 from aniworld_core.metadata import Capability, ProviderIds, ProviderRef, SearchResult
-from aniworld_core.models import Episode, LoadingState, LoadRun, Priority, Series
+from aniworld_core.models import (
+    Episode,
+    LoadingState,
+    LoadRun,
+    Priority,
+    Season,
+    Series,
+    UnplacedFile,
+)
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
 from aniworld_core.settings import Settings
 from aniworld_core.storage import Database, NewSeries, SeriesStore
@@ -165,8 +174,11 @@ class SeriesApp:
         return series
 
     async def get_series(self, series_id: str) -> Series:
-        """The series with this id, or :class:`SeriesNotFound`."""
-        return await self._series.get(check_series_id(series_id))
+        """The series with this id (with its "47/50 episodes" counts once its episode list has
+        loaded), or :class:`SeriesNotFound`."""
+        series = await self._series.get(check_series_id(series_id))
+        counts = await self._library.store.episode_counts([series.id], today=_today())
+        return attrs.evolve(series, episode_counts=counts.get(series.id))
 
     async def find_series(self, name: str) -> Series:
         """The series a person means by ``name``: its id, the start of its id, or its title
@@ -179,8 +191,12 @@ class SeriesApp:
         return await self._series.get(series_id)
 
     async def list_series(self) -> list[Series]:
-        """Every series, sorted by title."""
-        return await self._series.all()
+        """Every series, sorted by title, with its "47/50 episodes" counts once its episode
+        list has loaded."""
+        all_series = await self._series.all()
+        counts = await self._library.store.episode_counts(None, today=_today())
+        return [attrs.evolve(series, episode_counts=counts.get(series.id))
+                if series.id in counts else series for series in all_series]
 
     async def remove_series(self, series_id: str) -> None:
         """Remove a series with its episodes and history (files on disk are not touched); a load
@@ -334,8 +350,31 @@ class SeriesApp:
 
     async def missing_episodes(self, series_id: str) -> list[Episode]:
         """Regular episodes the provider lists that have aired and have no file, by season and
-        number. :class:`StateConflict` until the series' episode list has been loaded."""
+        number (each with the provider entry it belongs to). Episodes of an entry that another
+        library folder holds ("Attack on Titan Season 2" beside "Attack on Titan") are not
+        missing here. :class:`StateConflict` while the answer is not known: until the series'
+        episode list has been loaded, and while its folder is missing."""
         return await self._library.missing_episodes(check_series_id(series_id))
+
+    async def seasons(self, series_id: str) -> list[Season]:
+        """The show's regular seasons in order: number, title, the provider entries behind each
+        (a split cour has two), and how many of its aired episodes have a file."""
+        return await self._library.store.seasons(check_series_id(series_id), today=_today())
+
+    async def unplaced_files(self, series_id: str) -> list[UnplacedFile]:
+        """The series' video files that name no episode of its list, each with the reason
+        ("it names season 3, but only seasons 1-2 are known")."""
+        return await self._library.store.unplaced_files(check_series_id(series_id))
+
+    async def season_note(self, series_id: str) -> str | None:
+        """Why the series' chain of seasons stopped early (a relation cycle, a chain too
+        long), if it did."""
+        return await self._library.store.chain_note(check_series_id(series_id))
+
+
+def _today() -> dt.date:
+    """Today in UTC: an episode that aired before it counts."""
+    return dt.datetime.now(dt.UTC).date()
 
 
 def prepare_data_dir(path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from aniworld_core.metadata import ArtworkKind, ProviderIds, SeriesInfo
+from aniworld_core.metadata import ArtworkKind, ProviderIds, ProviderRef, SeriesInfo
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -105,6 +105,11 @@ class Series:
     created_at: dt.datetime
     updated_at: dt.datetime
     metadata: SeriesInfo | None = None
+    #: When a scan found its folder gone (and nowhere it moved to); ``None`` while it is there.
+    folder_missing_at: dt.datetime | None = None
+    #: Regular episodes aired (or undated) and how many of them have a file; ``None`` where
+    #: not counted (only lists count) or before the episode list has loaded.
+    episode_counts: EpisodeCounts | None = None
 
     @property
     def progress(self) -> Progress:
@@ -140,7 +145,19 @@ class Series:
             "images_loaded": self.images_loaded,
             "loading_error": self.loading_error,
             "poster_url": self.poster_url,
+            "folder_missing": self.folder_missing_at is not None,
+            "episodes_known": self.episode_counts.known if self.episode_counts else None,
+            "episodes_present": self.episode_counts.present if self.episode_counts else None,
         }
+
+
+@attrs.frozen
+class EpisodeCounts:
+    """"47/50 episodes": regular episodes that aired (or have no air date), and how many of
+    them have a file."""
+
+    known: int
+    present: int
 
 
 @attrs.frozen
@@ -195,6 +212,10 @@ class Episode:
     air_date: dt.date | None = None
     plot: str | None = None
     file_path: str | None = None
+    #: The provider entry it belongs to (``anilist:20958``) and its number there, when the
+    #: show's seasons come from a chain of entries.
+    entry: ProviderRef | None = None
+    entry_number: int | None = None
 
     @property
     def present(self) -> bool:
@@ -209,7 +230,64 @@ class Episode:
             "air_date": _iso(self.air_date),
             "present": self.present,
             "file_path": self.file_path,
+            "entry": None if self.entry is None else {
+                "provider": self.entry.provider, "id": self.entry.id,
+                "number": self.entry_number},
         }
+
+
+@attrs.frozen
+class SeasonEntry:
+    """A provider entry behind (part of) a season: "Attack on Titan Season 3 Part 2"
+    (``anilist:104578``) is episodes 13–22 of season 3."""
+
+    ref: ProviderRef
+    title: str
+    format: str | None
+    #: Its episode count, and how many episodes of the season come before it.
+    episodes: int
+    offset: int
+    year: int | None = None
+    ids: ProviderIds = ProviderIds()
+    #: The library series whose folder holds this entry instead (anime-native layout:
+    #: "Attack on Titan Season 2" beside "Attack on Titan"), if any.
+    elsewhere: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": {"provider": self.ref.provider, "id": self.ref.id},
+                "title": self.title, "format": self.format, "episodes": self.episodes,
+                "offset": self.offset, "year": self.year, "ids": self.ids.to_dict(),
+                "elsewhere": self.elsewhere}
+
+
+@attrs.frozen
+class Season:
+    """One season of a show: its number, title, the entries behind it, and how many of its
+    aired episodes (``known``) have a file (``present``)."""
+
+    number: int
+    title: str
+    entries: tuple[SeasonEntry, ...]
+    known: int
+    present: int
+    #: Episodes listed in all, aired or not.
+    listed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title,
+                "entries": [entry.to_dict() for entry in self.entries],
+                "known": self.known, "present": self.present, "listed": self.listed}
+
+
+@attrs.frozen
+class UnplacedFile:
+    """A video file of a series that names no episode of its list, and why (for people)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
 
 
 @attrs.frozen

@@ -16,12 +16,22 @@ import attrs
 
 from aniworld_core.errors import LibraryError
 from aniworld_core.library.atomic import atomic_write
-from aniworld_core.library.nfo_xml import episode_xml, is_locked, is_ours, tvshow_xml
+from aniworld_core.library.folders import season_of_folder
+from aniworld_core.library.nfo_xml import (
+    episode_xml,
+    is_locked,
+    is_ours,
+    movie_xml,
+    season_xml,
+    tvshow_xml,
+)
 from aniworld_core.library.paths import confiner
 from aniworld_core.metadata import ProviderIds, SeriesInfo
 from aniworld_core.models import Episode
 
 TVSHOW_NFO = "tvshow.nfo"
+MOVIE_NFO = "movie.nfo"
+SEASON_NFO = "season.nfo"
 MAX_NFO_BYTES = 4 * 1024 * 1024  # more than any NFO we write holds
 
 
@@ -58,6 +68,14 @@ class SkippedNfo:
 
 
 @attrs.frozen
+class SeasonNfo:
+    """A season of the show and the provider entry that begins it (its title, plot, ids)."""
+
+    number: int
+    info: SeriesInfo
+
+
+@attrs.frozen
 class NfoOutcome:
     """What :func:`write_nfos` did: files written, files already up to date, files skipped."""
 
@@ -68,9 +86,12 @@ class NfoOutcome:
 
 def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
                episodes: Sequence[Episode], *, primary_id_type: str,
-               force: bool = False) -> NfoOutcome:
-    """Write ``tvshow.nfo`` into ``series_dir`` and an NFO beside each present episode file
-    (``Episode.file_path``, relative to ``series_dir``). Synchronous: run it in a worker thread.
+               force: bool = False, seasons: Sequence[SeasonNfo] = (),
+               movie: bool = False) -> NfoOutcome:
+    """Write ``tvshow.nfo`` into ``series_dir``, a ``season.nfo`` into the ``Season NN`` folder
+    of each of ``seasons`` that has one, and an NFO beside each present episode file
+    (``Episode.file_path``, relative to ``series_dir``); for a ``movie``, ``movie.nfo`` alone.
+    Synchronous: run it in a worker thread.
 
     Raises :class:`LibraryError` (disk full, permission denied, ...) on the first write that
     fails, and :class:`PathNotAllowed` for an episode path outside the folder.
@@ -94,7 +115,16 @@ def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
         written.append(path)
 
     confined = confiner(series_dir)
+    if movie:
+        put(confined(MOVIE_NFO), movie_xml(info, ids, primary_id_type=primary_id_type))
+        return NfoOutcome(tuple(written), tuple(unchanged), tuple(skipped))
     put(confined(TVSHOW_NFO), tvshow_xml(info, ids, primary_id_type=primary_id_type))
+    folders = season_folders(episodes)
+    for season in seasons:
+        folder = folders.get(season.number)
+        if folder is not None:
+            put(confined(f"{folder}/{SEASON_NFO}"),
+                season_xml(season.number, season.info, primary_id_type=primary_id_type))
     by_file: dict[str, list[Episode]] = {}
     for episode in episodes:
         if episode.file_path is not None:
@@ -108,6 +138,20 @@ def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
         held.sort(key=lambda e: (e.season, e.number))
         put(nfo, episode_xml(info, ids, held, primary_id_type=primary_id_type))
     return NfoOutcome(tuple(written), tuple(unchanged), tuple(skipped))
+
+
+def season_folders(episodes: Sequence[Episode]) -> dict[int, str]:
+    """Season → the ``Season NN`` folder (relative path) its present files are in, where they
+    are in one named for that season."""
+    found: dict[int, dict[str, int]] = {}
+    for episode in episodes:
+        if episode.file_path is None or "/" not in episode.file_path:
+            continue
+        folder = episode.file_path.rpartition("/")[0]
+        if season_of_folder(folder.rpartition("/")[2]) == episode.season:
+            counts = found.setdefault(episode.season, {})
+            counts[folder] = counts.get(folder, 0) + 1
+    return {season: max(counts, key=lambda f: (counts[f], f)) for season, counts in found.items()}
 
 
 def _reason_to_keep(existing: bytes) -> SkipReason | None:

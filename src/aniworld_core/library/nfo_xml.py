@@ -38,17 +38,53 @@ def clean(text: str) -> str:
 
 def tvshow_xml(info: SeriesInfo, ids: ProviderIds, *, primary_id_type: str) -> bytes:
     """The whole ``tvshow.nfo``."""
-    show = ET.Element("tvshow")
+    show = _described("tvshow", info, ids, primary_id_type)
+    all_ids = ids.merged(info.ids)
+    if any(True for _ in all_ids.items()):
+        _add(show, "episodeguide", json.dumps(all_ids.to_dict(), sort_keys=True))
+    for number, name in info.season_names:
+        _add(show, "namedseason", name, number=str(number))
+    _artwork(show, info)
+    return document([show])
+
+
+def movie_xml(info: SeriesInfo, ids: ProviderIds, *, primary_id_type: str) -> bytes:
+    """The whole ``movie.nfo`` of a movie folder (Kodi's and Jellyfin's ``<movie>``)."""
+    movie = _described("movie", info, ids, primary_id_type)
+    _artwork(movie, info)
+    return document([movie])
+
+
+def season_xml(number: int, info: SeriesInfo, *, primary_id_type: str) -> bytes:
+    """A ``season.nfo`` (Jellyfin reads it in the season's folder): the season's number and the
+    title, plot, date and ids of the provider entry behind it."""
+    season = ET.Element("season")
+    _add(season, "title", info.title)
+    _add(season, "seasonnumber", str(number))
+    _add(season, "plot", info.plot)
+    if info.premiered:
+        _add(season, "premiered", info.premiered.isoformat())
+    year = info.year or (info.premiered.year if info.premiered else None)
+    _add(season, "year", str(year) if year else None)
+    _unique_ids(season, info.ids, primary_id_type)
+    return document([season])
+
+
+def _described(root: str, info: SeriesInfo, ids: ProviderIds,
+               primary_id_type: str) -> ET.Element:
+    """The elements ``tvshow.nfo`` and ``movie.nfo`` share."""
+    show = ET.Element(root)
     _add(show, "title", info.title)
     if info.original_title and info.original_title != info.title:
         _add(show, "originaltitle", info.original_title)
-    _add(show, "showtitle", info.title)
+    if root == "tvshow":
+        _add(show, "showtitle", info.title)
     _add(show, "plot", info.plot)
     if info.premiered:
         _add(show, "premiered", info.premiered.isoformat())
     year = info.year or (info.premiered.year if info.premiered else None)
     _add(show, "year", str(year) if year else None)
-    if info.status:
+    if info.status and root == "tvshow":
         _add(show, "status", _STATUS.get(info.status.strip().lower(), info.status))
     for genre in info.genres:
         _add(show, "genre", genre)
@@ -61,14 +97,8 @@ def tvshow_xml(info: SeriesInfo, ids: ProviderIds, *, primary_id_type: str) -> b
         _add(rating, "value", f"{info.rating:.1f}")
         if info.votes is not None:
             _add(rating, "votes", str(info.votes))
-    all_ids = ids.merged(info.ids)
-    _unique_ids(show, all_ids, primary_id_type)
-    if any(True for _ in all_ids.items()):
-        _add(show, "episodeguide", json.dumps(all_ids.to_dict(), sort_keys=True))
-    for number, name in info.season_names:
-        _add(show, "namedseason", name, number=str(number))
-    _artwork(show, info)
-    return document([show])
+    _unique_ids(show, ids.merged(info.ids), primary_id_type)
+    return show
 
 
 def episode_xml(info: SeriesInfo, ids: ProviderIds, episodes: Sequence[Episode], *,

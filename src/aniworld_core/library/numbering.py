@@ -1,5 +1,7 @@
 """Which present file is which provider episode (the rule is written down in docs/numbering.md).
 
+The show's seasons come first (:mod:`.seasons`); this links files to the episodes they give.
+
 1. A file names an episode by ``(0, n)`` when it is a special, by ``(season, n)`` when its name
    or its ``Season NN`` folder gives a season, and by the absolute number ``n`` otherwise.
 2. Every regular provider episode (season ≥ 1) has an absolute number: the provider's, or else
@@ -60,40 +62,101 @@ def absolute_numbers(episodes: Iterable[EpisodeNumbers]) -> dict[int, EpisodeKey
     return by_absolute
 
 
+@attrs.frozen
+class Unplaced:
+    """A file that names no episode of the list, and why (for people)."""
+
+    path: str
+    reason: str
+
+
+@attrs.frozen
+class Linking:
+    """Episode → the path of its file, and the regular files that could not be placed."""
+
+    paths: dict[EpisodeKey, str]
+    unplaced: tuple[Unplaced, ...] = ()
+
+
 def link_files(episodes: Sequence[EpisodeNumbers],
                files: Sequence[FileNumbers]) -> dict[EpisodeKey, str]:
-    """Episode → the path of its file, for every provider episode a present file holds."""
+    """Episode → the path of its file, for every provider episode a present file holds
+    (a folder of one entry, where the seasons files name are not the list's)."""
+    return link(episodes, files, strict=False).paths
+
+
+def link(episodes: Sequence[EpisodeNumbers], files: Sequence[FileNumbers], *,
+         strict: bool) -> Linking:
+    """Link files to ``episodes`` (docs/numbering.md). ``strict``: the list's seasons are the
+    folder's seasons, so a file that names season *s* lands in season *s* or nowhere."""
     keys = {(e.season, e.number) for e in episodes}
     by_absolute = absolute_numbers(episodes)
+    counts: dict[int, int] = {}
+    for episode in episodes:
+        if episode.season >= 1:
+            counts[episode.season] = counts.get(episode.season, 0) + 1
+    single = len(counts) <= 1
 
     def resolve(file: FileNumbers, number: int, *, as_absolute: bool = False) -> EpisodeKey | None:
         if file.special and not as_absolute:
             return (0, number) if (0, number) in keys else None
-        if file.season is not None and not as_absolute and (file.season, number) in keys:
-            return (file.season, number)
-        if number in by_absolute:
-            return by_absolute[number]
-        if file.season is None and (1, number) in keys:
+        season = None if as_absolute else file.season
+        if season is not None and (season, number) in keys:
+            return (season, number)
+        found = by_absolute.get(number)
+        if season is not None and strict and found is not None and found[0] != season:
+            return None  # never into another season's gap
+        if found is not None:
+            return found
+        if season is None and (1, number) in keys:
             return (1, number)
         return None
 
     found: dict[EpisodeKey, list[FileNumbers]] = {}
+    placed: set[str] = set()
     regular_matched = False
     for file in files:
         for number in file.numbers():
             key = resolve(file, number)
             if key is not None:
                 found.setdefault(key, []).append(file)
+                placed.add(file.path)
                 regular_matched = regular_matched or not file.special
     regular = [f for f in files if not f.special and f.episode is not None]
-    if regular and not regular_matched:
-        offset = min(f.episode for f in regular if f.episode is not None) - 1
-        for file in regular:
+    shiftable = [f for f in regular if not strict or f.season is None or f.season == 1]
+    if shiftable and not regular_matched and single:
+        # Continued numbering: a cour listed on its own, numbered on from an earlier one.
+        offset = min(f.episode for f in shiftable if f.episode is not None) - 1
+        for file in shiftable:
             for number in file.numbers():
                 key = resolve(file, number - offset, as_absolute=True)
                 if key is not None:
                     found.setdefault(key, []).append(file)
-    return _choose(found)
+                    placed.add(file.path)
+    unplaced = tuple(Unplaced(f.path, _why(f, counts, strict)) for f in files
+                     if f.episode is not None and f.path not in placed)
+    return Linking(_choose(found), unplaced)
+
+
+def _why(file: FileNumbers, counts: dict[int, int], strict: bool) -> str:
+    """Why a file names no episode, in words."""
+    numbers = f"{file.episode}" + (f"-{file.episode_end}" if file.episode_end else "")
+    if file.special:
+        return f"it is special {numbers}, and the episode list has no such special"
+    if not counts:
+        return "the episode list has no regular episodes yet"
+    if strict and file.season is not None:
+        if file.season not in counts:
+            known = sorted(counts)
+            listed = (f"season {known[0]} is" if len(known) == 1
+                      else f"seasons {known[0]}-{known[-1]} are")
+            return f"it names season {file.season}, but only {listed} known"
+        if (file.episode or 0) > counts[file.season]:
+            return (f"it names episode {numbers} of season {file.season}, which has "
+                    f"{counts[file.season]} episodes")
+        return f"season {file.season} lists no episode {numbers}"
+    return (f"it names episode {numbers}, but the {sum(counts.values())} episodes known "
+            "do not include it")
 
 
 def file_episodes(files: Sequence[FileNumbers]) -> dict[EpisodeKey, str]:

@@ -8,6 +8,7 @@ holds up work for other providers or the disk.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +19,12 @@ import attrs
 
 from aniworld_core.errors import ProviderError, ProviderUnavailable
 from aniworld_core.library.artwork import existing_artwork, save_artwork
-from aniworld_core.library.nfo import write_nfos
+from aniworld_core.library.folders import parse_series_folder
+from aniworld_core.library.nfo import SeasonNfo, write_nfos
+from aniworld_core.library.seasons import Layout
+from aniworld_core.library.sequels import SequelMarker, split_marker
 from aniworld_core.loader import artwork_choice
+from aniworld_core.loader.chain import walk_chain
 from aniworld_core.loader.identify import describe, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.series_dir import SeriesDirs
@@ -31,10 +36,13 @@ from aniworld_core.metadata import (
     ProviderRef,
     SeriesInfo,
 )
-from aniworld_core.providers.base import artwork_kinds_of
+from aniworld_core.models import Series
+from aniworld_core.providers.base import MetadataProvider, artwork_kinds_of
+from aniworld_core.reading import UPCOMING
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.series import SeriesStore
+from aniworld_core.storage.show_rows import SavedEntry, ShowList
 
 log = logging.getLogger("aniworld.loader")
 
@@ -156,8 +164,11 @@ class MapIdsStep:
 
 @attrs.define
 class EpisodesStep:
-    """The episode list from the first provider that lists episodes for the series; without
-    one, numbered episodes from the metadata's episode count."""
+    """The show's seasons and episode list. With a provider that lists episodes per entry
+    (Jikan, by MAL id), the chain of entries is walked from the series' entry (see
+    :mod:`.chain`) and each entry's episodes are fetched; a season-based provider (TVmaze, TMDB)
+    put first gives its whole list with its seasons; without either, numbered episodes from
+    each entry's episode count."""
 
     library: LibraryStore
     name: ClassVar[str] = "episodes"
@@ -168,28 +179,85 @@ class EpisodesStep:
         return not job.series.episodes_loaded
 
     async def run(self, job: Job) -> dict[str, Any]:
-        episodes: list[EpisodeInfo] | None = None
-        for provider in job.providers.with_capability(Capability.EPISODES):
-            ref = ref_for(provider, job.series.ids)
-            if ref is None:
-                continue
-            async with job.turn(type(provider).name):
-                episodes = list(await provider.fetch_episodes(ref))
-            break
-        if episodes is None:
-            metadata = job.series.metadata
-            count = (metadata.episode_count if metadata else None) or 0
-            episodes = [EpisodeInfo(number=n, absolute_number=n) for n in range(1, count + 1)]
-        job.episodes = await self.library.save_provider_episodes(job.series.id, episodes)
+        series = job.series
+        lister, ref = _episode_lister(job)
+        metadata = series.metadata
+        if lister is not None and ref is not None and (
+                metadata is None or ref_for(lister, metadata.ids) is None):
+            # A season-based list of the whole show (TVmaze, TMDB): its seasons are the show's.
+            async with job.turn(type(lister).name):
+                episodes = list(await lister.fetch_episodes(ref))
+            job.episodes = await self.library.save_provider_episodes(series.id, episodes)
+            return {"episodes_loaded": True}
+        start = metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
+                                       title=series.title, year=series.year, ids=series.ids)
+        chain = await walk_chain(start, functools.partial(_fetch_related, job),
+                                 folder_marker=folder_marker(series))
+        entries = []
+        for info, continued in zip(chain.entries, chain.continues, strict=True):
+            entries.append(SavedEntry(info, await _entry_episodes(job, lister, info),
+                                      continues=continued))
+        if len(entries) == 1 and any(e.season != 1 for e in entries[0].episodes):
+            # The lister numbers seasons itself (the metadata came from TVmaze, say).
+            job.episodes = await self.library.save_provider_episodes(
+                series.id, list(entries[0].episodes))
+            return {"episodes_loaded": True}
+        job.episodes = await self.library.save_show(
+            series.id, ShowList(chain.layout, tuple(entries), chain.note))
         return {"episodes_loaded": True}
+
+
+def folder_marker(series: Series) -> SequelMarker:
+    """The season (or part) a series' folder name, or else its title, says it holds."""
+    name = parse_series_folder(series.folder).title if series.folder else series.title
+    return split_marker(name)[1]
+
+
+def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | None]:
+    """The first provider that lists episodes and knows the series (or, failing that, the
+    first that lists episodes at all)."""
+    listers = job.providers.with_capability(Capability.EPISODES)
+    for provider in listers:
+        ref = ref_for(provider, job.series.ids)
+        if ref is not None:
+            return provider, ref
+    return (listers[0], None) if listers else (None, None)
+
+
+async def _fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
+    """A related entry, from the provider its ref names (through its batcher)."""
+    for provider in job.providers.with_capability(Capability.SERIES):
+        if type(provider).name == ref.provider:
+            return await job.providers.fetch_series(provider, ref)
+    return None
+
+
+async def _entry_episodes(job: Job, lister: MetadataProvider | None,
+                          info: SeriesInfo) -> tuple[EpisodeInfo, ...]:
+    """One entry's episodes: from the lister when it knows the entry; none for an entry that
+    has not aired; else numbered from its episode count."""
+    if info.status == UPCOMING:
+        return ()
+    ref = ref_for(lister, info.ids) if lister is not None else None
+    if lister is not None and ref is not None:
+        async with job.turn(type(lister).name):
+            return tuple(await lister.fetch_episodes(ref))
+    count = info.episode_count or 0
+    if info.format == "MOVIE":
+        count = 1
+    return tuple(EpisodeInfo(number=n, absolute_number=n, title=info.title if count == 1
+                             else None, air_date=info.premiered if count == 1 else None)
+                 for n in range(1, count + 1))
 
 
 @attrs.define
 class NfoStep:
-    """``tvshow.nfo`` and episode NFOs in the series folder."""
+    """``tvshow.nfo``, a ``season.nfo`` per season folder and episode NFOs in the series
+    folder; ``movie.nfo`` for a movie."""
 
     dirs: SeriesDirs
     series_store: SeriesStore
+    library: LibraryStore
     name: ClassVar[str] = "nfo"
     label: ClassVar[str] = "NFO"
     message: ClassVar[str] = "Writing NFO..."
@@ -207,11 +275,17 @@ class NfoStep:
         episodes = job.episodes
         if episodes is None:  # saved by an earlier run
             episodes = await self.series_store.episodes(series.id)
+        outline = await self.library.outline(series.id)
+        seasons = [SeasonNfo(number, entry) for number, entry in outline.seasons]
+        if outline.layout is Layout.SHOW and len(seasons) > 1:
+            info = attrs.evolve(info, season_names=tuple((season.number, season.info.title)
+                                                         for season in seasons))
         primary = _primary_id_type(job, info)
         async with job.slot():
             await anyio.to_thread.run_sync(
                 lambda: write_nfos(series_dir, info, series.ids, episodes,
-                                   primary_id_type=primary)
+                                   primary_id_type=primary, seasons=seasons,
+                                   movie=outline.layout is Layout.MOVIE)
             )
         return {"nfo_loaded": True}
 
@@ -222,6 +296,7 @@ class ArtworkStep:
     be the user's own) and not asked for again."""
 
     dirs: SeriesDirs
+    library: LibraryStore
     #: Downloads of one series at the same time (``loader.downloads_per_series``).
     at_once: int
     kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
@@ -245,6 +320,8 @@ class ArtworkStep:
 
         wanted = await anyio.to_thread.run_sync(still_wanted)
         sources = await _artwork(job, wanted)
+        if ArtworkKind.SEASON_POSTER in wanted:
+            sources = [await _season_covers(self.library, job), *sources]
         chosen: list[tuple[Artwork, int | None]] = []
         for kind in wanted:
             if kind is ArtworkKind.SEASON_POSTER:
@@ -288,8 +365,9 @@ def default_steps(*, threshold: float, library: LibraryStore, series_store: Seri
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
     return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),
-            NfoStep(dirs, series_store), LogoStep(dirs, at_once=downloads_per_series),
-            ArtworkStep(dirs, at_once=downloads_per_series)]
+            NfoStep(dirs, series_store, library),
+            LogoStep(dirs, library, at_once=downloads_per_series),
+            ArtworkStep(dirs, library, at_once=downloads_per_series)]
 
 
 async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwork]]:
@@ -315,6 +393,21 @@ async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwor
         job.artwork.append(found)
         missing -= artwork_choice.kinds_in([found]) - {ArtworkKind.SEASON_POSTER}
     return job.artwork
+
+
+async def _season_covers(library: LibraryStore, job: Job) -> list[Artwork]:
+    """Each season's poster: the cover of the entry that begins it (AniList has one per entry,
+    so every season gets its own ``seasonNN-poster.jpg``)."""
+    outline = await library.outline(job.series.id)
+    if outline.layout is not Layout.SHOW:
+        return []
+    covers = []
+    for number, info in outline.seasons:
+        poster = artwork_choice.best([info.artwork], ArtworkKind.POSTER)
+        if poster is not None:
+            covers.append(Artwork(ArtworkKind.SEASON_POSTER, poster.url, season=number,
+                                  language=poster.language, score=poster.score))
+    return covers
 
 
 async def _download(job: Job, series_dir: Path, art: Artwork, season: int | None) -> None:

@@ -21,6 +21,7 @@ from aniworld_core.metadata import (
     EpisodeInfo,
     ProviderIds,
     ProviderRef,
+    Relation,
     SearchResult,
     SeriesInfo,
 )
@@ -56,9 +57,12 @@ _TITLE = "title { romaji english native }"
 _SEARCH_FIELDS = f"""id idMal {_TITLE} synonyms format episodes seasonYear startDate {{ year }}
       coverImage {{ large }}"""
 _ARTWORK_FIELDS = "coverImage { extraLarge large } bannerImage"
+# Related entries one step away: enough to walk a chain of seasons one batched request per step.
+_RELATIONS = f"""relations {{ edges {{ relationType(version: 2) node {{ id type format episodes
+      {_TITLE} startDate {{ year }} }} }} }}"""
 _SERIES_FIELDS = f"""id idMal {_TITLE} synonyms format status episodes duration season seasonYear
       startDate {{ year month day }} description(asHtml: false) {_ARTWORK_FIELDS}
-      genres averageScore studios(isMain: true) {{ nodes {{ name }} }}"""
+      genres averageScore studios(isMain: true) {{ nodes {{ name }} }} {_RELATIONS}"""
 
 SEARCH_QUERY = f"""query ($search: String, $perPage: Int) {{
   Page(page: 1, perPage: $perPage) {{
@@ -220,7 +224,29 @@ def _series_info(media: Json) -> SeriesInfo:
         episode_count=integer(media, "episodes"),
         ids=_ids(media, media_id),
         artwork=_artwork(media),
+        relations=_relations(media, media_id),
     )
+
+
+def _relations(media: Json, media_id: int) -> tuple[Relation, ...]:
+    """The anime this media is related to (manga and novels it adapts are left out)."""
+    found = []
+    holder = mapping(media.get("relations") or {}, f"the relations of media {media_id}")
+    for edge in objects(holder.get("edges"), "relations.edges"):
+        kind = text(edge, "relationType")
+        node = mapping(edge.get("node") or {}, "a relation's node")
+        if kind is None or not node or text(node, "type") not in (None, "ANIME"):
+            continue
+        other = identifier(node, "id", "a related media")
+        names = mapping(node.get("title") or {}, f"the title of media {other}")
+        start = mapping(node.get("startDate") or {}, "startDate")
+        found.append(Relation(
+            kind=kind, ref=ProviderRef(AniList.name, str(other)),
+            title=text(names, "english") or text(names, "romaji") or text(names, "native"),
+            format=text(node, "format"), episodes=integer(node, "episodes"),
+            year=integer(start, "year"),
+        ))
+    return tuple(found)
 
 
 def _artwork(media: Json) -> tuple[Artwork, ...]:

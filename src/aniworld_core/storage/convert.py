@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from aniworld_core.metadata import ID_TYPES, ProviderIds, SeriesInfo
+from aniworld_core.metadata import ID_TYPES, ProviderIds, ProviderRef, SeriesInfo
 from aniworld_core.models import Episode, LoadingStatus, LoadRun, Series
 from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
 
@@ -54,6 +54,7 @@ def to_series(row: SeriesRow) -> Series:
         created_at=row.created_at,
         updated_at=row.updated_at,
         metadata=SeriesInfo.from_dict(row.series_metadata) if row.series_metadata else None,
+        folder_missing_at=row.folder_missing_at,
     )
 
 
@@ -67,7 +68,23 @@ def to_episode(row: EpisodeRow) -> Episode:
         air_date=row.air_date,
         plot=row.plot,
         file_path=row.file_path,
+        entry=entry_ref(row.entry),
+        entry_number=row.entry_number,
     )
+
+
+def entry_ref(entry: str | None) -> ProviderRef | None:
+    """``"anilist:20958"`` as a ref (what ``episodes.entry`` and ``series_entries.entry``
+    hold)."""
+    if not entry:
+        return None
+    provider, _, ident = entry.partition(":")
+    return ProviderRef(provider, ident)
+
+
+def entry_key(ref: ProviderRef) -> str:
+    """A ref as ``episodes.entry`` stores it."""
+    return f"{ref.provider}:{ref.id}"
 
 
 def to_load_run(row: LoadRunRow) -> LoadRun:

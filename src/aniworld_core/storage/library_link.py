@@ -10,8 +10,15 @@ import attrs
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from aniworld_core.errors import SeriesNotFound
-from aniworld_core.library.numbering import EpisodeNumbers, FileNumbers, file_episodes, link_files
+from aniworld_core.library.numbering import FileNumbers, file_episodes, link
+from aniworld_core.library.seasons import Layout
 from aniworld_core.storage.library_tables import LibraryFileRow, LibraryFolderRow, LibrarySeriesRow
+from aniworld_core.storage.show_rows import (
+    EpisodeRowNumbers,
+    renumber,
+    stored_entries,
+    unplaced_column,
+)
 from aniworld_core.storage.tables import Base, EpisodeRow, SeriesRow
 
 FOLDERS = Base.metadata.tables[LibraryFolderRow.__tablename__]
@@ -26,8 +33,9 @@ _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 def relink(conn: Connection, series_ids: Iterable[str],
            known_files: Mapping[str, list[FileNumbers]] | None = None) -> None:
     """Set ``episodes.file_path`` of these series from their files (docs/numbering.md): on the
-    provider's list when there is one, else on rows made from the files' own numbers.
-    ``known_files`` holds the complete file lists of some series, which are then not read."""
+    provider's list when there is one (its seasons kept in step with the files first), else on
+    rows made from the files' own numbers. ``known_files`` holds the complete file lists of
+    some series, which are then not read."""
     known_files = known_files or {}
     for chunk in chunks(sorted(set(series_ids))):
         lock_series(conn, chunk)
@@ -37,25 +45,63 @@ def relink(conn: Connection, series_ids: Iterable[str],
             files_query(unknown).where(FILES.c.episode.is_not(None))
         ) if unknown else ():
             files[row[0]].append(file_numbers(row))
-        flagged = set(conn.execute(
-            select(FLAGS.c.series_id)
+        flagged = {row[0]: Layout(row[1]) if row[1] else None for row in conn.execute(
+            select(FLAGS.c.series_id, FLAGS.c.layout)
             .where(FLAGS.c.series_id.in_(chunk), FLAGS.c.provider_episodes)
-        ).scalars())
-        rows: dict[str, list[Any]] = {sid: [] for sid in chunk}
+        )}
+        rows: dict[str, list[EpisodeRowNumbers]] = {sid: [] for sid in chunk}
         for row in conn.execute(
             select(EPISODES.c.series_id, EPISODES.c.id, EPISODES.c.season, EPISODES.c.number,
-                   EPISODES.c.absolute_number, EPISODES.c.file_path)
+                   EPISODES.c.absolute_number, EPISODES.c.file_path, EPISODES.c.entry,
+                   EPISODES.c.entry_number)
             .where(EPISODES.c.series_id.in_(chunk))
         ):
-            rows[row[0]].append(row)
+            rows[row[0]].append(EpisodeRowNumbers(*row[1:]))
+        entries = stored_entries(conn, [sid for sid in chunk if sid in flagged])
         changes = _Changes()
+        unplaced: list[dict[str, Any]] = []
         for sid in chunk:
-            if sid in flagged:
-                episodes = [EpisodeNumbers(r[2], r[3], r[4]) for r in rows[sid]]
-                changes.link(sid, rows[sid], link_files(episodes, files[sid]), add=False)
-            else:
+            if sid not in flagged:
                 changes.link(sid, rows[sid], file_episodes(files[sid]), add=True)
+                continue
+            layout = flagged[sid]
+            if layout is Layout.MOVIE:
+                changes.link(sid, rows[sid], _movie_file(conn, sid, rows[sid]), add=False)
+                continue
+            if layout is not None and entries.get(sid):
+                rows[sid] = renumber(conn, entries[sid], layout, files[sid], rows[sid])
+            linking = link([row.numbers for row in rows[sid]], files[sid],
+                           strict=_strict(layout, files[sid]))
+            changes.link(sid, rows[sid], linking.paths, add=False)
+            unplaced.append({"sid": sid, "unplaced": unplaced_column(linking.unplaced)})
         changes.write(conn)
+        if unplaced:
+            conn.execute(update(FLAGS).where(FLAGS.c.series_id == bindparam("sid"))
+                         .values(unplaced=bindparam("unplaced")), unplaced)
+
+
+def _strict(layout: Layout | None, files: Sequence[FileNumbers]) -> bool:
+    """Whether files land only in the season they name: always in a whole-show folder; in a
+    folder of one entry only when its files name several seasons (then it is not one entry,
+    and no file of one season may fill another's gap)."""
+    if layout in (Layout.SHOW, Layout.SEASONS):
+        return True
+    named = {f.season for f in files if not f.special and f.season is not None and f.season > 0}
+    return layout is Layout.ENTRY and len(named) > 1
+
+
+def _movie_file(conn: Connection, series_id: str, rows: Sequence[EpisodeRowNumbers]
+                ) -> dict[tuple[int, int], str]:
+    """A movie folder's movie: its largest video file (release names of movies carry no
+    episode number), as the movie's one episode."""
+    regular = sorted((row for row in rows if row.season >= 1),
+                     key=lambda row: (row.season, row.number))
+    candidates = [file_numbers(row) for row in conn.execute(files_query([series_id]))]
+    candidates = [file for file in candidates if not file.special]
+    if not regular or not candidates:
+        return {}
+    best = max(candidates, key=lambda f: (f.size, f.version or 1, f.path))
+    return {(regular[0].season, regular[0].number): best.path}
 
 
 @attrs.define
@@ -64,16 +110,16 @@ class _Changes:
     deletes: list[int] = attrs.field(factory=list)
     inserts: list[tuple[str, int, int, str]] = attrs.field(factory=list)
 
-    def link(self, series_id: str, rows: Sequence[Any], paths: Mapping[tuple[int, int], str],
-             *, add: bool) -> None:
+    def link(self, series_id: str, rows: Sequence[EpisodeRowNumbers],
+             paths: Mapping[tuple[int, int], str], *, add: bool) -> None:
         seen = set()
-        for _, row_id, season, number, _, file_path in rows:
-            seen.add((season, number))
-            wanted = paths.get((season, number))
+        for row in rows:
+            seen.add((row.season, row.number))
+            wanted = paths.get((row.season, row.number))
             if add and wanted is None:
-                self.deletes.append(row_id)
-            elif wanted != file_path:
-                self.updates.append({"row_id": row_id, "new_path": wanted})
+                self.deletes.append(row.row_id)
+            elif wanted != row.file_path:
+                self.updates.append({"row_id": row.row_id, "new_path": wanted})
         if add:
             self.inserts.extend(
                 (series_id, season, number, path)

@@ -5,6 +5,7 @@ each other through ``episodes.file_path`` (see ``library_link``). Writes are bat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,12 +13,21 @@ import attrs
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from aniworld_core.errors import SeriesNotFound, StateConflict
 from aniworld_core.library.numbering import FileNumbers
 from aniworld_core.library.scanner import FoundFile, SeriesScan
-from aniworld_core.metadata import EpisodeInfo
-from aniworld_core.models import Episode, LoadingStatus, Priority, Series
-from aniworld_core.storage.convert import to_episode, to_series
+from aniworld_core.library.seasons import Layout
+from aniworld_core.metadata import EpisodeInfo, ProviderRef, SeriesInfo
+from aniworld_core.models import (
+    Episode,
+    EpisodeCounts,
+    LoadingStatus,
+    Priority,
+    Season,
+    Series,
+    UnplacedFile,
+)
+from aniworld_core.storage import show_reads
+from aniworld_core.storage.convert import to_series
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.library_link import (
     EPISODES,
@@ -32,9 +42,9 @@ from aniworld_core.storage.library_link import (
     lock_series,
     relink,
 )
-from aniworld_core.storage.library_tables import LibrarySeriesRow
 from aniworld_core.storage.series import NewSeries, new_series_row, stored_episode_lists
-from aniworld_core.storage.tables import EpisodeRow, SeriesRow
+from aniworld_core.storage.show_rows import ENTRIES, ShowList, wanted_episodes, write_entries
+from aniworld_core.storage.tables import SeriesRow
 from aniworld_core.storage.types import utcnow
 
 _FILE_COLUMNS = ("series_id", "folder", "path", "size", "mtime_ns", "season", "episode",
@@ -133,31 +143,52 @@ class LibraryStore:
         return await self._db.write_merged(_save_episode_lists,
                                            _EpisodeList(series_id, tuple(episodes)))
 
+    async def save_show(self, series_id: str, show: ShowList) -> list[Episode]:
+        """Make ``show`` (a chain of entries with their own episode lists) the series' seasons
+        and episode list, numbered as the folder's files number them (docs/numbering.md), link
+        present files, and return the stored list. Saves made at the same time are written
+        together."""
+        return await self._db.write_merged(_save_episode_lists,
+                                           _EpisodeList(series_id, show=show))
+
     async def missing_episodes(self, series_id: str, *, today: dt.date,
                                include_specials: bool = False) -> list[Episode]:
-        """Provider episodes with no file that aired before ``today`` (or have no air date)."""
+        """Provider episodes with no file that aired before ``today`` (or have no air date);
+        :class:`StateConflict` while that is not known (list not loaded, folder missing)."""
+        return await self._db.session(functools.partial(
+            show_reads.missing_episodes, series_id=series_id, today=today,
+            include_specials=include_specials))
 
-        def work(session: Session) -> list[Episode]:
-            series = session.get(SeriesRow, series_id)
-            if series is None:
-                raise SeriesNotFound(series_id)
-            flag = session.get(LibrarySeriesRow, series_id)
-            if flag is None or not flag.provider_episodes:
-                raise StateConflict(
-                    f"The episode list of {series.title!r} has not been loaded yet; missing "
-                    "episodes are known once it is."
-                )
-            query = (
-                select(EpisodeRow)
-                .where(EpisodeRow.series_id == series_id, EpisodeRow.file_path.is_(None))
-                .where(EpisodeRow.air_date.is_(None) | (EpisodeRow.air_date < today))
-                .order_by(EpisodeRow.season, EpisodeRow.number)
-            )
-            if not include_specials:
-                query = query.where(EpisodeRow.season >= 1)
-            return [to_episode(row) for row in session.scalars(query)]
+    async def seasons(self, series_id: str, *, today: dt.date) -> list[Season]:
+        """The show's seasons with their entries and counts."""
+        return await self._db.session(functools.partial(show_reads.seasons,
+                                                        series_id=series_id, today=today))
 
-        return await self._db.session(work)
+    async def unplaced_files(self, series_id: str) -> list[UnplacedFile]:
+        """Files that name no episode, with the reason."""
+        return await self._db.session(functools.partial(show_reads.unplaced_files,
+                                                        series_id=series_id))
+
+    async def chain_note(self, series_id: str) -> str | None:
+        """Why the chain of seasons stopped early, if it did."""
+        return await self._db.session(functools.partial(show_reads.chain_note,
+                                                        series_id=series_id))
+
+    async def episode_counts(self, series_ids: Sequence[str] | None, *,
+                             today: dt.date) -> dict[str, EpisodeCounts]:
+        """"47/50 episodes" per loaded series (of ``series_ids``, or all)."""
+        return await self._db.session(functools.partial(show_reads.episode_counts,
+                                                        series_ids=series_ids, today=today))
+
+    async def outline(self, series_id: str) -> show_reads.ShowOutline:
+        """How the folder holds the show, and the entry that begins each season."""
+        return await self._db.session(functools.partial(show_reads.outline,
+                                                        series_id=series_id))
+
+    async def entry_infos(self, series_id: str) -> dict[ProviderRef, SeriesInfo]:
+        """The metadata of each entry of the show, by ref."""
+        return await self._db.session(functools.partial(show_reads.entry_titles,
+                                                        series_id=series_id))
 
     async def files(self, series_id: str) -> list[FileNumbers]:
         """The video files stored for a series, by path."""
@@ -269,12 +300,15 @@ def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
 @attrs.frozen
 class _EpisodeList:
     series_id: str
-    episodes: tuple[EpisodeInfo, ...]
+    episodes: tuple[EpisodeInfo, ...] = ()
+    #: A show built from a chain of entries (``episodes`` is then empty), else a list that
+    #: numbers its own seasons.
+    show: ShowList | None = None
 
 
 def _save_episode_lists(session: Session, lists: Sequence[_EpisodeList]) -> list[list[Episode]]:
-    """``save_provider_episodes`` for several series at once (a series that does not exist
-    fails the call; alone, that is its caller's :class:`SeriesNotFound`)."""
+    """``save_provider_episodes`` / ``save_show`` for several series at once (a series that
+    does not exist fails the call; alone, that is its caller's :class:`SeriesNotFound`)."""
     conn = session.connection()
     ids = sorted({saved.series_id for saved in lists})
     for chunk in chunks(ids):
@@ -286,22 +320,33 @@ def _save_episode_lists(session: Session, lists: Sequence[_EpisodeList]) -> list
             .where(EPISODES.c.series_id.in_(chunk))
         ):
             existing[series_id][(season, number)] = row_id
+    shows = [saved for saved in lists if saved.show is not None]
+    files = _stored_files(conn, [saved.series_id for saved in shows])
     stale: list[int] = []
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
+    flags: dict[str, dict[str, Any]] = {}
     for saved in lists:
-        wanted: dict[tuple[int, int], EpisodeInfo] = {}
-        for info in saved.episodes:
-            wanted.setdefault((info.season, info.number), info)
+        if saved.show is not None:
+            wanted, placements = wanted_episodes(saved.series_id, saved.show,
+                                                 files[saved.series_id])
+            write_entries(conn, saved.series_id, saved.show, placements)
+            layout, note = saved.show.layout.value, saved.show.note
+        else:
+            wanted = {}
+            for info in saved.episodes:
+                wanted.setdefault((info.season, info.number), _episode_values(info))
+            conn.execute(delete(ENTRIES).where(ENTRIES.c.series_id == saved.series_id))
+            layout, note = Layout.SEASONS.value, None
+        flags[saved.series_id] = {"layout": layout, "chain_note": note}
         have = existing[saved.series_id]
         stale += [row_id for key, row_id in have.items() if key not in wanted]
-        for key, info in wanted.items():
+        for key, values in wanted.items():
             if key in have:
-                updates.append(_episode_values(info) | {"row_id": have[key]})
+                updates.append(values | {"row_id": have[key]})
             else:
-                inserts.append(_episode_values(info) | {
-                    "series_id": saved.series_id, "season": key[0], "number": key[1],
-                    "file_path": None})
+                inserts.append(values | {"series_id": saved.series_id, "season": key[0],
+                                         "number": key[1], "file_path": None})
     for chunk in chunks(stale):
         conn.execute(delete(EPISODES).where(EPISODES.c.id.in_(chunk)))
     if updates:
@@ -312,21 +357,31 @@ def _save_episode_lists(session: Session, lists: Sequence[_EpisodeList]) -> list
         conn.execute(delete(FLAGS).where(FLAGS.c.series_id.in_(chunk)))
     now = utcnow()
     conn.execute(insert(FLAGS), [{"series_id": series_id, "provider_episodes": True,
-                                  "episodes_saved_at": now} for series_id in ids])
-    relink(conn, ids)
+                                  "episodes_saved_at": now, **flags[series_id]}
+                                 for series_id in ids])
+    relink(conn, ids, files)
     stored = stored_episode_lists(session, ids)
     return [stored[saved.series_id] for saved in lists]
 
 
+def _stored_files(conn: Connection, series_ids: Sequence[str]) -> dict[str, list[FileNumbers]]:
+    files: dict[str, list[FileNumbers]] = {series_id: [] for series_id in series_ids}
+    for chunk in chunks(sorted(series_ids)):
+        for row in conn.execute(files_query(chunk).where(FILES.c.episode.is_not(None))):
+            files[row[0]].append(file_numbers(row))
+    return files
+
+
 _UPDATE_EPISODE = update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
     absolute_number=bindparam("absolute_number"), title=bindparam("title"),
-    air_date=bindparam("air_date"), plot=bindparam("plot"),
+    air_date=bindparam("air_date"), plot=bindparam("plot"), entry=bindparam("entry"),
+    entry_number=bindparam("entry_number"),
 )
 
 
 def _episode_values(info: EpisodeInfo) -> dict[str, Any]:
     return {"absolute_number": info.absolute_number, "title": info.title,
-            "air_date": info.air_date, "plot": info.plot}
+            "air_date": info.air_date, "plot": info.plot, "entry": None, "entry_number": None}
 
 
 def _found_numbers(found: FoundFile) -> FileNumbers:

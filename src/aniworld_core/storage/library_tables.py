@@ -4,8 +4,9 @@ episode list came from a provider. Part of ``Base.metadata`` (``tables.py`` impo
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aniworld_core.storage.tables import Base
@@ -22,6 +23,36 @@ class LibrarySeriesRow(Base):
     )
     provider_episodes: Mapped[bool] = mapped_column(default=False)
     episodes_saved_at: Mapped[dt.datetime | None]
+    #: How the folder holds the show (``seasons.Layout``); null before an episode list.
+    layout: Mapped[str | None] = mapped_column(String(16))
+    #: Why the chain of seasons stopped early (a relation cycle, too long), if it did.
+    chain_note: Mapped[str | None] = mapped_column(Text)
+    #: ``[[path, reason], ...]``: regular files that name no episode, as the last link found.
+    unplaced: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class SeriesEntryRow(Base):
+    """A provider entry backing (part of) a season of a show, in chain order: AniList lists
+    Attack on Titan's "Season 3" and "Season 3 Part 2" as two entries of show season 3."""
+
+    __tablename__ = "series_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    #: ``provider:id``, e.g. ``anilist:20958`` (what ``episodes.entry`` holds).
+    entry: Mapped[str] = mapped_column(String(64), index=True)
+    season: Mapped[int] = mapped_column(Integer)
+    #: Episodes of the same season before this entry.
+    part_offset: Mapped[int] = mapped_column(Integer, default=0)
+    #: Its episode count (the larger of what the provider plans and lists).
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+    #: Its title makes it the next part of the previous entry.
+    continues: Mapped[bool] = mapped_column(default=False)
+    #: The entry's ``SeriesInfo.to_dict()``: titles, plot, cover, ids, format, year.
+    info: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("series_id", "position", name="uq_series_entry"),)
 
 
 class LibraryFolderRow(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from aniworld_core.errors import SeriesNotFound
 from aniworld_core.metadata import ID_TYPES, ProviderIds
 from aniworld_core.models import Episode, LoadingStatus, LoadRun, Priority, Progress, Series
-from aniworld_core.storage.convert import id_columns, to_load_run, to_series
+from aniworld_core.storage.convert import entry_ref, id_columns, to_load_run, to_series
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.library_link import chunks
 from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
@@ -55,7 +55,8 @@ def new_series_row(new: NewSeries) -> SeriesRow:
 
 
 _EPISODE_COLUMNS = (EpisodeRow.season, EpisodeRow.number, EpisodeRow.absolute_number,
-                    EpisodeRow.title, EpisodeRow.air_date, EpisodeRow.plot, EpisodeRow.file_path)
+                    EpisodeRow.title, EpisodeRow.air_date, EpisodeRow.plot, EpisodeRow.file_path,
+                    EpisodeRow.entry, EpisodeRow.entry_number)
 
 
 def stored_episodes(session: Session, series_id: str) -> list[Episode]:
@@ -75,7 +76,8 @@ def stored_episode_lists(session: Session, series_ids: Sequence[str]
             .order_by(EpisodeRow.series_id, EpisodeRow.season, EpisodeRow.number)
         )
         for row in rows:
-            lists[row[0]].append(Episode(*row))
+            lists[row[0]].append(Episode(*row[:8], entry=entry_ref(row[8]),
+                                         entry_number=row[9]))
     return lists
 
 

@@ -51,6 +51,8 @@ class SeriesRow(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[dt.datetime | None]
+    #: When a scan found the series' folder gone (and no folder it moved to).
+    folder_missing_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -74,6 +76,10 @@ class EpisodeRow(Base):
     air_date: Mapped[dt.date | None] = mapped_column(Date)
     plot: Mapped[str | None] = mapped_column(Text)
     file_path: Mapped[str | None] = mapped_column(Text)
+    #: The provider entry it belongs to (``anilist:20958``) and its number there, when the
+    #: show is built from a chain of entries.
+    entry: Mapped[str | None] = mapped_column(String(64))
+    entry_number: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         UniqueConstraint("series_id", "season", "number", name="uq_episode_number"),

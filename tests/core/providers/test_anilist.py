@@ -15,6 +15,8 @@ from aniworld_core import (
     ProviderError,
     ProviderIds,
     ProviderRef,
+    Relation,
+    SeriesInfo,
     open_provider,
 )
 from aniworld_core.providers.anilist import ARTWORK_QUERY, SEARCH_QUERY, SERIES_QUERY, AniList
@@ -107,6 +109,36 @@ async def test_series_metadata(anilist_api: AniListApi, anilist: AniList) -> Non
         "Enter a world in the distant future, where Bounty Hunters roam the solar system.\n\n"
         "(Source: Bandai Visual)\n\nNote: Episode 3 & 5 aired out of order."
     )
+
+
+async def test_series_lists_related_anime(anilist_api: AniListApi, anilist: AniList) -> None:
+    """Series metadata lists the related anime with kind, format, episodes and year (the manga
+    it adapts is left out), and no relations when AniList lists none."""
+    edges = [
+        {"relationType": "SEQUEL", "node": {
+            "id": 20958, "type": "ANIME", "format": "TV", "episodes": 12,
+            "title": {"romaji": "Shingeki no Kyojin 2", "english": "Attack on Titan Season 2",
+                      "native": None}, "startDate": {"year": 2017}}},
+        {"relationType": "ADAPTATION", "node": {
+            "id": 53390, "type": "MANGA", "format": "MANGA", "episodes": None,
+            "title": {"romaji": "Shingeki no Kyojin", "english": None, "native": None},
+            "startDate": {"year": 2009}}},
+        {"relationType": "SIDE_STORY", "node": {
+            "id": 18397, "type": "ANIME", "format": "OVA", "episodes": 8,
+            "title": {"romaji": "Shingeki no Kyojin OAD", "english": None, "native": None},
+            "startDate": {"year": 2013}}},
+    ]
+    anilist_api.add(anilist_media(16498, relations={"edges": edges}), anilist_media(1))
+    found = await anilist.fetch_series([ProviderRef("anilist", "16498"),
+                                        ProviderRef("anilist", "1")])
+    assert found["16498"].relations == (
+        Relation("SEQUEL", ProviderRef("anilist", "20958"), "Attack on Titan Season 2", "TV", 12,
+                 2017),
+        Relation("SIDE_STORY", ProviderRef("anilist", "18397"), "Shingeki no Kyojin OAD", "OVA",
+                 8, 2013),
+    )
+    assert found["1"].relations == ()
+    assert SeriesInfo.from_dict(found["16498"].to_dict()) == found["16498"]
 
 
 async def test_artwork_is_cover_and_banner(anilist_api: AniListApi, anilist: AniList) -> None:

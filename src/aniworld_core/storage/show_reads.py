@@ -1,0 +1,167 @@
+"""Reading a show: its seasons with their entries and counts, missing episodes per season,
+files that could not be placed, and the "47/50 episodes" of every series for a list.
+
+Each function runs inside a database session (``Database.session``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import attrs
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from aniworld_core.errors import SeriesNotFound, StateConflict
+from aniworld_core.library.seasons import Layout
+from aniworld_core.metadata import ProviderRef, SeriesInfo
+from aniworld_core.models import Episode, EpisodeCounts, Season, SeasonEntry, UnplacedFile
+from aniworld_core.storage.convert import entry_ref, to_episode
+from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
+from aniworld_core.storage.show_rows import claimed_elsewhere
+from aniworld_core.storage.tables import EpisodeRow, SeriesRow
+
+
+def _aired(today: dt.date) -> ColumnElement[bool]:
+    return EpisodeRow.air_date.is_(None) | (EpisodeRow.air_date < today)
+
+
+def _loaded_series(session: Session, series_id: str) -> tuple[SeriesRow, LibrarySeriesRow]:
+    """The series and its library flags, or why its missing episodes are not known."""
+    series = session.get(SeriesRow, series_id)
+    if series is None:
+        raise SeriesNotFound(series_id)
+    if series.folder_missing_at is not None:
+        raise StateConflict(
+            f"The folder of {series.title!r} ({series.folder}) is missing since "
+            f"{series.folder_missing_at:%Y-%m-%d %H:%M} UTC; its missing episodes are known "
+            "again once the folder is back (or moved where a scan finds it)."
+        )
+    flag = session.get(LibrarySeriesRow, series_id)
+    if flag is None or not flag.provider_episodes:
+        raise StateConflict(
+            f"The episode list of {series.title!r} has not been loaded yet; missing "
+            "episodes are known once it is."
+        )
+    return series, flag
+
+
+def missing_episodes(session: Session, series_id: str, *, today: dt.date,
+                     include_specials: bool = False) -> list[Episode]:
+    """Provider episodes with no file that aired before ``today`` (or have no air date), by
+    season and number; episodes of entries another library folder holds are not missing
+    here."""
+    _loaded_series(session, series_id)
+    elsewhere = claimed_elsewhere(session.connection(), series_id)
+    query = (
+        select(EpisodeRow)
+        .where(EpisodeRow.series_id == series_id, EpisodeRow.file_path.is_(None))
+        .where(_aired(today))
+        .order_by(EpisodeRow.season, EpisodeRow.number)
+    )
+    if not include_specials:
+        query = query.where(EpisodeRow.season >= 1)
+    return [to_episode(row) for row in session.scalars(query)
+            if row.entry is None or row.entry not in elsewhere]
+
+
+def seasons(session: Session, series_id: str, *, today: dt.date) -> list[Season]:
+    """The show's regular seasons in order, with the entries behind each (and where another
+    folder holds one) and their aired / present counts. Before the episode list has loaded,
+    the seasons the files name."""
+    series = session.get(SeriesRow, series_id)
+    if series is None:
+        raise SeriesNotFound(series_id)
+    elsewhere = claimed_elsewhere(session.connection(), series_id)
+    counts: dict[int, list[int]] = {}
+    for season, listed, known, present in session.execute(
+        select(EpisodeRow.season, func.count(),
+               func.sum(case((_aired(today), 1), else_=0)),
+               func.sum(case((_aired(today) & EpisodeRow.file_path.is_not(None), 1),
+                             else_=0)))
+        .where(EpisodeRow.series_id == series_id, EpisodeRow.season >= 1)
+        .group_by(EpisodeRow.season)
+    ):
+        counts[season] = [int(listed), int(known or 0), int(present or 0)]
+    entries: dict[int, list[SeasonEntry]] = {}
+    for row in session.scalars(select(SeriesEntryRow)
+                               .where(SeriesEntryRow.series_id == series_id)
+                               .order_by(SeriesEntryRow.position)):
+        info = SeriesInfo.from_dict(row.info)
+        ref = entry_ref(row.entry) or info.ref
+        entries.setdefault(row.season, []).append(SeasonEntry(
+            ref=ref, title=info.title, format=info.format, episodes=row.episodes,
+            offset=row.part_offset, year=info.year, ids=info.ids,
+            elsewhere=elsewhere.get(row.entry)))
+    result = []
+    for number in sorted(set(counts) | set(entries)):
+        listed, known, present = counts.get(number, [0, 0, 0])
+        held = tuple(entries.get(number, ()))
+        title = held[0].title if held else f"Season {number}"
+        result.append(Season(number, title, held, known, present, listed))
+    return result
+
+
+def unplaced_files(session: Session, series_id: str) -> list[UnplacedFile]:
+    """Video files of the series that name no episode of its list, with the reason (empty
+    before the list has loaded: then every file names its own episode)."""
+    if session.get(SeriesRow, series_id) is None:
+        raise SeriesNotFound(series_id)
+    flag = session.get(LibrarySeriesRow, series_id)
+    if flag is None or not flag.unplaced:
+        return []
+    return [UnplacedFile(str(path), str(reason)) for path, reason in flag.unplaced]
+
+
+def chain_note(session: Session, series_id: str) -> str | None:
+    """Why the series' chain of seasons stopped early, if it did."""
+    flag = session.get(LibrarySeriesRow, series_id)
+    return flag.chain_note if flag is not None else None
+
+
+def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
+                   today: dt.date) -> dict[str, EpisodeCounts]:
+    """"47/50 episodes" per series whose provider list has loaded (of ``series_ids``, or of
+    every series): regular episodes aired (or undated), and how many have a file."""
+    query = (
+        select(EpisodeRow.series_id, func.count(), func.count(EpisodeRow.file_path))
+        .join(LibrarySeriesRow, LibrarySeriesRow.series_id == EpisodeRow.series_id)
+        .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today))
+        .group_by(EpisodeRow.series_id)
+    )
+    if series_ids is not None:
+        if not series_ids:
+            return {}
+        query = query.where(EpisodeRow.series_id.in_(series_ids[:500]))
+    return {series_id: EpisodeCounts(int(known), int(present))
+            for series_id, known, present in session.execute(query)}
+
+
+def entry_titles(session: Session, series_id: str) -> dict[ProviderRef, SeriesInfo]:
+    """The metadata of each entry of the show, by ref (for season NFOs and posters)."""
+    return {entry_ref(row.entry) or ProviderRef("", ""): SeriesInfo.from_dict(row.info)
+            for row in session.scalars(select(SeriesEntryRow)
+                                       .where(SeriesEntryRow.series_id == series_id)
+                                       .order_by(SeriesEntryRow.position))}
+
+
+
+@attrs.frozen
+class ShowOutline:
+    """How a folder holds its show, and each season with the entry that begins it."""
+
+    layout: Layout | None
+    seasons: tuple[tuple[int, SeriesInfo], ...] = ()
+
+
+def outline(session: Session, series_id: str) -> ShowOutline:
+    """The show's layout and seasons (for NFO files and season posters)."""
+    flag = session.get(LibrarySeriesRow, series_id)
+    layout = Layout(flag.layout) if flag is not None and flag.layout else None
+    first: dict[int, SeriesInfo] = {}
+    for row in session.scalars(select(SeriesEntryRow)
+                               .where(SeriesEntryRow.series_id == series_id)
+                               .order_by(SeriesEntryRow.position)):
+        if row.season not in first:
+            first[row.season] = SeriesInfo.from_dict(row.info)
+    return ShowOutline(layout, tuple(sorted(first.items(), key=lambda item: item[0])))

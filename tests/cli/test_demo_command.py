@@ -10,7 +10,13 @@ from pathlib import Path
 
 import httpx
 
-from aniworld_cli.demo_library import CATALOGUE, MARKER, build_library, episode_files
+from aniworld_cli.demo_library import (
+    CATALOGUE,
+    MARKER,
+    build_library,
+    demo_episodes,
+    episode_files,
+)
 from aniworld_testing import Dataset
 from tests.cli.child import aniworld
 from tests.cli.conftest import Run
@@ -40,19 +46,59 @@ def test_the_sample_library_looks_like_a_real_one(tmp_path: Path) -> None:
                         min(p.name for p in frieren.iterdir()))
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.mkv"))
     assert all(p.stat().st_size == 0 for p in tmp_path.rglob("*.mkv"))
-    assert sum(len(s.missing) for s in series) == 9
+    assert sum(len(s.missing) for s in series) == 13
     assert build_library(tmp_path) == series
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.mkv")) == files
 
 
 def test_every_demo_series_is_in_the_fake_dataset() -> None:
     """Each series of the catalogue is known to the fakes, with a file per aired episode it
-    does not leave out."""
+    does not leave out; every left-out episode is one it covers."""
     dataset = Dataset.default()
     for series in CATALOGUE:
-        record = dataset.by_anilist(series.anilist_id)
-        assert record is not None, series
-        assert len(episode_files(series, record)) == record.aired_episodes - len(series.missing)
+        assert dataset.by_anilist(series.anilist_id) is not None, series
+        covered = {(e.season, e.number) for e in demo_episodes(series, dataset)}
+        files = episode_files(series, dataset)
+        assert set(series.missing) <= covered, series
+        assert len(files) == len(set(files)) == len(covered) - len(series.missing), series
+
+
+def test_multi_season_shows_are_numbered_like_tvdb(tmp_path: Path) -> None:
+    """Shows kept as one folder use TVDB's seasons (season folders, SxxEyy names, or absolute
+    numbers across seasons), and a later season can also be a folder of its own."""
+    build_library(tmp_path)
+    titan = tmp_path / "Attack on Titan (2013)"
+    assert sorted(p.name for p in titan.iterdir()) == [f"Season 0{n}" for n in range(1, 5)]
+    assert (titan / "Season 02" / "Attack on Titan - S02E03.mkv").exists()
+    assert not (titan / "Season 02" / "Attack on Titan - S02E05.mkv").exists()
+    assert (titan / "Season 03" / "Attack on Titan - S03E22.mkv").exists()  # Part 2's last
+    assert len(list((titan / "Season 04").iterdir())) == 28
+
+    show = Dataset.default().show_by_tvdb(278157)  # Haikyu!!: 25 + 25 + 10 + 13 + 12
+    assert show is not None
+    thirtieth = list(show.episodes())[29]
+    assert (thirtieth.season, thirtieth.number) == (2, 5)
+    haikyu = sorted(p.name for p in (tmp_path / "Haikyu!! (2014)").iterdir())
+    assert "[Erai-raws] Haikyu!! - 30 [1080p][Multiple Subtitle].mkv" in haikyu
+    assert len(haikyu) == 84
+    assert not any(" - 52 " in name for name in haikyu)  # S03E02
+
+    jujutsu = tmp_path / "Jujutsu Kaisen"
+    assert sorted(p.name for p in jujutsu.iterdir()) == ["Season 1", "Season 2"]
+    first = sorted(p.name for p in (jujutsu / "Season 1").iterdir())
+    assert len(first) == 23
+    assert not any(" - 10 " in name for name in first)
+    assert len(list((jujutsu / "Season 2").iterdir())) == 23
+
+    spy = sorted(p.name for p in (tmp_path / "Spy x Family (2022)").iterdir())
+    assert spy[12:14] == ["Spy.x.Family.S01E13.1080p.BluRay.x264-DEMO.mkv",
+                          "Spy.x.Family.S01E15.1080p.BluRay.x264-DEMO.mkv"]
+    assert spy[-1] == "Spy.x.Family.S02E12.1080p.BluRay.x264-DEMO.mkv"
+
+    assert (tmp_path / "Vinland Saga (2019) [anilistid-101348]").is_dir()
+    second = sorted(p.name for p in (tmp_path / "Vinland Saga Season 2 (2023)").iterdir())
+    assert len(second) == 24
+    assert second[0].startswith("[SubsPlease] Vinland Saga S2 - 01 (1080p)")
 
 
 def test_a_folder_that_is_not_a_demo_library_is_refused(run: Run, tmp_path: Path) -> None:
@@ -75,7 +121,9 @@ def test_demo_in_the_terminal_loads_every_series(run: Run, tmp_path: Path) -> No
     count = len(CATALOGUE)
     assert f"Scanned {count} series folders" in outcome.out
     assert f"Loaded {count} of {count} series." in outcome.out
-    assert "Missing episodes: 9 in 5 series" in outcome.out
+    assert "Missing episodes: 13 in 9 series" in outcome.out
+    assert "  Attack on Titan: 1 (S02E05)" in outcome.out
+    assert "  Haikyu!!: 1 (S03E02)" in outcome.out
     assert "  Your Lie in April: 3 (S01E08, S01E09, S01E10)" in outcome.out
     statuses = {s["title"]: s["loading_status"] for s in run("list", "--json").json_lines()}
     assert len(statuses) == count

@@ -17,6 +17,9 @@ from aniworld_testing.dataset._generated import GENERATED_START_ID, generated
 from aniworld_testing.dataset._model import EpisodeRecord, SeriesRecord
 from aniworld_testing.dataset._search import TitleIndex
 
+#: Relation types ``SeriesRecord.related`` may use: both entries see the same type.
+SYMMETRIC_RELATIONS = frozenset({"ALTERNATIVE", "CHARACTER", "OTHER"})
+
 
 @attrs.frozen(slots=True)
 class ShowEpisode:
@@ -115,11 +118,17 @@ class Dataset:
         self._imdb = {s.imdb_id: s for s in self._shows.values() if s.imdb_id is not None}
         self._sequels: dict[int, list[int]] = defaultdict(list)
         self._side_stories: dict[int, list[int]] = defaultdict(list)
+        self._related: dict[int, list[tuple[str, int]]] = defaultdict(list)
         for record in self.records:
             if record.prequel is not None:
                 self._sequels[record.prequel].append(record.anilist_id)
             if record.parent is not None:
                 self._side_stories[record.parent].append(record.anilist_id)
+            for kind, other in record.related:
+                if kind not in SYMMETRIC_RELATIONS:
+                    raise ValueError(f"{record.anilist_id}: use prequel or parent for {kind}")
+                self._related[record.anilist_id].append((kind, other))
+                self._related[other].append((kind, record.anilist_id))
 
     @classmethod
     def default(cls) -> Dataset:
@@ -163,6 +172,7 @@ class Dataset:
                                                ("PARENT", record.parent)]
         found += [("SEQUEL", i) for i in self._sequels.get(record.anilist_id, ())]
         found += [("SIDE_STORY", i) for i in self._side_stories.get(record.anilist_id, ())]
+        found += self._related.get(record.anilist_id, [])
         return [(kind, self._anilist[i]) for kind, i in found
                 if i is not None and i in self._anilist]
 

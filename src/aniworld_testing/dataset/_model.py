@@ -71,6 +71,9 @@ class SeriesRecord:
     prequel: int | None = None
     #: AniList id of the entry this one is a side story of (movies, specials).
     parent: int | None = None
+    #: Other AniList edges, ``(relationType, AniList id)``; the other entry sees the same type
+    #: (``ALTERNATIVE``, ``CHARACTER``, ``OTHER``).
+    related: tuple[tuple[str, int], ...] = ()
     #: Real titles of the first episodes; later ones are generated ("Episode N").
     episode_titles: tuple[str, ...] = ()
     #: Inclusive ranges of filler episodes.

@@ -397,9 +397,10 @@ async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwor
 
 async def _season_covers(library: LibraryStore, job: Job) -> list[Artwork]:
     """Each season's poster: the cover of the entry that begins it (AniList has one per entry,
-    so every season gets its own ``seasonNN-poster.jpg``)."""
+    so every season gets its own ``seasonNN-poster.jpg``). A show of one season has its poster
+    already."""
     outline = await library.outline(job.series.id)
-    if outline.layout is not Layout.SHOW:
+    if outline.layout is not Layout.SHOW or len(outline.seasons) < 2:
         return []
     covers = []
     for number, info in outline.seasons:

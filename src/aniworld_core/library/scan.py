@@ -21,6 +21,7 @@ import attrs
 
 from aniworld_core.errors import InvalidInput, LibraryError
 from aniworld_core.events import EventHub, ScanProgress, SeriesAdded, SeriesLoadingUpdate
+from aniworld_core.library.moves import Signature, best_match, signature_of
 from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scanner import SeriesScan, list_series_folders, scan_series
 from aniworld_core.models import Episode
@@ -41,7 +42,8 @@ class ScanReport:
     series_added: tuple[str, ...]
     #: Completed series whose video files changed; they load again (episode NFOs).
     series_requeued: tuple[str, ...]
-    #: Series whose folder is gone from its root; their episodes are now missing.
+    #: Series whose folder is gone from its root (and moved nowhere this scan found): marked
+    #: "folder missing", their missing episodes unknown until it is back.
     series_without_folder: tuple[str, ...]
     #: Folders listed and parsed because they are new or changed, and those skipped unchanged.
     folders_listed: int
@@ -54,6 +56,8 @@ class ScanReport:
     #: Folders that could not be read (their earlier state is kept).
     errors: tuple[str, ...]
     seconds: float
+    #: Series whose folder was renamed or moved: the series followed it.
+    series_moved: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (``aniworld scan --json``, scripts)."""
@@ -63,6 +67,7 @@ class ScanReport:
             "series_added": list(self.series_added),
             "series_requeued": list(self.series_requeued),
             "series_without_folder": list(self.series_without_folder),
+            "series_moved": list(self.series_moved),
             "folders_listed": self.folders_listed,
             "folders_unchanged": self.folders_unchanged,
             "files_found": self.files_found,
@@ -79,6 +84,9 @@ class _Totals:
     added: list[str] = attrs.field(factory=list)
     requeued: list[str] = attrs.field(factory=list)
     vanished: list[str] = attrs.field(factory=list)
+    moved: list[str] = attrs.field(factory=list)
+    #: Series whose folders vanished, not yet found under another name.
+    unclaimed: dict[str, Signature] = attrs.field(factory=dict)
     folders_listed: int = 0
     folders_unchanged: int = 0
     files_found: int = 0
@@ -120,6 +128,13 @@ class Library:
             plans = [(root, names, await self.store.root_state(str(root)))
                      for root, names in checked]
             totals = _Totals()
+            gone = [series.series_id for _, names, known in plans
+                    for name, series in known.items() if name not in set(names)]
+            totals.unclaimed = await self.store.signatures(gone) if gone else {}
+            back = [series.series_id for _, names, known in plans
+                    for name, series in known.items() if series.missing and name in set(names)]
+            if back:
+                await self.store.clear_folders_missing(back)
             total = sum(len(names) for _, names, _ in plans)
             self._events.publish(ScanProgress(0, total, 0))
             # Walking a batch and writing it take turns: both are mostly Python, and run side by
@@ -131,8 +146,7 @@ class Library:
                     await self._apply(root, scans, totals)
                     done += len(batch)
                     self._events.publish(ScanProgress(done, total, totals.files_found))
-            for _, names, known in plans:
-                await self._forget_vanished(names, known, totals)
+            await self._mark_vanished(totals)
             self._events.publish(ScanProgress(done, total, totals.files_found, finished=True))
             return ScanReport(
                 roots=tuple(root for root, _ in checked),
@@ -148,6 +162,7 @@ class Library:
                 files_removed=totals.files_removed,
                 errors=tuple(totals.errors),
                 seconds=time.monotonic() - started,
+                series_moved=tuple(totals.moved),
             )
 
     async def missing_episodes(self, series_id: str) -> list[Episode]:
@@ -157,6 +172,9 @@ class Library:
 
     async def _apply(self, root: Path, scans: Sequence[SeriesScan], totals: _Totals) -> None:
         totals.count(scans)
+        for scan in scans:
+            if scan.series_id is None and totals.unclaimed:
+                _follow_move(scan, totals)
         if not any(scan.changed or scan.series_id is None for scan in scans):
             return
         applied = await self.store.apply_scans(str(root), scans)
@@ -172,14 +190,22 @@ class Library:
         if applied.added or applied.requeued:
             self._on_queued()
 
-    async def _forget_vanished(self, names: Sequence[str], known: dict[str, KnownSeries],
-                               totals: _Totals) -> None:
-        present = set(names)
-        vanished = [series for name, series in known.items() if name not in present]
-        totals.vanished.extend(series.series_id for series in vanished)
-        stale = [series.series_id for series in vanished if series.folders]
-        if stale:
-            totals.files_removed += await self.store.forget_folders(stale)
+    async def _mark_vanished(self, totals: _Totals) -> None:
+        """Folders gone and found under no other name: their series are "folder missing"."""
+        gone = list(totals.unclaimed)
+        totals.vanished.extend(gone)
+        if gone:
+            await self.store.mark_folders_missing(gone)
+
+
+def _follow_move(scan: SeriesScan, totals: _Totals) -> None:
+    """A new folder that is a vanished series' folder renamed or moved takes that series."""
+    found = signature_of(((f.path, f.size) for f in scan.files), scan.folder.ids)
+    series_id = best_match(found, totals.unclaimed)
+    if series_id is not None:
+        del totals.unclaimed[series_id]
+        scan.series_id, scan.moved = series_id, True
+        totals.moved.append(series_id)
 
 
 def _batches(names: Sequence[str], *, first: int) -> Iterator[Sequence[str]]:

@@ -55,6 +55,8 @@ class SeriesScan:
     files: list[FoundFile] = attrs.field(factory=list)
     unchanged: int = 0
     errors: list[str] = attrs.field(factory=list)
+    #: The folder is a known series' folder renamed or moved (``series_id`` is that series).
+    moved: bool = False
 
     @property
     def changed(self) -> bool:

@@ -13,10 +13,10 @@ import attrs
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from aniworld_core.library.moves import Signature, signature_of
 from aniworld_core.library.numbering import FileNumbers
 from aniworld_core.library.scanner import FoundFile, SeriesScan
-from aniworld_core.library.seasons import Layout
-from aniworld_core.metadata import EpisodeInfo, ProviderRef, SeriesInfo
+from aniworld_core.metadata import EpisodeInfo, ProviderIds, ProviderRef, SeriesInfo
 from aniworld_core.models import (
     Episode,
     EpisodeCounts,
@@ -27,23 +27,21 @@ from aniworld_core.models import (
     UnplacedFile,
 )
 from aniworld_core.storage import show_reads
-from aniworld_core.storage.convert import to_series
+from aniworld_core.storage.convert import ids_of, to_series
 from aniworld_core.storage.database import Database
+from aniworld_core.storage.episode_lists import EpisodeList, save_episode_lists
 from aniworld_core.storage.library_link import (
-    EPISODES,
     FILES,
-    FLAGS,
     FOLDERS,
     SERIES,
     bulk_insert,
     chunks,
     file_numbers,
     files_query,
-    lock_series,
     relink,
 )
-from aniworld_core.storage.series import NewSeries, new_series_row, stored_episode_lists
-from aniworld_core.storage.show_rows import ENTRIES, ShowList, wanted_episodes, write_entries
+from aniworld_core.storage.series import NewSeries, new_series_row
+from aniworld_core.storage.show_rows import ShowList
 from aniworld_core.storage.tables import SeriesRow
 from aniworld_core.storage.types import utcnow
 
@@ -57,6 +55,8 @@ class KnownSeries:
 
     series_id: str
     folders: Mapping[str, int | None]
+    #: A scan found the folder gone (and nowhere it moved to).
+    missing: bool = False
 
 
 @attrs.frozen
@@ -80,10 +80,15 @@ class LibraryStore:
 
         def work(session: Session) -> dict[str, KnownSeries]:
             conn = session.connection()
-            ids = dict(conn.execute(
-                select(SERIES.c.folder, SERIES.c.id)
+            ids: dict[str, str] = {}
+            missing: set[str] = set()
+            for folder, sid, gone in conn.execute(
+                select(SERIES.c.folder, SERIES.c.id, SERIES.c.folder_missing_at)
                 .where(SERIES.c.library_root == root_key, SERIES.c.folder.is_not(None))
-            ).all())
+            ):
+                ids[folder] = sid
+                if gone is not None:
+                    missing.add(sid)
             folders: dict[str, dict[str, int | None]] = {sid: {} for sid in ids.values()}
             rows = conn.execute(
                 select(FOLDERS.c.series_id, FOLDERS.c.path, FOLDERS.c.mtime_ns)
@@ -92,7 +97,8 @@ class LibraryStore:
             )
             for series_id, path, mtime_ns in rows:
                 folders[series_id][path] = mtime_ns
-            return {name: KnownSeries(sid, folders[sid]) for name, sid in ids.items()}
+            return {name: KnownSeries(sid, folders[sid], sid in missing)
+                    for name, sid in ids.items()}
 
         return await self._db.session(work)
 
@@ -102,6 +108,7 @@ class LibraryStore:
 
         def work(session: Session) -> AppliedScan:
             conn = session.connection()
+            _move(conn, root_key, [scan for scan in scans if scan.moved])
             ids, added = _register(session, root_key, scans)
             new_ids = {series.id for series in added}
             counts = _store_folders(conn, ids, [scan for scan in scans if scan.changed], new_ids)
@@ -119,18 +126,58 @@ class LibraryStore:
 
         return await self._db.session(work)
 
-    async def forget_folders(self, series_ids: Sequence[str]) -> int:
-        """The folders of these series are gone: forget their files (their episodes become
-        missing). Returns the number of files forgotten."""
+    async def mark_folders_missing(self, series_ids: Sequence[str]) -> list[str]:
+        """The folders of these series are gone (and moved nowhere a scan found): mark them
+        missing, keeping what was known of their files for when they come back. Returns the
+        series newly marked."""
 
-        def work(session: Session) -> int:
+        def work(session: Session) -> list[str]:
             conn = session.connection()
-            removed = 0
-            for chunk in chunks(series_ids):
-                conn.execute(delete(FOLDERS).where(FOLDERS.c.series_id.in_(chunk)))
-                removed += conn.execute(delete(FILES).where(FILES.c.series_id.in_(chunk))).rowcount
-            relink(conn, series_ids)
-            return removed
+            marked: list[str] = []
+            now = utcnow()
+            for chunk in chunks(sorted(series_ids)):
+                fresh = list(conn.execute(
+                    select(SERIES.c.id).where(SERIES.c.id.in_(chunk),
+                                              SERIES.c.folder_missing_at.is_(None))
+                ).scalars())
+                if fresh:
+                    conn.execute(update(SERIES).where(SERIES.c.id.in_(fresh))
+                                 .values(folder_missing_at=now, updated_at=now))
+                marked += fresh
+            return marked
+
+        return await self._db.session(work)
+
+    async def clear_folders_missing(self, series_ids: Sequence[str]) -> None:
+        """The folders of these series are back."""
+
+        def work(session: Session) -> None:
+            now = utcnow()
+            for chunk in chunks(sorted(series_ids)):
+                session.connection().execute(
+                    update(SERIES).where(SERIES.c.id.in_(chunk))
+                    .values(folder_missing_at=None, updated_at=now))
+
+        await self._db.session(work)
+
+    async def signatures(self, series_ids: Sequence[str]) -> dict[str, Signature]:
+        """What identifies each series' folder content: its files' names and sizes, and the
+        series' ids (to recognise the folder renamed or moved)."""
+
+        def work(session: Session) -> dict[str, Signature]:
+            conn = session.connection()
+            files: dict[str, list[tuple[str, int]]] = {sid: [] for sid in series_ids}
+            ids: dict[str, ProviderIds] = {}
+            for chunk in chunks(sorted(series_ids)):
+                for sid, path, size in conn.execute(
+                    select(FILES.c.series_id, FILES.c.path, FILES.c.size)
+                    .where(FILES.c.series_id.in_(chunk))
+                ):
+                    files[sid].append((path, size))
+                for row in session.scalars(select(SeriesRow).where(SeriesRow.id.in_(chunk))):
+                    ids[row.id] = ids_of(row)
+            return {sid: signature_of(files[sid], ids.get(sid, ProviderIds()))
+                    for sid in series_ids}
 
         return await self._db.session(work)
 
@@ -140,16 +187,16 @@ class LibraryStore:
         present files to it, and return the stored list. Saving the same list twice changes
         nothing. Saves made at the same time are written together (one statement of each
         kind for all of them)."""
-        return await self._db.write_merged(_save_episode_lists,
-                                           _EpisodeList(series_id, tuple(episodes)))
+        return await self._db.write_merged(save_episode_lists,
+                                           EpisodeList(series_id, tuple(episodes)))
 
     async def save_show(self, series_id: str, show: ShowList) -> list[Episode]:
         """Make ``show`` (a chain of entries with their own episode lists) the series' seasons
         and episode list, numbered as the folder's files number them (docs/numbering.md), link
         present files, and return the stored list. Saves made at the same time are written
         together."""
-        return await self._db.write_merged(_save_episode_lists,
-                                           _EpisodeList(series_id, show=show))
+        return await self._db.write_merged(save_episode_lists,
+                                           EpisodeList(series_id, show=show))
 
     async def missing_episodes(self, series_id: str, *, today: dt.date,
                                include_specials: bool = False) -> list[Episode]:
@@ -231,6 +278,19 @@ def _register(session: Session, root_key: str,
     return ids, [to_series(row) for row in rows]
 
 
+def _move(conn: Connection, root_key: str, moved: Sequence[SeriesScan]) -> None:
+    """Series whose folder was renamed or moved follow it: their folder is the new one, and
+    what the old one held is replaced by what the new one holds."""
+    now = utcnow()
+    for scan in moved:
+        assert scan.series_id is not None
+        conn.execute(update(SERIES).where(SERIES.c.id == scan.series_id).values(
+            folder=scan.name, library_root=root_key, folder_missing_at=None, updated_at=now))
+        stored = set(conn.execute(
+            select(FOLDERS.c.path).where(FOLDERS.c.series_id == scan.series_id)).scalars())
+        scan.removed = stored - set(scan.listed)
+
+
 def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[SeriesScan],
                    new_ids: set[str]) -> dict[str, tuple[int, int]]:
     """Replace the rows of every listed or removed folder; per series, files added and
@@ -295,93 +355,6 @@ def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
             requeued.append(to_series(row))
     session.flush()
     return requeued
-
-
-@attrs.frozen
-class _EpisodeList:
-    series_id: str
-    episodes: tuple[EpisodeInfo, ...] = ()
-    #: A show built from a chain of entries (``episodes`` is then empty), else a list that
-    #: numbers its own seasons.
-    show: ShowList | None = None
-
-
-def _save_episode_lists(session: Session, lists: Sequence[_EpisodeList]) -> list[list[Episode]]:
-    """``save_provider_episodes`` / ``save_show`` for several series at once (a series that
-    does not exist fails the call; alone, that is its caller's :class:`SeriesNotFound`)."""
-    conn = session.connection()
-    ids = sorted({saved.series_id for saved in lists})
-    for chunk in chunks(ids):
-        lock_series(conn, chunk, require=True)
-    existing: dict[str, dict[tuple[int, int], int]] = {series_id: {} for series_id in ids}
-    for chunk in chunks(ids):
-        for series_id, row_id, season, number in conn.execute(
-            select(EPISODES.c.series_id, EPISODES.c.id, EPISODES.c.season, EPISODES.c.number)
-            .where(EPISODES.c.series_id.in_(chunk))
-        ):
-            existing[series_id][(season, number)] = row_id
-    shows = [saved for saved in lists if saved.show is not None]
-    files = _stored_files(conn, [saved.series_id for saved in shows])
-    stale: list[int] = []
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    flags: dict[str, dict[str, Any]] = {}
-    for saved in lists:
-        if saved.show is not None:
-            wanted, placements = wanted_episodes(saved.series_id, saved.show,
-                                                 files[saved.series_id])
-            write_entries(conn, saved.series_id, saved.show, placements)
-            layout, note = saved.show.layout.value, saved.show.note
-        else:
-            wanted = {}
-            for info in saved.episodes:
-                wanted.setdefault((info.season, info.number), _episode_values(info))
-            conn.execute(delete(ENTRIES).where(ENTRIES.c.series_id == saved.series_id))
-            layout, note = Layout.SEASONS.value, None
-        flags[saved.series_id] = {"layout": layout, "chain_note": note}
-        have = existing[saved.series_id]
-        stale += [row_id for key, row_id in have.items() if key not in wanted]
-        for key, values in wanted.items():
-            if key in have:
-                updates.append(values | {"row_id": have[key]})
-            else:
-                inserts.append(values | {"series_id": saved.series_id, "season": key[0],
-                                         "number": key[1], "file_path": None})
-    for chunk in chunks(stale):
-        conn.execute(delete(EPISODES).where(EPISODES.c.id.in_(chunk)))
-    if updates:
-        conn.execute(_UPDATE_EPISODE, updates)
-    if inserts:
-        conn.execute(insert(EPISODES), inserts)
-    for chunk in chunks(ids):
-        conn.execute(delete(FLAGS).where(FLAGS.c.series_id.in_(chunk)))
-    now = utcnow()
-    conn.execute(insert(FLAGS), [{"series_id": series_id, "provider_episodes": True,
-                                  "episodes_saved_at": now, **flags[series_id]}
-                                 for series_id in ids])
-    relink(conn, ids, files)
-    stored = stored_episode_lists(session, ids)
-    return [stored[saved.series_id] for saved in lists]
-
-
-def _stored_files(conn: Connection, series_ids: Sequence[str]) -> dict[str, list[FileNumbers]]:
-    files: dict[str, list[FileNumbers]] = {series_id: [] for series_id in series_ids}
-    for chunk in chunks(sorted(series_ids)):
-        for row in conn.execute(files_query(chunk).where(FILES.c.episode.is_not(None))):
-            files[row[0]].append(file_numbers(row))
-    return files
-
-
-_UPDATE_EPISODE = update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
-    absolute_number=bindparam("absolute_number"), title=bindparam("title"),
-    air_date=bindparam("air_date"), plot=bindparam("plot"), entry=bindparam("entry"),
-    entry_number=bindparam("entry_number"),
-)
-
-
-def _episode_values(info: EpisodeInfo) -> dict[str, Any]:
-    return {"absolute_number": info.absolute_number, "title": info.title,
-            "air_date": info.air_date, "plot": info.plot, "entry": None, "entry_number": None}
 
 
 def _found_numbers(found: FoundFile) -> FileNumbers:

@@ -19,6 +19,7 @@ from aniworld_core import (
     SeriesAdded,
     SeriesApp,
     Settings,
+    StateConflict,
 )
 from aniworld_core.events import Event, EventHub, LoaderIdle, ScanProgress
 from aniworld_core.library.paths import library_root_key
@@ -154,21 +155,63 @@ async def test_unchanged_folders_are_not_read_again(app: SeriesApp, store: Libra
     assert (changed.folders_listed, changed.files_found, changed.files_added) == (1, 2, 1)
 
 
-async def test_a_vanished_series_folder_leaves_its_episodes_missing(app: SeriesApp,
-                                                                    library: Path) -> None:
-    """When a series folder disappears the series stays, its files are forgotten, and the
-    report names it."""
+async def test_a_vanished_series_folder_is_marked_missing_not_emptied(
+        app: SeriesApp, library: Path, tmp_path: Path) -> None:
+    """When a series folder disappears the series stays with what was known of its files,
+    is marked "folder missing" (its missing episodes unknown, not "all missing"), and the report
+    names it; when the folder is back, so is the series."""
     await app.scan([library])
     eighty_six = (await series_by_title(app))["86 - Eighty Six"]
+    before = await app.episodes(eighty_six)
     folder = library / "86 - Eighty Six (2021)"
-    for file in folder.iterdir():
-        file.unlink()
-    folder.rmdir()
+    parked = tmp_path / "parked"
+    folder.rename(parked)
     report = await app.scan([library])
     assert report.series_without_folder == (eighty_six,)
-    assert report.files_removed == 2
-    assert await app.episodes(eighty_six) == []
-    assert (await app.get_series(eighty_six)).title == "86 - Eighty Six"
+    assert report.files_removed == 0
+    gone = await app.get_series(eighty_six)
+    assert gone.folder_missing_at is not None
+    assert gone.to_dict()["folder_missing"] is True
+    assert await app.episodes(eighty_six) == before
+    with pytest.raises(StateConflict, match="is missing"):
+        await app.missing_episodes(eighty_six)
+    parked.rename(folder)
+    await app.scan([library])
+    assert (await app.get_series(eighty_six)).folder_missing_at is None
+
+
+async def test_a_renamed_folder_keeps_its_series(app: SeriesApp, library: Path) -> None:
+    """Renaming a series folder moves its series with it: the same id, the same files, no
+    second series, and nothing marked missing."""
+    await app.scan([library])
+    at_rest(library)
+    bebop = (await series_by_title(app))["Cowboy Bebop"]
+    paths = await episode_paths(app, bebop)
+    (library / BEBOP).rename(library / "Cowboy Bebop [1998] BD 1080p")
+    report = await app.scan([library])
+    assert report.series_moved == (bebop,)
+    assert (report.series_added, report.series_without_folder) == ((), ())
+    moved = await app.get_series(bebop)
+    assert (moved.folder, moved.folder_missing_at) == ("Cowboy Bebop [1998] BD 1080p", None)
+    assert len(await app.list_series()) == 2
+    assert await episode_paths(app, bebop) == paths
+    again = await app.scan([library])
+    assert (again.series_moved, again.series_added, again.folders_listed) == ((), (), 0)
+
+
+async def test_a_folder_moved_to_another_root_keeps_its_series(app: SeriesApp, library: Path,
+                                                               tmp_path: Path) -> None:
+    """A series folder moved to another library root, scanned together, keeps its series."""
+    other = tmp_path / "other"
+    other.mkdir()
+    await app.scan([library, other])
+    eighty_six = (await series_by_title(app))["86 - Eighty Six"]
+    shutil.move(str(library / "86 - Eighty Six (2021)"), str(other / "86 EIGHTY-SIX"))
+    report = await app.scan([library, other])
+    assert report.series_moved == (eighty_six,)
+    moved = await app.get_series(eighty_six)
+    assert (moved.library_root, moved.folder) == (library_root_key(other), "86 EIGHTY-SIX")
+    assert len(await app.list_series()) == 2
 
 
 async def test_a_removed_series_comes_back_on_rescan(app: SeriesApp, library: Path) -> None:

@@ -124,7 +124,7 @@ def _same_season(before: SequelMarker, after: SequelMarker) -> bool:
 def _key(title: str) -> str:
     decomposed = unicodedata.normalize("NFKD", title.casefold())
     letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NOISE.sub(" ", letters.replace("×", "x")).strip()
+    return " ".join(_NOISE.sub(" ", letters.replace("×", " x ")).split())
 
 
 def _numbers_by_season(files: Iterable[FileNumbers]) -> dict[int, tuple[int, ...]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aniworld_core.library.numbering import (
@@ -9,6 +11,7 @@ from aniworld_core.library.numbering import (
     FileNumbers,
     best_file,
     file_episodes,
+    link,
     link_files,
 )
 from aniworld_core.library.release import parse_path
@@ -36,38 +39,71 @@ def files(*paths: str, sizes: dict[str, int] | None = None) -> list[FileNumbers]
     return found
 
 
+SHOW, ENTRY = True, False  # how the folder holds the show: strict seasons, or one entry
+
 DOCUMENTED = [
-    (provider((1, 1, 12)), [f"Title - {n:02d}" for n in range(1, 13)],
+    (SHOW, provider((1, 1, 12)), [f"Title - {n:02d}" for n in range(1, 13)],
      {(1, n): f"Title - {n:02d}" for n in range(1, 13)}),
-    (provider((1, 1, 26), (2, 1, 12)), ["Title - 27"], {(2, 1): "Title - 27"}),
-    (provider((1, 1, 26), (2, 1, 12)), ["Season 02/Title - 03"], {(2, 3): "Season 02/Title - 03"}),
-    (provider((1, 1, 26), (2, 1, 12)), ["Title S2 - 27"], {(2, 1): "Title S2 - 27"}),
-    (provider((1, 1, 12, 13)), ["Title - 13"], {(1, 1): "Title - 13"}),
-    (provider((1, 1, 12)), [f"Title S3 - {n}" for n in range(13, 25)],
+    (SHOW, provider((1, 1, 26), (2, 1, 12)), ["Title - 27"], {(2, 1): "Title - 27"}),
+    (SHOW, provider((1, 1, 26), (2, 1, 12)), ["Season 02/Title - 03"],
+     {(2, 3): "Season 02/Title - 03"}),
+    (SHOW, provider((1, 1, 26), (2, 1, 12)), ["Title S2 - 27"], {(2, 1): "Title S2 - 27"}),
+    (SHOW, provider((1, 1, 24), (2, 1, 23)), ["Season 2/Title - 01"],
+     {(2, 1): "Season 2/Title - 01"}),
+    (SHOW, provider((1, 1, 12), (2, 1, 12)), ["Title S2 - 05", "Title S3 - 01"],
+     {(2, 5): "Title S2 - 05"}),
+    (SHOW, provider((1, 1, 12, 13)), ["Title - 13"], {(1, 1): "Title - 13"}),
+    (ENTRY, provider((1, 1, 12)), [f"Title S3 - {n}" for n in range(13, 25)],
      {(1, n - 12): f"Title S3 - {n}" for n in range(13, 25)}),
-    (provider((1, 1, 12), (0, 1, 2)), ["Title - SP2", "Specials/Title - 01"],
+    (ENTRY, provider((1, 1, 12)), ["Title S2 - 05"], {(1, 5): "Title S2 - 05"}),
+    (SHOW, provider((1, 1, 12), (0, 1, 2)), ["Title - SP2", "Specials/Title - 01"],
      {(0, 2): "Title - SP2", (0, 1): "Specials/Title - 01"}),
-    (provider((1, 1, 12)), ["Title - 01-02"], {(1, 1): "Title - 01-02", (1, 2): "Title - 01-02"}),
-    (provider((1, 1, 12)), ["Title - 05", "Title - 05v2"], {(1, 5): "Title - 05v2"}),
-    (provider((1, 1, 12)), ["Title - 13", "Title - 01"], {(1, 1): "Title - 01"}),
+    (SHOW, provider((1, 1, 12)), ["Title - 01-02"],
+     {(1, 1): "Title - 01-02", (1, 2): "Title - 01-02"}),
+    (SHOW, provider((1, 1, 12)), ["Title - 05", "Title - 05v2"], {(1, 5): "Title - 05v2"}),
+    (SHOW, provider((1, 1, 12)), ["Title - 13", "Title - 01"], {(1, 1): "Title - 01"}),
 ]
 
 
-@pytest.mark.parametrize(("episodes", "paths", "linked"), DOCUMENTED)
-def test_documented_examples(episodes: list[EpisodeNumbers], paths: list[str],
+@pytest.mark.parametrize(("strict", "episodes", "paths", "linked"), DOCUMENTED)
+def test_documented_examples(strict: bool, episodes: list[EpisodeNumbers], paths: list[str],
                              linked: dict[Key, str]) -> None:
     """Each row of the table in docs/numbering.md links exactly as written there."""
-    assert link_files(episodes, files(*paths)) == linked
+    assert link(episodes, files(*paths), strict=strict).paths == linked
 
 
 def test_the_documentation_lists_every_example() -> None:
-    """The table in docs/numbering.md has one row per documented example."""
-    from pathlib import Path
-
+    """The examples table in docs/numbering.md has one row per documented example, each
+    saying how the folder holds the show as the test does."""
     doc = (Path(__file__).parents[3] / "docs" / "numbering.md").read_text(encoding="utf-8")
     table = doc.split("## Examples", 1)[1]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) - 1 == len(DOCUMENTED)  # minus the header
+    folders = [row.split("|")[1].strip() for row in rows[1:]]
+    assert folders == ["whole show" if strict else "one entry" for strict, *_ in DOCUMENTED]
+
+
+def test_a_file_of_one_season_never_fills_another_seasons_gap() -> None:
+    """In a whole-show folder a season's file lands in that season or nowhere: season 1's
+    episode 25 is not season 2's first (absolute 25), and an unknown season is placed nowhere,
+    each with the reason; season 2's absolute 30 is its episode 6."""
+    episodes = provider((1, 1, 24), (2, 1, 23))
+    result = link(episodes, files("Season 2/Title - 30", "Season 2/Title - 50",
+                                  "Season 3/Title - 01", "Season 1/Title - 25"), strict=True)
+    assert result.paths == {(2, 6): "Season 2/Title - 30"}
+    assert {u.path: u.reason for u in result.unplaced} == {
+        "Season 2/Title - 50": "it names episode 50 of season 2, which has 23 episodes",
+        "Season 3/Title - 01": "it names season 3, but only seasons 1-2 are known",
+        "Season 1/Title - 25": "it names episode 25 of season 1, which has 24 episodes",
+    }
+
+
+def test_a_one_entry_folder_with_several_seasons_is_not_read_loosely() -> None:
+    """Unplaced files of a loosely read folder still say why."""
+    result = link(provider((1, 1, 12)), files("Title - 40"), strict=False)
+    assert result.paths == {(1, 1): "Title - 40"}  # continued numbering: 40 is the first
+    stray = link(provider((1, 1, 12)), files("Title - 01", "Title - 40"), strict=False)
+    assert [u.reason for u in stray.unplaced] == [
+        "it names episode 40, but the 12 episodes known do not include it"]
 
 
 def test_larger_file_wins_among_equal_versions() -> None:

@@ -1,6 +1,6 @@
 """The background loader against fake AniList, Jikan and an image host.
 
-    python benchmarks/loader.py [--series 500] [--parts ids,original,titles,memory,startup]
+    python benchmarks/loader.py [--series 500] [--parts ids,original,titles,seasons,memory,startup]
 
 Prints one JSON object per part (one per line):
 
@@ -18,6 +18,11 @@ Prints one JSON object per part (one per line):
   series).
   Target: ours >= 20x more series per second.
 - ``titles``: the same series added by title only, so identification needs searches (no target).
+- ``seasons``: every multi-season show of the fake catalogue as one folder with ``Season NN``
+  folders and every episode's file: the requests a multi-season show costs. AniList walks each
+  chain one batched request per step (shared by all shows); Jikan gets one request per season
+  entry and page of 100 episodes (``jikan_expected``). Also checks nothing is missing
+  (``missing``, target 0) and no file is left unplaced.
 - ``memory``: extra memory (RSS) of this process while loading from 10,000 queued series
   (target <= 50 MB).
 - ``startup``: time from ``SeriesApp.open()`` to ready with 10,000 incomplete series in the
@@ -290,10 +295,66 @@ def part_memory_and_startup(fakes: Fakes, workdir: Path, series: int, load_secon
     ]
 
 
+def make_show_library(root: Path) -> dict[str, Any]:
+    """One folder per multi-season show of the catalogue, every episode present, numbered as
+    TVDB numbers it; returns what loading them should cost Jikan."""
+    from aniworld_testing import Dataset
+
+    dataset = Dataset.default()
+    shows = {dataset.show_of(record).tvdb_id: dataset.show_of(record) for record in dataset
+             if dataset.show_of(record) is not None}
+    made, entries, pages = 0, 0, 0
+    for show in shows.values():
+        tv = [entry for entry in show.entries if entry.format in ("TV", "TV_SHORT", "ONA")]
+        if len(tv) < 2:
+            continue
+        made += 1
+        entries += len(tv)
+        pages += sum(max(1, math.ceil(entry.aired_episodes / 100)) for entry in tv)
+        folder = root / f"{show.name} [anilistid-{tv[0].anilist_id}]"
+        for episode in show.episodes():
+            if episode.entry.format not in ("TV", "TV_SHORT", "ONA"):
+                continue
+            path = folder / f"Season {episode.season:02d}" / (
+                f"{show.name} - S{episode.season:02d}E{episode.number:02d}.mkv")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+    return {"shows": made, "season_entries": entries, "jikan_expected": pages}
+
+
+async def load_shows(settings: Settings) -> tuple[float, int, int]:
+    """Scan and load; returns the wall time, episodes missing and files left unplaced."""
+    async with SeriesApp.open(settings) as app:
+        started = time.perf_counter()
+        await app.scan()
+        await app.wait_idle()
+        elapsed = time.perf_counter() - started
+        missing = unplaced = 0
+        for series in await app.list_series():
+            if series.loading_status.value != "completed":
+                raise SystemExit(f"{series.title}: {series.loading_error}")
+            missing += len(await app.missing_episodes(series.id))
+            unplaced += len(await app.unplaced_files(series.id))
+    return elapsed, missing, unplaced
+
+
+def part_seasons(fakes: Fakes, workdir: Path) -> dict[str, Any]:
+    fakes.reset()
+    with part_dir(workdir) as tmp:
+        settings = settings_for(fakes, Path(tmp))
+        expected = make_show_library(settings.library[0])
+        wall, missing, unplaced = anyio.run(load_shows, settings)
+    counts = request_counts(fakes)
+    return {"part": "seasons", **expected, "wall_s": round(wall, 2), "requests": counts,
+            "jikan_per_show": round(counts["jikan"]["requests"] / expected["shows"], 2),
+            "missing": missing, "unplaced": unplaced,
+            "targets": {"jikan": expected["jikan_expected"], "429s": 0, "missing": 0}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=500)
-    parser.add_argument("--parts", default="ids,original,titles,memory,startup")
+    parser.add_argument("--parts", default="ids,original,titles,seasons,memory,startup")
     parser.add_argument("--memory-series", type=int, default=10_000)
     parser.add_argument("--memory-seconds", type=float, default=20.0)
     args = parser.parse_args()
@@ -325,6 +386,8 @@ def main() -> None:
             print(json.dumps(part_original(fakes, workdir, ours)), flush=True)
         if "titles" in parts:
             print(json.dumps(part_titles(fakes, workdir, args.series)), flush=True)
+        if "seasons" in parts:
+            print(json.dumps(part_seasons(fakes, workdir)), flush=True)
         if parts & {"memory", "startup"}:
             for result in part_memory_and_startup(fakes, workdir, args.memory_series,
                                                   args.memory_seconds):

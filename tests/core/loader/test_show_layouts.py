@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from aniworld_core import LoadingStatus, Series, SeriesApp, Settings
+from aniworld_core import LoadingStatus, ProviderRef, Series, SeriesApp, Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -198,3 +198,61 @@ async def test_nfos_carry_the_shows_seasons(app_settings: Settings, library: Pat
     assert [(n.get("number"), n.text) for n in show.findall("namedseason")] == [
         ("1", "Mob Psycho 100"), ("2", "Mob Psycho 100 II"), ("3", "Mob Psycho 100 III")]
     assert (folder / "season03-poster.jpg").stat().st_size > 0
+
+
+async def test_files_of_an_unknown_season_are_listed_with_the_reason(
+        app_settings: Settings, library: Path, fakes: Any) -> None:
+    """Frieren (one season known) with a `Season 02` folder: the show loads what it can, season
+    1's gap is missing, and the season-2 files are listed as not placed, with why."""
+    seasons = tvdb_episodes(fakes, 154587)
+    folder = library / "Frieren [anilistid-154587]"
+    touch(folder, [f"Season 01/Frieren - S01E{n:02d}.mkv" for n in seasons[1] if n != 4])
+    touch(folder, ["Season 02/Frieren - S02E01.mkv", "Season 02/Frieren - S02E02.mkv"])
+    (series,) = (await load_library(app_settings)).values()
+    assert series.loading_status is LoadingStatus.COMPLETED, series.loading_error
+    assert await missing(app_settings, series) == [(1, 4)]
+    async with SeriesApp.open(app_settings, loader=False) as app:
+        unplaced = await app.unplaced_files(series.id)
+    assert [(u.path, u.reason) for u in unplaced] == [
+        (f"Season 02/Frieren - S02E0{n}.mkv", "it names season 2, but only season 1 is known")
+        for n in (1, 2)]
+
+
+async def test_the_users_choice_stays_through_refresh_rescan_and_restart(
+        app_settings: Settings, library: Path, fakes: Any) -> None:
+    """A folder the user identified as the second season keeps that choice when it is
+    refreshed, rescanned and the app restarted: one season, the second's episodes."""
+    touch(library / "AoT", [f"[Group] AoT - {n:02d}.mkv" for n in range(1, 13)])
+    async with SeriesApp.open(app_settings) as app:
+        await app.scan()
+        with anyio.fail_after(60):
+            await app.wait_idle()
+        (series,) = await app.list_series()
+        await app.identify(series.id, ProviderRef("anilist", "20958"))
+        with anyio.fail_after(60):
+            await app.wait_idle()
+        await app.refresh_series(series.id)
+        with anyio.fail_after(60):
+            await app.wait_idle()
+        await app.scan()
+    async with SeriesApp.open(app_settings) as app:
+        with anyio.fail_after(60):
+            await app.wait_idle()
+        again = await app.get_series(series.id)
+        shown = await app.seasons(series.id)
+    assert again.ids.anilist == "20958"
+    assert [(s.number, [e.ref.id for e in s.entries], s.present) for s in shown] == [
+        (1, ["20958"], 12)]
+
+
+async def test_nothing_is_written_into_a_folder_it_could_not_identify(
+        app_settings: Settings, library: Path) -> None:
+    """A folder whose name matches nothing confidently fails asking the user, and nothing is
+    written into it: no NFO, no artwork."""
+    folder = library / "Completely Unknown Show Nobody Made"
+    touch(folder, ["Completely Unknown Show Nobody Made - 01.mkv"])
+    (series,) = (await load_library(app_settings)).values()
+    assert series.loading_status is LoadingStatus.FAILED
+    assert (series.loading_error or "").startswith("Identify:")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Completely Unknown Show Nobody Made - 01.mkv"]

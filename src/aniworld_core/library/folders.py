@@ -7,9 +7,8 @@ import re
 
 import attrs
 
-from aniworld_core.errors import InvalidInput
+from aniworld_core.library.names import read_folder_name
 from aniworld_core.metadata import ProviderIds
-from aniworld_core.validation import check_id, check_title, check_year
 
 VIDEO_EXTENSIONS = frozenset({
     "mkv", "mp4", "avi", "m4v", "webm", "ts", "m2ts", "mts", "mov", "wmv", "flv", "mpg", "mpeg",
@@ -22,11 +21,6 @@ EXTRAS_FOLDERS = frozenset({
     "nc", "ncop", "nced", "creditless", "menus", "bonus", "@eadir", "#recycle", "$recycle.bin",
     "lost+found",
 })
-_ID_HINT = re.compile(
-    r"\s*[\[{](?P<type>anilist|mal|anidb|tvdb|tmdb|imdb)(?:id)?[-=](?P<id>[^\]}\s]+)[\]}]",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"\s*\((?P<year>[0-9]{4})\)\s*$")
 _SEASON_FOLDER = re.compile(
     r"(?:season|series|staffel|saison|temporada|s)[ ._-]*(?P<season>[0-9]{1,3})", re.IGNORECASE
 )
@@ -45,27 +39,12 @@ class SeriesFolder:
 
 
 def parse_series_folder(name: str) -> SeriesFolder:
-    """Title, optional ``(year)`` and Jellyfin-style id hints (``[tvdbid-81797]``,
-    ``[anilistid-1]``, also ``{tmdb-30991}``) of a series folder. Bad hints are ignored."""
-    ids = ProviderIds()
-    for hint in _ID_HINT.finditer(name):
-        id_type = hint["type"].lower()
-        try:
-            ids = ids.with_id(id_type, check_id(id_type, hint["id"]))
-        except InvalidInput:
-            continue
-    rest = _ID_HINT.sub("", name).strip()
-    year: int | None = None
-    found = _YEAR.search(rest)
-    if found and found.start() > 0:
-        try:
-            year = check_year(int(found["year"]))
-        except InvalidInput:
-            year = None
-        else:
-            rest = rest[: found.start()]
-    title = _title(rest) or _title(name) or "Untitled"
-    return SeriesFolder(name=name, title=title, year=year, ids=ids)
+    """Title, optional year and id hints (``[tvdbid-81797]``, ``[anilistid-1]``, also
+    ``{tmdb-30991}``) of a series folder; bad hints are ignored. The title is cleaned as
+    :func:`~aniworld_core.library.names.read_folder_name` cleans it (release tags, scene dots,
+    groups and episode ranges dropped; a sequel marker kept)."""
+    folder = read_folder_name(name)
+    return SeriesFolder(name=name, title=folder.title, year=folder.year, ids=folder.ids)
 
 
 def season_of_folder(name: str) -> int | None:
@@ -91,12 +70,3 @@ def video_stem(name: str) -> str | None:
     if _SAMPLE.search(stem):
         return None
     return stem
-
-
-def _title(text: str) -> str | None:
-    cleaned = "".join(char if char.isprintable() else " " for char in text)
-    cleaned = " ".join(cleaned.split())
-    try:
-        return check_title(cleaned)
-    except InvalidInput:
-        return None

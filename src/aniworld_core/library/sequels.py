@@ -38,7 +38,8 @@ _SEASON = [
     re.compile(r"\s+r(?P<n>[2-9])$", re.IGNORECASE),
     # Uppercase roman numerals only: "Mob Psycho 100 III", not the word "vi".
     re.compile(r"\s+(?P<n>II|III|IV|V|VI|VII|VIII|IX|X)$"),
-    re.compile(r"(?<=[^\W\d_])\s+(?P<n>[2-9])$"),
+    # Not after a movie word: "Made in Abyss Movie 3" is the third film, not a third season.
+    re.compile(r"(?<=[^\W\d_])(?<!movie)(?<!film)(?<!ova)\s+(?P<n>[2-9])$", re.IGNORECASE),
 ]
 _FINAL = re.compile(_SEP + r"(?:the\s+)?final(?:\s+season)?$", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s._:\-–—~,(]+$")

@@ -1,18 +1,32 @@
-"""``status`` and ``missing``: how far loading is, and which episodes have no file."""
+"""``status`` and ``missing``: how far loading is, a series' seasons, which episodes have no
+file, and the files that could not be placed."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from aniworld_cli.main import CliContext, cli, pass_context
 from aniworld_cli.progress import emit
 from aniworld_cli.series_commands import short_id
-from aniworld_core import LoadingStatus, Series, SeriesApp
+from aniworld_cli.summary import episode_code
+from aniworld_core import (
+    Episode,
+    LoadingStatus,
+    ProviderRef,
+    Season,
+    SeasonEntry,
+    Series,
+    SeriesApp,
+    SeriesNotFound,
+    UnplacedFile,
+)
 
 
 @cli.command()
@@ -23,7 +37,7 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
     """Show the loading status of SERIES, or a summary of the whole library."""
 
     async def one(app: SeriesApp, name: str) -> None:
-        found = await app.find_series(name)
+        found = await app.get_series((await app.find_series(name)).id)  # with its counts
         state = await app.loading_status(found.id)
         if as_json:
             click.echo(json.dumps(state.to_dict(), ensure_ascii=False))
@@ -35,10 +49,18 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
         obj.out.print(Text(f"{state.status.value}: {state.message}  {flags}"))
         if state.error and state.status is not LoadingStatus.FAILED:
             obj.out.print(Text(f"last error: {state.error}"))
-        if found.episodes_loaded:
-            episodes = await app.episodes(found.id)
-            present = sum(1 for episode in episodes if episode.present)
-            obj.out.print(f"{len(episodes)} episodes known, {present} with a file.")
+        if found.folder_missing_at is not None:
+            obj.out.print(Text(f"Folder missing since {found.folder_missing_at:%Y-%m-%d %H:%M} "
+                               f"UTC: {found.folder}", style="bold red"))
+        counts = found.episode_counts
+        if counts is None:
+            return
+        obj.out.print(f"{counts.known} episodes known, {counts.present} with a file.")
+        seasons = await app.seasons(found.id)
+        if seasons:
+            obj.out.print(season_table(seasons, await ShowNames.of(app, seasons)))
+        render_unplaced(obj.out, await app.unplaced_files(found.id))
+        render_note(obj.out, await app.season_note(found.id))
 
     async def library(app: SeriesApp) -> None:
         all_series = await app.list_series()
@@ -89,14 +111,108 @@ def missing(obj: CliContext, series: str, as_json: bool) -> None:
             for episode in episodes:
                 click.echo(json.dumps(episode.to_dict(), ensure_ascii=False))
             return
+        seasons = await app.seasons(found.id)
         if not episodes:
             obj.out.print(Text(f"No episodes of {found.title} are missing."))
-            return
-        table = Table("Season", "Episode", "Title", "Aired",
-                      title=Text(f"{found.title}: {len(episodes)} missing"))
-        for episode in episodes:
-            table.add_row(str(episode.season), str(episode.number), Text(episode.title or ""),
-                          episode.air_date.isoformat() if episode.air_date else "")
-        obj.out.print(table)
+        else:
+            obj.out.print(Text(f"{found.title}: {len(episodes)} missing", style="bold"))
+            names = await ShowNames.of(app, seasons)
+            for table in missing_tables(episodes, seasons, names):
+                obj.out.print(table)
+        render_unplaced(obj.out, await app.unplaced_files(found.id))
+        render_note(obj.out, await app.season_note(found.id))
 
     obj.run(work)
+
+
+class ShowNames:
+    """How entries are named to people: providers by their display name, the library series
+    that hold an entry by their title."""
+
+    def __init__(self, providers: Mapping[str, str], holders: Mapping[str, str]) -> None:
+        self.providers = providers
+        self.holders = holders
+
+    @classmethod
+    async def of(cls, app: SeriesApp, seasons: Sequence[Season]) -> ShowNames:
+        holders: dict[str, str] = {}
+        for season in seasons:
+            for entry in season.entries:
+                if entry.elsewhere and entry.elsewhere not in holders:
+                    try:
+                        holders[entry.elsewhere] = (await app.get_series(entry.elsewhere)).title
+                    except SeriesNotFound:
+                        continue
+        return cls({status.name: status.display_name for status in app.providers()}, holders)
+
+    def ref(self, ref: ProviderRef) -> str:
+        """``AniList 104578``"""
+        return f"{self.providers.get(ref.provider, ref.provider)} {ref.id}"
+
+    def entry(self, entry: SeasonEntry) -> str:
+        """``AniList 104578 (from episode 13)``, or ``AniList 20958 in Other Title`` for an
+        entry another library folder holds."""
+        text = self.ref(entry.ref)
+        if entry.offset:
+            text += f" (from episode {entry.offset + 1})"
+        if entry.elsewhere:
+            text += f" in {self.holders.get(entry.elsewhere, 'another folder')}"
+        return text
+
+    def entries(self, season: Season) -> str:
+        return ", ".join(self.entry(entry) for entry in season.entries)
+
+
+def season_heading(season: Season) -> str:
+    """``Season 2 · Mob Psycho 100 II`` (just ``Season 2`` when that is its title)."""
+    plain = f"Season {season.number}"
+    return plain if season.title in ("", plain) else f"{plain} · {season.title}"
+
+
+def season_table(seasons: Sequence[Season], names: ShowNames) -> Table:
+    """Each season with its title, "present/known" episodes and the entries behind it."""
+    table = Table("Season", "Title", "Episodes", "Entries", title="Seasons",
+                  title_justify="left")
+    for season in seasons:
+        table.add_row(str(season.number), Text(season.title),
+                      f"{season.present}/{season.known}", Text(names.entries(season)))
+    return table
+
+
+def missing_tables(episodes: Sequence[Episode], seasons: Sequence[Season],
+                   names: ShowNames) -> list[Table]:
+    """A table of missing episodes per season, headed by the season and its entries."""
+    by_number = {season.number: season for season in seasons}
+    grouped: dict[int, list[Episode]] = {}
+    for episode in episodes:
+        grouped.setdefault(episode.season, []).append(episode)
+    tables = []
+    for number, missing in grouped.items():
+        season = by_number.get(number)
+        heading = season_heading(season) if season else f"Season {number}"
+        if season and season.entries:
+            heading += f" ({names.entries(season)})"
+        table = Table("Episode", "Title", "Aired", "Entry", title_justify="left",
+                      title=Text(f"{heading}: {len(missing)} missing"))
+        for episode in missing:
+            entry = (f"{names.ref(episode.entry)} · {episode.entry_number}"
+                     if episode.entry is not None and episode.entry_number is not None else "")
+            table.add_row(episode_code(episode), Text(episode.title or ""),
+                          episode.air_date.isoformat() if episode.air_date else "", Text(entry))
+        tables.append(table)
+    return tables
+
+
+def render_unplaced(console: Console, unplaced: Sequence[UnplacedFile]) -> None:
+    """The video files that name no listed episode, each with why."""
+    if not unplaced:
+        return
+    count = f"{len(unplaced)} file{'' if len(unplaced) == 1 else 's'}"
+    console.print(Text(f"Not placed ({count} naming no listed episode):", style="bold"))
+    for file in unplaced:
+        console.print(Text(f"  {file.path} — {file.reason}"))
+
+
+def render_note(console: Console, note: str | None) -> None:
+    if note:
+        console.print(Text(f"The seasons may be incomplete: {note}.", style="yellow"))

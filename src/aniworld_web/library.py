@@ -7,41 +7,75 @@ from typing import Any
 
 import attrs
 
-from aniworld_core import Episode, LoadRun, Series, SeriesApp, StateConflict
+from aniworld_core import (
+    Episode,
+    LoadRun,
+    Season,
+    Series,
+    SeriesApp,
+    SeriesNotFound,
+    StateConflict,
+    UnplacedFile,
+)
 
 
 @attrs.frozen
-class EpisodeList:
-    """A series' episodes and the core's list of missing ones: ``None`` while that is not known
-    yet (until the episode list has loaded)."""
+class ShowDetail:
+    """A series' episodes, seasons and unplaced files, and the core's list of missing
+    episodes: ``None`` while that is not known (before the episode list has loaded, while the
+    folder is missing), with the core's reason in ``missing_unknown_reason``."""
 
     episodes: list[Episode]
     missing: list[Episode] | None
+    missing_unknown_reason: str | None
+    seasons: list[Season]
+    unplaced: list[UnplacedFile]
+    season_note: str | None
 
     def missing_numbers(self) -> frozenset[tuple[int, int]]:
         """``(season, number)`` of every missing episode."""
         return frozenset((episode.season, episode.number) for episode in self.missing or ())
 
 
-async def episode_list(core: SeriesApp, series_id: str) -> EpisodeList:
+async def show_detail(core: SeriesApp, series_id: str) -> ShowDetail:
+    """Everything the core knows of the series' show, read once for one answer or page."""
     episodes = await core.episodes(series_id)
+    reason: str | None = None
     try:
         missing: list[Episode] | None = await core.missing_episodes(series_id)
-    except StateConflict:
-        missing = None
-    return EpisodeList(episodes, missing)
+    except StateConflict as error:
+        missing, reason = None, str(error)
+    return ShowDetail(episodes, missing, reason, await core.seasons(series_id),
+                      await core.unplaced_files(series_id), await core.season_note(series_id))
+
+
+async def series_titles(core: SeriesApp, series_ids: Sequence[str]) -> dict[str, str]:
+    """The titles of these library series (those removed meanwhile are left out)."""
+    titles: dict[str, str] = {}
+    for series_id in dict.fromkeys(series_ids):
+        try:
+            titles[series_id] = (await core.get_series(series_id)).title
+        except SeriesNotFound:
+            continue
+    return titles
 
 
 async def series_detail(core: SeriesApp, series: Series) -> dict[str, Any]:
     """``GET /api/series/{id}``: the series, its episodes, the missing ones (``null`` while not
-    known yet) and its load history, newest first."""
-    episodes = await episode_list(core, series.id)
+    known, with ``missing_unknown_reason`` saying why), its seasons, the files that could not
+    be placed, the note on why its seasons stop early (if they do) and its load history,
+    newest first."""
+    detail = await show_detail(core, series.id)
     runs: Sequence[LoadRun] = await core.load_runs(series.id)
     return {
         **series.to_dict(),
-        "episodes": [episode.to_dict() for episode in episodes.episodes],
-        "missing_episodes": (None if episodes.missing is None
-                             else [episode.to_dict() for episode in episodes.missing]),
+        "episodes": [episode.to_dict() for episode in detail.episodes],
+        "missing_episodes": (None if detail.missing is None
+                             else [episode.to_dict() for episode in detail.missing]),
+        "missing_unknown_reason": detail.missing_unknown_reason,
+        "seasons": [season.to_dict() for season in detail.seasons],
+        "unplaced_files": [unplaced.to_dict() for unplaced in detail.unplaced],
+        "season_note": detail.season_note,
         "load_runs": [run.to_dict() for run in runs],
     }
 

@@ -71,7 +71,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "415": ERROR, "422": ERROR},
         tag="series", requestBody=body(ref("AddSeries"))),
     ("/api/series/{series_id}", "get"): operation(
-        "A series with its episodes and the missing ones",
+        "A series with its seasons, episodes, the missing ones and the files not placed",
         {"200": answer("The series", ref("SeriesDetail")), "404": ERROR},
         tag="series", parameters=SERIES_ID),
     ("/api/series/{series_id}", "delete"): operation(
@@ -175,39 +175,100 @@ _PROGRESS = {"type": "object", "properties": {
     name: {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")}}
 _STATUS = {"type": "string", "enum": [status.value for status in LoadingStatus]}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
-_EPISODE = {"type": "object", "properties": {
-    "season": {"type": "integer"}, "number": {"type": "integer"},
-    "absolute_number": {"type": ["integer", "null"]}, "title": {"type": ["string", "null"]},
-    "air_date": {"type": ["string", "null"], "format": "date"}, "present": {"type": "boolean"},
-    "file_path": {"type": ["string", "null"]}}}
-_LOAD_RUN = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "status": _STATUS, "started_at": _TIME, "finished_at": _TIME,
-    "error": {"type": ["string", "null"]}}}
+_TEXT = {"type": "string"}
+_INT = {"type": "integer"}
+_OPTIONAL_TEXT = {"type": ["string", "null"]}
+_OPTIONAL_INT = {"type": ["integer", "null"]}
+_IDS = {"type": "object", "additionalProperties": {"type": "string"},
+        "examples": [{"anilist": "21507", "mal": "32182"}]}
 _REF = {"provider": {"type": "string", "examples": ["anilist"]},
         "id": {"type": ["string", "integer"]}}
-_SERIES = {"type": "object", "properties": {
-    "id": {"type": "string", "format": "uuid"}, "title": {"type": "string"},
-    "year": {"type": ["integer", "null"]}, "folder": {"type": ["string", "null"]},
-    "ids": {"type": "object", "additionalProperties": {"type": "string"}},
-    "loading_status": _STATUS, "message": {"type": "string"},
+
+
+def exactly(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An object with every one of ``properties`` and nothing else (what a handler returns)."""
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties, **extra}
+
+
+_SERIES_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "format": "uuid"}, "title": _TEXT, "year": _OPTIONAL_INT,
+    "folder": _OPTIONAL_TEXT, "ids": _IDS, "loading_status": _STATUS, "message": _TEXT,
     **{f"{name}_loaded": {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")},
-    "loading_error": {"type": ["string", "null"]},
-    "poster_url": {"type": ["string", "null"], "format": "uri"}}}
+    "loading_error": _OPTIONAL_TEXT,
+    "poster_url": {"type": ["string", "null"], "format": "uri"},
+    "folder_missing": {"type": "boolean",
+                       "description": "A scan found the series' folder gone"},
+    "episodes_known": {"type": ["integer", "null"], "minimum": 0,
+                       "description": "Regular episodes aired (or undated); null until the "
+                                      "episode list has loaded"},
+    "episodes_present": {"type": ["integer", "null"], "minimum": 0,
+                         "description": "How many of episodes_known have a file"},
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                        "field": {"type": "string"}, "series_id": {"type": "string"}}}}},
-    "Series": _SERIES,
-    "SeriesDetail": {"allOf": [ref("Series"), {"type": "object", "properties": {
-        "episodes": {"type": "array", "items": _EPISODE},
+    "Series": exactly(_SERIES_PROPERTIES),
+    "SeriesDetail": exactly({
+        **_SERIES_PROPERTIES,
+        "episodes": {"type": "array", "items": ref("Episode"),
+                     "description": "Every listed episode, present or not, by season and "
+                                    "number"},
         "missing_episodes": {
-            "type": ["array", "null"], "items": _EPISODE,
-            "description": "Aired regular episodes without a file; null until the episode "
-                           "list has loaded"},
-        "load_runs": {"type": "array", "items": _LOAD_RUN,
-                      "description": "Load attempts, newest first"}}}]},
+            "type": ["array", "null"], "items": ref("Episode"),
+            "description": "Aired regular episodes without a file (not those of an entry "
+                           "another library folder holds); null while not known: until the "
+                           "episode list has loaded, and while the folder is missing"},
+        "missing_unknown_reason": {
+            "type": ["string", "null"],
+            "description": "Why missing_episodes is null, for people; null when it is not"},
+        "seasons": {"type": "array", "items": ref("Season"),
+                    "description": "The show's regular seasons in order"},
+        "unplaced_files": {"type": "array", "items": ref("UnplacedFile"),
+                           "description": "Video files that name no listed episode"},
+        "season_note": {"type": ["string", "null"],
+                        "description": "Why the chain of seasons stopped early (a relation "
+                                       "cycle, a chain too long), if it did"},
+        "load_runs": {"type": "array", "items": ref("LoadRun"),
+                      "description": "Load attempts, newest first"}}),
+    "Episode": exactly({
+        "season": _INT, "number": _INT, "absolute_number": _OPTIONAL_INT,
+        "title": _OPTIONAL_TEXT, "air_date": {"type": ["string", "null"], "format": "date"},
+        "present": {"type": "boolean"},
+        "file_path": {"type": ["string", "null"],
+                      "description": "Relative to the series' folder"},
+        "entry": {"oneOf": [{"type": "null"}, exactly(
+            {"provider": _TEXT, "id": _TEXT, "number": _OPTIONAL_INT},
+            description="The provider entry the episode belongs to and its number there")]}}),
+    "Season": exactly({
+        "number": {"type": "integer", "minimum": 1}, "title": _TEXT,
+        "entries": {"type": "array", "items": ref("SeasonEntry"),
+                    "description": "The provider entries behind the season (a split cour "
+                                   "has two)"},
+        "known": {"type": "integer", "minimum": 0,
+                  "description": "Episodes aired (or undated)"},
+        "present": {"type": "integer", "minimum": 0,
+                    "description": "How many of the known episodes have a file"},
+        "listed": {"type": "integer", "minimum": 0,
+                   "description": "Episodes listed, aired or not"}}),
+    "SeasonEntry": exactly({
+        "ref": exactly({"provider": _TEXT, "id": _TEXT}), "title": _TEXT,
+        "format": _OPTIONAL_TEXT, "episodes": _INT,
+        "offset": {"type": "integer", "minimum": 0,
+                   "description": "Episodes of the season before this entry's first"},
+        "year": _OPTIONAL_INT, "ids": _IDS,
+        "elsewhere": {"type": ["string", "null"], "format": "uuid",
+                      "description": "The library series whose folder holds this entry "
+                                     "instead; its episodes are not missing here"}}),
+    "UnplacedFile": exactly({
+        "path": {"type": "string", "description": "Relative to the series' folder"},
+        "reason": _TEXT}),
+    "LoadRun": exactly({
+        "id": _INT, "status": _STATUS, "started_at": _TIME, "finished_at": _TIME,
+        "error": _OPTIONAL_TEXT}),
     "ProviderRef": {"type": "object", "required": ["provider", "id"],
                     "additionalProperties": False, "properties": _REF},
     "SearchResult": {"type": "object", "properties": {

@@ -24,8 +24,9 @@ from aniworld_core import (
 )
 from aniworld_core.auth import check_username
 from aniworld_web.errors import ApiError
-from aniworld_web.library import episode_list
+from aniworld_web.library import series_titles, show_detail
 from aniworld_web.login import client_address, log_in
+from aniworld_web.season_view import season_views
 from aniworld_web.security import principal_of
 from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token, start_session
 from aniworld_web.state import context_of
@@ -58,12 +59,17 @@ async def library(request: Request) -> Response:
 async def series_page(request: Request) -> Response:
     core = context_of(request).core
     series = await core.get_series(request.path_params["series_id"])
-    episodes = await episode_list(core, series.id)
+    detail = await show_detail(core, series.id)
+    providers = {status.name: status.display_name for status in core.providers()}
+    holders = await series_titles(core, [entry.elsewhere for season in detail.seasons
+                                         for entry in season.entries if entry.elsewhere])
     return render(request, "series.html", series=series.to_dict(), poster=series.poster_url,
                   final=series.loading_status.is_final,
                   identify_failed=identification_failed(series),
-                  episodes=episodes.episodes, missing=episodes.missing,
-                  missing_numbers=episodes.missing_numbers(),
+                  episodes=detail.episodes, missing=detail.missing,
+                  missing_unknown_reason=detail.missing_unknown_reason,
+                  seasons=season_views(detail, providers, holders),
+                  unplaced=detail.unplaced, season_note=detail.season_note,
                   runs=await core.load_runs(series.id))
 
 

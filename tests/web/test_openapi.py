@@ -9,6 +9,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from aniworld_web.openapi import document
 
 from .conftest import Web
+from .schema_check import answer_schema, problems
 
 pytestmark = pytest.mark.anyio
 
@@ -70,3 +71,33 @@ def test_an_undocumented_route_is_refused() -> None:
 
     with pytest.raises(KeyError, match="PATCH /api/new"):
         document([Route("/api/new", endpoint, methods=["PATCH"])])
+
+
+async def test_series_answers_match_their_schemas_before_loading(
+        web: Web, script: httpx.AsyncClient) -> None:
+    """Adding, listing and reading a series not loaded yet answer exactly the documented
+    fields and types (null counts, no seasons, the reason the missing ones are unknown)."""
+    spec = (await script.get("/openapi.json")).json()
+    added = await script.post("/api/series", json={"title": "Trigun"})
+    series_id = added.json()["id"]
+    answers = [
+        (added.json(), answer_schema(spec, "/api/series", "post", 202)),
+        ((await script.get("/api/series")).json(), answer_schema(spec, "/api/series", "get", 200)),
+        ((await script.get(f"/api/series/{series_id}")).json(),
+         answer_schema(spec, "/api/series/{series_id}", "get", 200)),
+    ]
+    for body, schema in answers:
+        assert problems(body, schema, spec) == []
+
+
+async def test_the_schema_check_notices_departures(script: httpx.AsyncClient) -> None:
+    """An undocumented field, a field left out and a wrong type each fail the check the
+    answers are held to."""
+    spec = (await script.get("/openapi.json")).json()
+    schema = {"$ref": "#/components/schemas/UnplacedFile"}
+    assert problems({"path": "a.mkv", "reason": "why"}, schema, spec) == []
+    assert problems({"path": "a.mkv", "reason": "why", "size": 1}, schema, spec) == [
+        "$: 'size' is not documented"]
+    assert problems({"path": "a.mkv"}, schema, spec) == ["$: 'reason' is required"]
+    assert problems({"path": 1, "reason": "why"}, schema, spec) == [
+        "$.path: 1 is not string"]

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.anyio
 
 SERIES_FIELDS = {"id", "title", "year", "folder", "ids", "loading_status", "message",
                  "episodes_loaded", "nfo_loaded", "logo_loaded", "images_loaded",
-                 "loading_error", "poster_url"}
+                 "loading_error", "poster_url", "folder_missing", "episodes_known",
+                 "episodes_present"}
+DETAIL_FIELDS = SERIES_FIELDS | {"episodes", "missing_episodes", "missing_unknown_reason",
+                                 "seasons", "unplaced_files", "season_note", "load_runs"}
 
 
 async def test_add_by_title_is_202_and_pending(script: httpx.AsyncClient) -> None:
@@ -122,19 +125,25 @@ async def test_add_by_title_and_provider_id_together(script: httpx.AsyncClient) 
 
 async def test_missing_episodes_are_not_known_before_loading(script: httpx.AsyncClient,
                                                              web: Web) -> None:
-    """Before the episode list has loaded, a series has no episodes and ``missing_episodes``
-    is null (not known yet), not an error."""
+    """Before the episode list has loaded, a series has no episodes, seasons or counts, and
+    ``missing_episodes`` is null (not known yet, and the answer says why), not an error."""
     series = await web.core.add_series("Cowboy Bebop")
     response = await script.get(f"/api/series/{series.id}")
     assert response.status_code == 200
     body = response.json()
+    assert set(body) == DETAIL_FIELDS
     assert (body["episodes"], body["missing_episodes"], body["load_runs"]) == ([], None, [])
+    assert (body["seasons"], body["unplaced_files"], body["season_note"]) == ([], [], None)
+    assert (body["episodes_known"], body["episodes_present"], body["folder_missing"]) == (
+        None, None, False)
+    assert "has not been loaded yet" in body["missing_unknown_reason"]
 
 
 async def test_get_series_with_episodes_missing_ones_and_history(
         fake_settings: Settings, tmp_path: Path) -> None:
     """After a scan found one file and the loader loaded the episode list, a series comes with
-    every episode, the aired ones without a file as missing, and its load history."""
+    every episode, the aired ones without a file as missing, its one season, its "1/26"
+    episode counts (in the list too) and its load history."""
     folder = tmp_path / "library" / "Cowboy Bebop (1998)"
     folder.mkdir(parents=True)
     (folder / "Cowboy Bebop - 01 [1080p].mkv").write_bytes(b"")
@@ -154,6 +163,10 @@ async def test_get_series_with_episodes_missing_ones_and_history(
     assert [e["number"] for e in body["missing_episodes"]] == list(range(2, 27))
     assert body["episodes"][1]["title"]
     assert [run["status"] for run in body["load_runs"]] == ["completed"]
+    assert (body["episodes_known"], body["episodes_present"]) == (26, 1)
+    assert body["missing_unknown_reason"] is None
+    assert [(s["number"], s["present"], s["known"]) for s in body["seasons"]] == [(1, 1, 26)]
+    assert series["episodes_known"] == 26
 
 
 async def test_loading_status(script: httpx.AsyncClient, web: Web) -> None:

@@ -3,7 +3,7 @@
 //   {"type": "series_loading_update", "series_id": "…", "title": "…", "status": "loading_nfo",
 //    "progress": {"episodes": true, "nfo": false, "logo": false, "images": false},
 //    "message": "Writing NFO...", "error": null, "timestamp": "…"}
-import { addCard, refreshCounts, showPoster, showState, viewsOf } from "./views.js";
+import { FINAL, addCard, refreshCounts, showLoaded, showState, viewsOf } from "./views.js";
 
 const connection = document.getElementById("connection");
 const notice = document.getElementById("notice");
@@ -16,7 +16,10 @@ const handlers = {
   series_loading_update(event) {
     addCard(event.series_id, event.title);
     for (const view of viewsOf(event.series_id)) showState(view, event);
-    if (event.status === "completed") showPoster(event.series_id);
+    // A load that ended after its episodes step has counts (and maybe a poster) to show.
+    if (event.status === "completed" || (FINAL.has(event.status) && event.progress?.episodes)) {
+      showLoaded(event.series_id);
+    }
   },
   series_removed(event) {
     for (const view of viewsOf(event.series_id)) {

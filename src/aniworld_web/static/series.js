@@ -1,6 +1,7 @@
 // The series page: refresh, cancel and remove; the error of a failed load; picking the right
-// provider entry after identification failed; and, when a load ends, the episode list and load
-// history fetched again (the page itself, re-read, so they are rendered in one place only).
+// provider entry after identification failed; and, when a load ends, the seasons and episodes,
+// the files not placed and the load history fetched again (the page itself, re-read, so they
+// are rendered in one place only).
 import { api, showError } from "./api.js";
 import { searcher } from "./search.js";
 import { FINAL } from "./views.js";
@@ -8,7 +9,8 @@ import { FINAL } from "./views.js";
 // How the loader's error begins when the identify step failed (pages.py checks it too).
 const IDENTIFY_FAILED = "Identify:";
 const FAILED = Symbol("failed");
-const REPLACED_ON_FINISH = ["#episodes", "#history", ".series-head h1", ".series-head > .poster"];
+const REPLACED_ON_FINISH = ["#episodes", "#unplaced", "#history", "#folder-missing", ".series-head h1",
+                            ".series-head > .poster"];
 
 export function setUpSeriesPage() {
   const article = document.querySelector("article.series[data-series-id]");

@@ -75,19 +75,33 @@ export function refreshCounts() {
   if (empty) empty.hidden = cards.length > 0;
 }
 
-// Once a load has completed, give the series' cards that show a placeholder its poster (events
-// carry no poster, so the series is read once).
-export async function showPoster(id) {
-  const bare = viewsOf(id).filter((view) => view.classList.contains("card") && view.querySelector(".placeholder"));
-  if (!bare.length) return;
+// Once a load has ended, give the series' cards what only the series itself carries (events do
+// not): its poster where a placeholder stands, "47/50 episodes", and whether its folder is
+// missing. The series is read once.
+export async function showLoaded(id) {
+  const cards = viewsOf(id).filter((view) => view.classList.contains("card"));
+  if (!cards.length) return;
   const series = await api("GET", `/api/series/${encodeURIComponent(id)}`).catch(() => null);
-  if (!series?.poster_url) return;
-  for (const card of bare) {
-    if (!card.querySelector(".placeholder")) continue;  // another call got there first
+  if (!series) return;
+  for (const card of cards) {
+    showEpisodeCount(card, series);
+    const placeholder = card.querySelector(".placeholder");
+    if (!series.poster_url || !placeholder) continue;  // none, or another call got there first
     const image = document.createElement("img");
     image.className = "poster";
     image.alt = "";
     image.src = series.poster_url;
-    card.querySelector(".placeholder").replaceWith(image);
+    placeholder.replaceWith(image);
   }
+}
+
+function showEpisodeCount(card, series) {
+  const count = card.querySelector(".episode-count");
+  if (count) {
+    const known = series.episodes_known !== null && series.episodes_known !== undefined;
+    count.textContent = known ? `${series.episodes_present}/${series.episodes_known} episodes` : "";
+    count.hidden = !known;
+  }
+  const folderMissing = card.querySelector(".folder-missing");
+  if (folderMissing) folderMissing.hidden = !series.folder_missing;
 }

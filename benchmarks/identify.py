@@ -1,6 +1,6 @@
 """How often folder-name identification is right, asks, or is confidently wrong.
 
-    python benchmarks/identify.py [--threshold 0.75] [--corpus tests/data/identify_corpus.tsv]
+    python benchmarks/identify.py [--threshold 0.8] [--corpus tests/data/identify_corpus.tsv]
 
 Runs every folder name of the labelled corpus through ``read_folder_name`` and ``identify``
 with the real AniList provider class against the fake AniList in-process (its rate limits off,
@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import httpx
 
-from aniworld_core import ProviderSettings, SearchResult, open_provider
+from aniworld_core import LoaderSettings, ProviderSettings, SearchResult, open_provider
 from aniworld_core.library.names import read_folder_name
 from aniworld_core.loader.identify import identify
 from aniworld_core.providers.anilist import AniList
@@ -102,7 +102,8 @@ def calibration(answers: Sequence[tuple[float, bool]]) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threshold", type=float, default=0.75)
+    parser.add_argument("--threshold", type=float,
+                        default=LoaderSettings().identify_threshold)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
     print(json.dumps(anyio.run(run, read_corpus(args.corpus), args.threshold)))

@@ -56,7 +56,7 @@ class LoaderSettings:
     retry_base_delay: float = 30.0
     retry_max_delay: float = 3600.0
     lease_seconds: float = 60.0
-    identify_threshold: float = 0.75
+    identify_threshold: float = 0.8
     #: Coalesce metadata requests into the providers' batch calls (off: one series per call,
     #: one series claimed at a time beyond the running ones; for comparisons).
     batching: bool = True

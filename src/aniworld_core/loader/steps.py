@@ -8,7 +8,6 @@ holds up work for other providers or the disk.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,37 +18,36 @@ import attrs
 
 from aniworld_core.errors import ProviderError, ProviderUnavailable
 from aniworld_core.library.artwork import existing_artwork, save_artwork
-from aniworld_core.library.folders import parse_series_folder
+from aniworld_core.library.names import FolderName, read_folder_name
 from aniworld_core.library.nfo import SeasonNfo, write_nfos
 from aniworld_core.library.seasons import Layout
-from aniworld_core.library.sequels import SequelMarker, split_marker
 from aniworld_core.loader import artwork_choice
-from aniworld_core.loader.chain import walk_chain
-from aniworld_core.loader.identify import describe, rank
+from aniworld_core.loader.episodes_step import EpisodesStep
+from aniworld_core.loader.identify import describe, identify, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.series_dir import SeriesDirs
 from aniworld_core.metadata import (
     Artwork,
     ArtworkKind,
     Capability,
-    EpisodeInfo,
     ProviderRef,
+    SearchResult,
     SeriesInfo,
 )
 from aniworld_core.models import Series
-from aniworld_core.providers.base import MetadataProvider, artwork_kinds_of
-from aniworld_core.reading import UPCOMING
+from aniworld_core.providers.base import artwork_kinds_of
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.series import SeriesStore
-from aniworld_core.storage.show_rows import SavedEntry, ShowList
 
 log = logging.getLogger("aniworld.loader")
 
 @attrs.define
 class IdentifyStep:
-    """Find the series at a provider by title (and year) when it has no id a metadata provider
-    can use. Below the confidence threshold the series fails with the candidates listed."""
+    """Find the series at a provider by its folder name (or the title it was added by) when it
+    has no id a metadata provider can use (see :func:`~aniworld_core.loader.identify.identify`).
+    Below the confidence threshold the series fails with the candidates listed and nothing is
+    written into its folder until the user picks one."""
 
     threshold: float
     name: ClassVar[str] = "identify"
@@ -70,18 +68,31 @@ class IdentifyStep:
             raise PermanentStepError("no available provider can search; add the series by id")
         provider = searchers[0]
         series = job.series
-        async with job.turn(type(provider).name):
-            results = await provider.search(series.title, year=series.year)
-        ranked = rank(series.title, series.year, results)
-        if not ranked or ranked[0].score < self.threshold:
-            listed = "; ".join(describe(ranked)) or "none"
+        folder = folder_name(series)
+
+        async def search(query: str, year: int | None) -> Sequence[SearchResult]:
+            async with job.turn(type(provider).name):
+                return await provider.search(query, year=year)
+
+        found = await identify(folder, search, threshold=self.threshold,
+                               id_type=type(provider).id_type)
+        if found.match is None:
+            listed = "; ".join(describe(found.candidates)) or "none"
             raise PermanentStepError(
-                f"no confident match for {series.title!r} at {type(provider).display_name} "
-                f"(candidates: {listed}); choose one with identify"
+                f"no confident match for {folder.title!r} at {type(provider).display_name}: "
+                f"{found.reason} (candidates: {listed}); choose one with identify"
             )
-        match = ranked[0].result
+        match = found.match
         ids = series.ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
         return id_columns(ids)
+
+
+def folder_name(series: Series) -> FolderName:
+    """What the series' folder name (or the title it was added by, with its year) says."""
+    folder = read_folder_name(series.folder or series.title)
+    if folder.year is None and series.year is not None:
+        folder = attrs.evolve(folder, year=series.year)
+    return folder
 
 
 @attrs.define
@@ -160,94 +171,6 @@ class MapIdsStep:
                 match = ranked[0].result
                 ids = ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
         return id_columns(ids) if ids != series.ids else {}
-
-
-@attrs.define
-class EpisodesStep:
-    """The show's seasons and episode list. With a provider that lists episodes per entry
-    (Jikan, by MAL id), the chain of entries is walked from the series' entry (see
-    :mod:`.chain`) and each entry's episodes are fetched; a season-based provider (TVmaze, TMDB)
-    put first gives its whole list with its seasons; without either, numbered episodes from
-    each entry's episode count."""
-
-    library: LibraryStore
-    name: ClassVar[str] = "episodes"
-    label: ClassVar[str] = "Episodes"
-    message: ClassVar[str] = "Loading episodes..."
-
-    def needed(self, job: Job) -> bool:
-        return not job.series.episodes_loaded
-
-    async def run(self, job: Job) -> dict[str, Any]:
-        series = job.series
-        lister, ref = _episode_lister(job)
-        metadata = series.metadata
-        if lister is not None and ref is not None and (
-                metadata is None or ref_for(lister, metadata.ids) is None):
-            # A season-based list of the whole show (TVmaze, TMDB): its seasons are the show's.
-            async with job.turn(type(lister).name):
-                episodes = list(await lister.fetch_episodes(ref))
-            job.episodes = await self.library.save_provider_episodes(series.id, episodes)
-            return {"episodes_loaded": True}
-        start = metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
-                                       title=series.title, year=series.year, ids=series.ids)
-        chain = await walk_chain(start, functools.partial(_fetch_related, job),
-                                 folder_marker=folder_marker(series))
-        entries = []
-        for info, continued in zip(chain.entries, chain.continues, strict=True):
-            entries.append(SavedEntry(info, await _entry_episodes(job, lister, info),
-                                      continues=continued))
-        if len(entries) == 1 and any(e.season != 1 for e in entries[0].episodes):
-            # The lister numbers seasons itself (the metadata came from TVmaze, say).
-            job.episodes = await self.library.save_provider_episodes(
-                series.id, list(entries[0].episodes))
-            return {"episodes_loaded": True}
-        job.episodes = await self.library.save_show(
-            series.id, ShowList(chain.layout, tuple(entries), chain.note))
-        return {"episodes_loaded": True}
-
-
-def folder_marker(series: Series) -> SequelMarker:
-    """The season (or part) a series' folder name, or else its title, says it holds."""
-    name = parse_series_folder(series.folder).title if series.folder else series.title
-    return split_marker(name)[1]
-
-
-def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | None]:
-    """The first provider that lists episodes and knows the series (or, failing that, the
-    first that lists episodes at all)."""
-    listers = job.providers.with_capability(Capability.EPISODES)
-    for provider in listers:
-        ref = ref_for(provider, job.series.ids)
-        if ref is not None:
-            return provider, ref
-    return (listers[0], None) if listers else (None, None)
-
-
-async def _fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
-    """A related entry, from the provider its ref names (through its batcher)."""
-    for provider in job.providers.with_capability(Capability.SERIES):
-        if type(provider).name == ref.provider:
-            return await job.providers.fetch_series(provider, ref)
-    return None
-
-
-async def _entry_episodes(job: Job, lister: MetadataProvider | None,
-                          info: SeriesInfo) -> tuple[EpisodeInfo, ...]:
-    """One entry's episodes: from the lister when it knows the entry; none for an entry that
-    has not aired; else numbered from its episode count."""
-    if info.status == UPCOMING:
-        return ()
-    ref = ref_for(lister, info.ids) if lister is not None else None
-    if lister is not None and ref is not None:
-        async with job.turn(type(lister).name):
-            return tuple(await lister.fetch_episodes(ref))
-    count = info.episode_count or 0
-    if info.format == "MOVIE":
-        count = 1
-    return tuple(EpisodeInfo(number=n, absolute_number=n, title=info.title if count == 1
-                             else None, air_date=info.premiered if count == 1 else None)
-                 for n in range(1, count + 1))
 
 
 @attrs.define

@@ -186,7 +186,10 @@ def _ids(media: Json, media_id: int) -> ProviderIds:
 
 def _search_result(media: Json) -> SearchResult:
     media_id = identifier(media, "id", "a media")
-    title, _, alternatives = _titles(media, media_id)
+    title, original, alternatives = _titles(media, media_id)
+    # A candidate carries every title it is known by, the native one too: a folder named in
+    # Japanese matches it exactly.
+    alternatives = unique((*alternatives, original), besides=(title,))
     start = mapping(media.get("startDate") or {}, "startDate")
     cover = mapping(media.get("coverImage") or {}, "coverImage")
     return SearchResult(

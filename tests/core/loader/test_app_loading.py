@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -108,25 +107,14 @@ async def test_identify_refuses_an_id_another_series_has(app_settings: Settings)
             await app.identify(other.id, ProviderRef("anilist", "1"))
 
 
-def _sequel_hops(dataset: Any, record: Any) -> int:
-    """How many SEQUEL steps lead on from ``record`` in the fake dataset."""
-    hops, seen = 0, {record.anilist_id}
-    while True:
-        sequels = [other for kind, other in dataset.relations(record) if kind == "SEQUEL"
-                   and other.anilist_id not in seen]
-        if not sequels:
-            return hops
-        record = min(sequels, key=lambda other: other.start_date or dt.date.max)
-        seen.add(record.anilist_id)
-        hops += 1
-
-
 async def test_many_series_share_few_metadata_requests(fakes: Any, app_settings: Settings
                                                        ) -> None:
-    """Sixty series added at once cost a few AniList requests, not sixty: their metadata in
-    batches of 50, and one shared request per step along the longest chain of seasons."""
-    records = [record for record in fakes.anilist.dataset if record.mal_id][:60]
-    longest = max(_sequel_hops(fakes.anilist.dataset, record) for record in records)
+    """Every series of the catalogue without related entries, added at once, costs one or two
+    AniList requests, not one each. (What walking chains of seasons costs, batched as well,
+    is measured by benchmarks/loader.py's seasons part: it depends on timing.)"""
+    dataset = fakes.anilist.dataset
+    records = [record for record in dataset if record.mal_id and not dataset.relations(record)]
+    assert len(records) > 20
     async with SeriesApp.open(app_settings) as app:
         async with anyio.create_task_group() as task_group:
             for record in records:
@@ -136,7 +124,7 @@ async def test_many_series_share_few_metadata_requests(fakes: Any, app_settings:
             await app.wait_idle()
         statuses = {s.loading_status for s in await app.list_series()}
     assert statuses == {LoadingStatus.COMPLETED}
-    assert fakes.anilist.stats.count <= 2 + longest + 1
+    assert fakes.anilist.stats.count <= 2
     assert fakes.anilist.stats.count_429 == 0
 
 

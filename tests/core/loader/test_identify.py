@@ -8,7 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aniworld_core import ProviderIds, ProviderRef, ProviderSettings, SearchResult, open_provider
+from aniworld_core import (
+    LoaderSettings,
+    ProviderIds,
+    ProviderRef,
+    ProviderSettings,
+    SearchResult,
+    open_provider,
+)
 from aniworld_core.library.names import read_folder_name
 from aniworld_core.loader.identify import MAX_QUERIES, identify, rank
 from aniworld_core.providers.anilist import AniList
@@ -16,7 +23,7 @@ from aniworld_testing import Dataset, FakeAniList, FakeOptions
 
 pytestmark = pytest.mark.anyio
 
-THRESHOLD = 0.75
+THRESHOLD = LoaderSettings().identify_threshold
 CORPUS = Path(__file__).parents[2] / "data" / "identify_corpus.tsv"
 
 

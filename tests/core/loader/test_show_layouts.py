@@ -256,3 +256,31 @@ async def test_nothing_is_written_into_a_folder_it_could_not_identify(
     assert (series.loading_error or "").startswith("Identify:")
     assert sorted(p.name for p in folder.iterdir()) == [
         "Completely Unknown Show Nobody Made - 01.mkv"]
+
+
+IDENTIFIED = {
+    "Frieren": "154587",
+    "Demon Slayer": "101922",
+    "86": "116589",
+    "Code Geass": "1575",
+    "Vinland.Saga.S01.1080p.BluRay.x264-GROUP": "101348",
+    "葬送のフリーレン": "154587",
+    "Tokyo Ghoul √A": "20850",
+    "Code Geass R2": "2904",
+}
+
+
+async def test_short_scene_and_sequel_folder_names_are_identified(app_settings: Settings,
+                                                                  library: Path) -> None:
+    """Short, scene-style, Japanese and sequel folder names are identified through the loader,
+    each as its own entry (a sequel never as its first season); a scene name that names
+    season 1 is that season alone."""
+    for name in IDENTIFIED:
+        touch(library / name, [f"{name} - 01.mkv"])
+    loaded = await load_library(app_settings)
+    assert {name: loaded[name].ids.anilist for name in IDENTIFIED} == IDENTIFIED
+    async with SeriesApp.open(app_settings, loader=False) as app:
+        vinland = await app.seasons(loaded["Vinland.Saga.S01.1080p.BluRay.x264-GROUP"].id)
+        geass = await app.seasons(loaded["Code Geass"].id)
+    assert [[e.ref.id for e in s.entries] for s in vinland] == [["101348"]]
+    assert [[e.ref.id for e in s.entries] for s in geass] == [["1575"], ["2904"]]

@@ -40,8 +40,8 @@ def test_queries_are_valid_against_the_schema(query: str) -> None:
 
 async def test_search_returns_candidates_with_ids(anilist_api: AniListApi,
                                                   anilist: AniList) -> None:
-    """A search returns AniList's matches with the English title first, romaji and synonyms as
-    alternatives, the MAL id, and the cover as poster."""
+    """A search returns AniList's matches with the English title first, romaji, synonyms and
+    the native title as alternatives, the MAL id, and the cover as poster."""
     anilist_api.add(anilist_media(1), anilist_media(5, english="Cowboy Bebop: The Movie",
                                                     format="MOVIE", seasonYear=2001,
                                                     startDate={"year": 2001}))
@@ -51,7 +51,7 @@ async def test_search_returns_candidates_with_ids(anilist_api: AniListApi,
         (ProviderRef("anilist", "5"), "Cowboy Bebop: The Movie", 2001, "MOVIE"),
     ]
     first = results[0]
-    assert first.alt_titles == ("Kaubōi Bibappu",)
+    assert first.alt_titles == ("Kaubōi Bibappu", "カウボーイビバップ")
     assert first.ids == ProviderIds(anilist="1", mal="1")
     assert first.episodes == 26
     assert first.poster_url == "https://s4.anilist.co/file/anilistcdn/media/anime/cover/medium/bx1.png"

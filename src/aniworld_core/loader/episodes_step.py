@@ -1,0 +1,101 @@
+"""The episodes step: the show's seasons (the chain of entries, see :mod:`.chain`) and each
+season entry's episode list, or a season-based provider's whole list."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar
+
+import attrs
+
+from aniworld_core.library.names import read_folder_name
+from aniworld_core.loader.chain import walk_chain
+from aniworld_core.loader.job import Job, ref_for
+from aniworld_core.metadata import Capability, EpisodeInfo, ProviderRef, SeriesInfo
+from aniworld_core.providers.base import MetadataProvider
+from aniworld_core.reading import UPCOMING
+from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.show_rows import SavedEntry, ShowList
+
+
+@attrs.define
+class EpisodesStep:
+    """The show's seasons and episode list. With a provider that lists episodes per entry
+    (Jikan, by MAL id), the chain of entries is walked from the series' entry (see
+    :mod:`.chain`) and each entry's episodes are fetched; a season-based provider (TVmaze, TMDB)
+    put first gives its whole list with its seasons; without either, numbered episodes from
+    each entry's episode count."""
+
+    library: LibraryStore
+    name: ClassVar[str] = "episodes"
+    label: ClassVar[str] = "Episodes"
+    message: ClassVar[str] = "Loading episodes..."
+
+    def needed(self, job: Job) -> bool:
+        return not job.series.episodes_loaded
+
+    async def run(self, job: Job) -> dict[str, Any]:
+        series = job.series
+        lister, ref = _episode_lister(job)
+        metadata = series.metadata
+        if lister is not None and ref is not None and (
+                metadata is None or ref_for(lister, metadata.ids) is None):
+            # A season-based list of the whole show (TVmaze, TMDB): its seasons are the show's.
+            async with job.turn(type(lister).name):
+                episodes = list(await lister.fetch_episodes(ref))
+            job.episodes = await self.library.save_provider_episodes(series.id, episodes)
+            return {"episodes_loaded": True}
+        start = metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
+                                       title=series.title, year=series.year, ids=series.ids)
+        marker = read_folder_name(series.folder or series.title).marker
+        chain = await walk_chain(start, functools.partial(_fetch_related, job),
+                                 folder_marker=marker)
+        entries = []
+        for info, continued in zip(chain.entries, chain.continues, strict=True):
+            entries.append(SavedEntry(info, await _entry_episodes(job, lister, info),
+                                      continues=continued))
+        if len(entries) == 1 and any(e.season != 1 for e in entries[0].episodes):
+            # The lister numbers seasons itself (the metadata came from TVmaze, say).
+            job.episodes = await self.library.save_provider_episodes(
+                series.id, list(entries[0].episodes))
+            return {"episodes_loaded": True}
+        job.episodes = await self.library.save_show(
+            series.id, ShowList(chain.layout, tuple(entries), chain.note))
+        return {"episodes_loaded": True}
+
+
+def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | None]:
+    """The first provider that lists episodes and knows the series (or, failing that, the
+    first that lists episodes at all)."""
+    listers = job.providers.with_capability(Capability.EPISODES)
+    for provider in listers:
+        ref = ref_for(provider, job.series.ids)
+        if ref is not None:
+            return provider, ref
+    return (listers[0], None) if listers else (None, None)
+
+
+async def _fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
+    """A related entry, from the provider its ref names (through its batcher)."""
+    for provider in job.providers.with_capability(Capability.SERIES):
+        if type(provider).name == ref.provider:
+            return await job.providers.fetch_series(provider, ref)
+    return None
+
+
+async def _entry_episodes(job: Job, lister: MetadataProvider | None,
+                          info: SeriesInfo) -> tuple[EpisodeInfo, ...]:
+    """One entry's episodes: from the lister when it knows the entry; none for an entry that
+    has not aired; else numbered from its episode count."""
+    if info.status == UPCOMING:
+        return ()
+    ref = ref_for(lister, info.ids) if lister is not None else None
+    if lister is not None and ref is not None:
+        async with job.turn(type(lister).name):
+            return tuple(await lister.fetch_episodes(ref))
+    count = info.episode_count or 0
+    if info.format == "MOVIE":
+        count = 1
+    return tuple(EpisodeInfo(number=n, absolute_number=n, title=info.title if count == 1
+                             else None, air_date=info.premiered if count == 1 else None)
+                 for n in range(1, count + 1))

@@ -24,7 +24,6 @@ from aniworld_core import (
     SeasonEntry,
     Series,
     SeriesApp,
-    SeriesNotFound,
     UnplacedFile,
 )
 
@@ -58,7 +57,7 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
         obj.out.print(f"{counts.known} episodes known, {counts.present} with a file.")
         seasons = await app.seasons(found.id)
         if seasons:
-            obj.out.print(season_table(seasons, await ShowNames.of(app, seasons)))
+            obj.out.print(season_table(seasons, ShowNames.of(app)))
         render_unplaced(obj.out, await app.unplaced_files(found.id))
         render_note(obj.out, await app.season_note(found.id))
 
@@ -116,7 +115,7 @@ def missing(obj: CliContext, series: str, as_json: bool) -> None:
             obj.out.print(Text(f"No episodes of {found.title} are missing."))
         else:
             obj.out.print(Text(f"{found.title}: {len(episodes)} missing", style="bold"))
-            names = await ShowNames.of(app, seasons)
+            names = ShowNames.of(app)
             for table in missing_tables(episodes, seasons, names):
                 obj.out.print(table)
         render_unplaced(obj.out, await app.unplaced_files(found.id))
@@ -129,21 +128,12 @@ class ShowNames:
     """How entries are named to people: providers by their display name, the library series
     that hold an entry by their title."""
 
-    def __init__(self, providers: Mapping[str, str], holders: Mapping[str, str]) -> None:
+    def __init__(self, providers: Mapping[str, str]) -> None:
         self.providers = providers
-        self.holders = holders
 
     @classmethod
-    async def of(cls, app: SeriesApp, seasons: Sequence[Season]) -> ShowNames:
-        holders: dict[str, str] = {}
-        for season in seasons:
-            for entry in season.entries:
-                if entry.elsewhere and entry.elsewhere not in holders:
-                    try:
-                        holders[entry.elsewhere] = (await app.get_series(entry.elsewhere)).title
-                    except SeriesNotFound:
-                        continue
-        return cls({status.name: status.display_name for status in app.providers()}, holders)
+    def of(cls, app: SeriesApp) -> ShowNames:
+        return cls({status.name: status.display_name for status in app.providers()})
 
     def ref(self, ref: ProviderRef) -> str:
         """``AniList 104578``"""
@@ -156,7 +146,7 @@ class ShowNames:
         if entry.offset:
             text += f" (from episode {entry.offset + 1})"
         if entry.elsewhere:
-            text += f" in {self.holders.get(entry.elsewhere, 'another folder')}"
+            text += f" in {entry.elsewhere_title or 'another folder'}"
         return text
 
     def entries(self, season: Season) -> str:

@@ -188,7 +188,7 @@ class SeriesApp:
             series_id = check_series_id(name)
         except SeriesNotFound:
             return match_series(await self.list_series(), name)
-        return await self._series.get(series_id)
+        return await self.get_series(series_id)
 
     async def list_series(self) -> list[Series]:
         """Every series, sorted by title, with its "47/50 episodes" counts once its episode

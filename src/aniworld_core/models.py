@@ -250,14 +250,15 @@ class SeasonEntry:
     year: int | None = None
     ids: ProviderIds = ProviderIds()
     #: The library series whose folder holds this entry instead (anime-native layout:
-    #: "Attack on Titan Season 2" beside "Attack on Titan"), if any.
+    #: "Attack on Titan Season 2" beside "Attack on Titan"), if any, and its title.
     elsewhere: str | None = None
+    elsewhere_title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"ref": {"provider": self.ref.provider, "id": self.ref.id},
                 "title": self.title, "format": self.format, "episodes": self.episodes,
                 "offset": self.offset, "year": self.year, "ids": self.ids.to_dict(),
-                "elsewhere": self.elsewhere}
+                "elsewhere": self.elsewhere, "elsewhere_title": self.elsewhere_title}
 
 
 @attrs.frozen

@@ -13,7 +13,6 @@ from aniworld_core import (
     Season,
     Series,
     SeriesApp,
-    SeriesNotFound,
     StateConflict,
     UnplacedFile,
 )
@@ -47,17 +46,6 @@ async def show_detail(core: SeriesApp, series_id: str) -> ShowDetail:
         missing, reason = None, str(error)
     return ShowDetail(episodes, missing, reason, await core.seasons(series_id),
                       await core.unplaced_files(series_id), await core.season_note(series_id))
-
-
-async def series_titles(core: SeriesApp, series_ids: Sequence[str]) -> dict[str, str]:
-    """The titles of these library series (those removed meanwhile are left out)."""
-    titles: dict[str, str] = {}
-    for series_id in dict.fromkeys(series_ids):
-        try:
-            titles[series_id] = (await core.get_series(series_id)).title
-        except SeriesNotFound:
-            continue
-    return titles
 
 
 async def series_detail(core: SeriesApp, series: Series) -> dict[str, Any]:

@@ -262,7 +262,9 @@ SCHEMAS: dict[str, Any] = {
         "year": _OPTIONAL_INT, "ids": _IDS,
         "elsewhere": {"type": ["string", "null"], "format": "uuid",
                       "description": "The library series whose folder holds this entry "
-                                     "instead; its episodes are not missing here"}}),
+                                     "instead; its episodes are not missing here"},
+        "elsewhere_title": {"type": ["string", "null"],
+                            "description": "That series' title"}}),
     "UnplacedFile": exactly({
         "path": {"type": "string", "description": "Relative to the series' folder"},
         "reason": _TEXT}),

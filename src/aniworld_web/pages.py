@@ -24,7 +24,7 @@ from aniworld_core import (
 )
 from aniworld_core.auth import check_username
 from aniworld_web.errors import ApiError
-from aniworld_web.library import series_titles, show_detail
+from aniworld_web.library import show_detail
 from aniworld_web.login import client_address, log_in
 from aniworld_web.season_view import season_views
 from aniworld_web.security import principal_of
@@ -61,14 +61,12 @@ async def series_page(request: Request) -> Response:
     series = await core.get_series(request.path_params["series_id"])
     detail = await show_detail(core, series.id)
     providers = {status.name: status.display_name for status in core.providers()}
-    holders = await series_titles(core, [entry.elsewhere for season in detail.seasons
-                                         for entry in season.entries if entry.elsewhere])
     return render(request, "series.html", series=series.to_dict(), poster=series.poster_url,
                   final=series.loading_status.is_final,
                   identify_failed=identification_failed(series),
                   episodes=detail.episodes, missing=detail.missing,
                   missing_unknown_reason=detail.missing_unknown_reason,
-                  seasons=season_views(detail, providers, holders),
+                  seasons=season_views(detail, providers),
                   unplaced=detail.unplaced, season_note=detail.season_note,
                   runs=await core.load_runs(series.id))
 

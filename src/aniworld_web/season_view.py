@@ -66,8 +66,7 @@ def entry_label(ref: ProviderRef, provider_names: Mapping[str, str]) -> str:
     return f"{provider_names.get(ref.provider, ref.provider)} {ref.id}"
 
 
-def season_views(detail: ShowDetail, provider_names: Mapping[str, str],
-                 series_titles: Mapping[str, str]) -> list[SeasonView]:
+def season_views(detail: ShowDetail, provider_names: Mapping[str, str]) -> list[SeasonView]:
     """The core's seasons in order, each with its episodes (those of entries another folder
     holds left out), then any episodes outside them (specials last)."""
     by_season: dict[int, list[Episode]] = {}
@@ -81,7 +80,7 @@ def season_views(detail: ShowDetail, provider_names: Mapping[str, str],
                   if episode.entry is None or episode.entry not in elsewhere]
         views.append(SeasonView(
             season.number, _heading(season),
-            tuple(_entry(entry, provider_names, series_titles) for entry in season.entries),
+            tuple(_entry(entry, provider_names) for entry in season.entries),
             season.present, season.known, tuple(_episode(e, missing) for e in listed)))
     for number in sorted(by_season, key=lambda number: (number == 0, number)):
         views.append(SeasonView(
@@ -95,11 +94,10 @@ def _heading(season: Season) -> str:
     return plain if season.title in ("", plain) else f"{plain} · {season.title}"
 
 
-def _entry(entry: SeasonEntry, provider_names: Mapping[str, str],
-           series_titles: Mapping[str, str]) -> EntryView:
+def _entry(entry: SeasonEntry, provider_names: Mapping[str, str]) -> EntryView:
     return EntryView(entry_label(entry.ref, provider_names),
                      entry.offset + 1 if entry.offset else None, entry.elsewhere,
-                     series_titles.get(entry.elsewhere) if entry.elsewhere else None)
+                     entry.elsewhere_title)
 
 
 def _episode(episode: Episode, missing: frozenset[tuple[int, int]]) -> EpisodeView:

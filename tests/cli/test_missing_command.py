@@ -107,7 +107,7 @@ def test_status_shows_the_seasons_and_the_unplaced_files(loaded: Run) -> None:
     assert "12 with a file." in text
     assert cells(text) == [
         ["1", "Mob Psycho 100", "11/12", f"AniList {SEASON_ONE}"],
-        ["2", "Mob Psycho 100 II", "0/13", f"AniList {SEASON_TWO} in Mob Psycho 100 II"],
+        ["2", "Mob Psycho 100 II", "0/0", f"AniList {SEASON_TWO} in Mob Psycho 100 II"],
         ["3", "Mob Psycho 100 III", "1/12", f"AniList {SEASON_THREE}"],
     ]
     assert "Season 04/Mob Psycho 100 - S04E01.mkv — it names season 4" in text

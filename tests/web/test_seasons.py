@@ -85,7 +85,8 @@ async def test_api_gives_seasons_entries_counts_and_unplaced_files(shows: Shows)
         (1, "Mob Psycho 100"), (2, "Mob Psycho 100 II"), (3, "Mob Psycho 100 III")]
     assert [[e["ref"]["id"] for e in s["entries"]] for s in seasons] == [[i] for i in ENTRIES]
     assert [(s["present"], s["known"], s["listed"]) for s in seasons] == [
-        (11, 12, 12), (0, 13, 13), (1, 12, 12)]
+        (11, 12, 12), (0, 0, 13), (1, 12, 12)]  # season 2's episodes count in its folder
+    assert (body["episodes_present"], body["episodes_known"]) == (12, 24)
     assert [e["elsewhere"] for s in seasons for e in s["entries"]] == [
         None, shows.ids["Mob Psycho 100 II"], None]
     assert body["unplaced_files"] == [

@@ -18,7 +18,7 @@ from aniworld_core.metadata import ProviderRef, SeriesInfo
 from aniworld_core.models import Episode, EpisodeCounts, Season, SeasonEntry, UnplacedFile
 from aniworld_core.storage.convert import entry_ref, to_episode
 from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
-from aniworld_core.storage.show_rows import claimed_elsewhere
+from aniworld_core.storage.show_rows import claimed_elsewhere, claimed_entries
 from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 
 
@@ -67,32 +67,37 @@ def missing_episodes(session: Session, series_id: str, *, today: dt.date,
 
 def seasons(session: Session, series_id: str, *, today: dt.date) -> list[Season]:
     """The show's regular seasons in order, with the entries behind each (and where another
-    folder holds one) and their aired / present counts. Before the episode list has loaded,
-    the seasons the files name."""
+    folder holds one) and their aired / present counts (what another folder holds counts
+    there, not here). Before the episode list has loaded, the seasons the files name."""
     series = session.get(SeriesRow, series_id)
     if series is None:
         raise SeriesNotFound(series_id)
     elsewhere = claimed_elsewhere(session.connection(), series_id)
     counts: dict[int, list[int]] = {}
-    for season, listed, known, present in session.execute(
-        select(EpisodeRow.season, func.count(),
+    for season, entry, listed, known, present in session.execute(
+        select(EpisodeRow.season, EpisodeRow.entry, func.count(),
                func.sum(case((_aired(today), 1), else_=0)),
                func.sum(case((_aired(today) & EpisodeRow.file_path.is_not(None), 1),
                              else_=0)))
         .where(EpisodeRow.series_id == series_id, EpisodeRow.season >= 1)
-        .group_by(EpisodeRow.season)
+        .group_by(EpisodeRow.season, EpisodeRow.entry)
     ):
-        counts[season] = [int(listed), int(known or 0), int(present or 0)]
+        total = counts.setdefault(season, [0, 0, 0])
+        total[0] += int(listed)
+        if entry not in elsewhere:
+            total[1] += int(known or 0)
+            total[2] += int(present or 0)
+    titles = _titles_of(session, set(elsewhere.values()))
     entries: dict[int, list[SeasonEntry]] = {}
     for row in session.scalars(select(SeriesEntryRow)
                                .where(SeriesEntryRow.series_id == series_id)
                                .order_by(SeriesEntryRow.position)):
         info = SeriesInfo.from_dict(row.info)
-        ref = entry_ref(row.entry) or info.ref
+        holder = elsewhere.get(row.entry)
         entries.setdefault(row.season, []).append(SeasonEntry(
-            ref=ref, title=info.title, format=info.format, episodes=row.episodes,
-            offset=row.part_offset, year=info.year, ids=info.ids,
-            elsewhere=elsewhere.get(row.entry)))
+            ref=entry_ref(row.entry) or info.ref, title=info.title, format=info.format,
+            episodes=row.episodes, offset=row.part_offset, year=info.year, ids=info.ids,
+            elsewhere=holder, elsewhere_title=titles.get(holder) if holder else None))
     result = []
     for number in sorted(set(counts) | set(entries)):
         listed, known, present = counts.get(number, [0, 0, 0])
@@ -100,6 +105,14 @@ def seasons(session: Session, series_id: str, *, today: dt.date) -> list[Season]
         title = held[0].title if held else f"Season {number}"
         result.append(Season(number, title, held, known, present, listed))
     return result
+
+
+def _titles_of(session: Session, series_ids: set[str]) -> dict[str, str]:
+    if not series_ids:
+        return {}
+    rows = session.execute(
+        select(SeriesRow.id, SeriesRow.title).where(SeriesRow.id.in_(sorted(series_ids))))
+    return dict(rows.all())
 
 
 def unplaced_files(session: Session, series_id: str) -> list[UnplacedFile]:
@@ -122,19 +135,28 @@ def chain_note(session: Session, series_id: str) -> str | None:
 def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
                    today: dt.date) -> dict[str, EpisodeCounts]:
     """"47/50 episodes" per series whose provider list has loaded (of ``series_ids``, or of
-    every series): regular episodes aired (or undated), and how many have a file."""
+    every series): regular episodes aired (or undated), and how many have a file; episodes of
+    an entry another folder holds count there, not here."""
+    if series_ids is not None and not series_ids:
+        return {}
     query = (
-        select(EpisodeRow.series_id, func.count(), func.count(EpisodeRow.file_path))
+        select(EpisodeRow.series_id, EpisodeRow.entry, func.count(),
+               func.count(EpisodeRow.file_path))
         .join(LibrarySeriesRow, LibrarySeriesRow.series_id == EpisodeRow.series_id)
         .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today))
-        .group_by(EpisodeRow.series_id)
+        .group_by(EpisodeRow.series_id, EpisodeRow.entry)
     )
     if series_ids is not None:
-        if not series_ids:
-            return {}
         query = query.where(EpisodeRow.series_id.in_(series_ids[:500]))
-    return {series_id: EpisodeCounts(int(known), int(present))
-            for series_id, known, present in session.execute(query)}
+    claimed = claimed_entries(session.connection(), series_ids)
+    totals: dict[str, list[int]] = {}
+    for series_id, entry, known, present in session.execute(query):
+        total = totals.setdefault(series_id, [0, 0])
+        if entry is None or entry not in claimed.get(series_id, {}):
+            total[0] += int(known)
+            total[1] += int(present)
+    return {series_id: EpisodeCounts(known, present)
+            for series_id, (known, present) in totals.items()}
 
 
 def entry_titles(session: Session, series_id: str) -> dict[ProviderRef, SeriesInfo]:

@@ -199,26 +199,59 @@ def unplaced_column(unplaced: Sequence[Any]) -> list[list[str]] | None:
 
 
 def claimed_elsewhere(conn: Connection, series_id: str) -> Mapping[str, str]:
-    """Entries of this series' chain that another library series holds in its own folder
-    (an entry folder of the same entry, or a series identified as it), with that series."""
-    flags, series = FLAGS, SERIES
-    own = [row[0] for row in conn.execute(
-        select(ENTRIES.c.entry).where(ENTRIES.c.series_id == series_id))]
-    if not own:
+    """Entries of this series' chain that another library series holds in its own folder,
+    with that series (see :func:`claimed_entries`)."""
+    return claimed_entries(conn, [series_id]).get(series_id, {})
+
+
+def claimed_entries(conn: Connection, series_ids: Sequence[str] | None
+                    ) -> dict[str, dict[str, str]]:
+    """Per series (of ``series_ids``, or every one), the entries of its chain that another
+    series' folder holds: a folder of one entry (or a movie) whose show has that entry, or a
+    series not loaded yet that was identified as it. A series' own entry is never held
+    elsewhere (a second folder of the same show is a duplicate, not a place it went), so a
+    gap is never hidden by one."""
+    chains: dict[str, list[str]] = {}
+    query = select(ENTRIES.c.series_id, ENTRIES.c.entry)
+    if series_ids is not None:
+        query = query.where(ENTRIES.c.series_id.in_(series_ids))
+    for series_id, entry in conn.execute(query):
+        chains.setdefault(series_id, []).append(entry)
+    wanted = sorted({entry for entries in chains.values() for entry in entries})
+    if not wanted:
         return {}
-    found: dict[str, str] = {}
-    for entry, other in conn.execute(
-        select(ENTRIES.c.entry, ENTRIES.c.series_id)
-        .join(flags, flags.c.series_id == ENTRIES.c.series_id)
-        .where(ENTRIES.c.entry.in_(own), ENTRIES.c.series_id != series_id,
-               flags.c.layout.in_([Layout.ENTRY.value, Layout.MOVIE.value]))
-    ):
-        found.setdefault(entry, other)
-    anilist = [entry.partition(":")[2] for entry in own if entry.startswith("anilist:")]
-    if anilist:
-        for ident, other in conn.execute(
-            select(series.c.anilist_id, series.c.id)
-            .where(series.c.anilist_id.in_(anilist), series.c.id != series_id)
-        ):
-            found.setdefault(f"anilist:{ident}", other)
+    narrow = len(wanted) <= _IN_LIMIT
+    holders: dict[str, str] = {}
+    held = (select(ENTRIES.c.entry, ENTRIES.c.series_id)
+            .join(FLAGS, FLAGS.c.series_id == ENTRIES.c.series_id)
+            .where(FLAGS.c.layout.in_([Layout.ENTRY.value, Layout.MOVIE.value]))
+            .order_by(ENTRIES.c.series_id, ENTRIES.c.position))
+    for entry, holder in conn.execute(held.where(ENTRIES.c.entry.in_(wanted)) if narrow
+                                      else held):
+        holders.setdefault(entry, holder)
+    anilist = [entry.partition(":")[2] for entry in wanted if entry.startswith("anilist:")]
+    identified = (select(SERIES.c.id, SERIES.c.anilist_id, FLAGS.c.layout)
+                  .join(FLAGS, FLAGS.c.series_id == SERIES.c.id, isouter=True)
+                  .where(SERIES.c.anilist_id.is_not(None)))
+    own: dict[str, str] = {}
+    for holder, ident, layout in conn.execute(
+            identified.where(SERIES.c.anilist_id.in_(anilist)) if narrow else identified):
+        own[holder] = f"anilist:{ident}"
+        if layout in (None, Layout.ENTRY.value, Layout.MOVIE.value):
+            holders.setdefault(f"anilist:{ident}", holder)
+    if series_ids is not None:
+        for holder, ident in conn.execute(select(SERIES.c.id, SERIES.c.anilist_id)
+                                          .where(SERIES.c.id.in_(series_ids))):
+            if ident:
+                own[holder] = f"anilist:{ident}"
+    found: dict[str, dict[str, str]] = {}
+    for series_id, entries in chains.items():
+        for entry in entries:
+            holder = holders.get(entry)
+            if holder is not None and holder != series_id and entry != own.get(series_id):
+                found.setdefault(series_id, {})[entry] = holder
     return found
+
+
+#: Up to this many entries are asked for by name; beyond, every candidate row is read.
+_IN_LIMIT = 500

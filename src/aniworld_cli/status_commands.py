@@ -36,7 +36,7 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
     """Show the loading status of SERIES, or a summary of the whole library."""
 
     async def one(app: SeriesApp, name: str) -> None:
-        found = await app.get_series((await app.find_series(name)).id)  # with its counts
+        found = await app.find_series(name)  # with its counts
         state = await app.loading_status(found.id)
         if as_json:
             click.echo(json.dumps(state.to_dict(), ensure_ascii=False))

@@ -181,8 +181,9 @@ class SeriesApp:
         return attrs.evolve(series, episode_counts=counts.get(series.id))
 
     async def find_series(self, name: str) -> Series:
-        """The series a person means by ``name``: its id, the start of its id, or its title
-        (ignoring case; a unique part of it will do). Ambiguous names raise
+        """The series a person means by ``name`` (with its counts, as :meth:`get_series`): its
+        id, the start of its id, or its title (ignoring case; a unique part of it will do).
+        Ambiguous names raise
         :class:`InvalidInput` listing the candidates; unknown ones :class:`SeriesNotFound`."""
         try:
             series_id = check_series_id(name)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from aniworld_core import SchemaTooNew, SeriesApp, Settings
+from aniworld_core import LoadingStatus, SchemaTooNew, SeriesApp, Settings, StateConflict
 from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 from aniworld_core.storage.tables import Base
@@ -85,3 +88,38 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
     finally:
         engine.dispose()
+
+
+async def test_lists_from_before_seasons_load_again(settings: Settings) -> None:
+    """A series whose episode list was saved before shows had seasons (one entry's numbers) is
+    queued to load its metadata, seasons and episodes again, and its missing episodes are
+    unknown until then instead of wrong."""
+    engine = open_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            config = migrate.alembic_config(connection)
+            command.upgrade(config, "0004_merge")
+            connection.commit()
+        now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO series (id, title, loading_status, episodes_loaded, nfo_loaded, "
+                "logo_loaded, images_loaded, priority, attempts, series_metadata, created_at, "
+                "updated_at, extra_ids) VALUES ('00000000-0000-4000-8000-000000000005', "
+                "'Attack on Titan', 'completed', :yes, :yes, :yes, :yes, 20, 0, '{}', :now, "
+                ":now, '{}')"), {"yes": True, "now": now if engine.dialect.name != "sqlite"
+                                  else now.replace(tzinfo=None)})
+            connection.execute(sa.text(
+                "INSERT INTO library_series (series_id, provider_episodes) VALUES "
+                "('00000000-0000-4000-8000-000000000005', :yes)"), {"yes": True})
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    async with SeriesApp.open(settings, loader=False) as app:
+        series = await app.get_series("00000000-0000-4000-8000-000000000005")
+        with pytest.raises(StateConflict, match="not been loaded yet"):
+            await app.missing_episodes(series.id)
+    assert (series.loading_status, series.episodes_loaded, series.metadata) == (
+        LoadingStatus.PENDING, False, None)
+    assert series.queued_at is not None
+    assert series.logo_loaded

@@ -1,11 +1,18 @@
 """Shows with seasons: the provider entries behind each season, each episode's entry, how a
 folder holds its show, files that could not be placed, folders gone missing.
 
+Episode lists saved before had one provider entry's numbers, so a folder with several seasons
+had a wrong missing list. Every series with such a list loads its metadata (for AniList's
+relations), seasons, episodes and NFOs again at the next start, as resumed work; until then
+its missing episodes are unknown rather than wrong.
+
 Revision ID: 0005_seasons
 Revises: 0004_merge
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
@@ -40,6 +47,28 @@ def upgrade() -> None:
     op.add_column("library_series", sa.Column("chain_note", sa.Text(), nullable=True))
     op.add_column("library_series", sa.Column("unplaced", sa.JSON(), nullable=True))
     op.add_column("series", sa.Column("folder_missing_at", UTCDateTime(), nullable=True))
+    _reload_episode_lists()
+
+
+def _reload_episode_lists() -> None:
+    flags = sa.table("library_series", sa.column("series_id", sa.String),
+                     sa.column("provider_episodes", sa.Boolean))
+    series = sa.table(
+        "series", sa.column("id", sa.String), sa.column("loading_status", sa.String),
+        sa.column("episodes_loaded", sa.Boolean), sa.column("nfo_loaded", sa.Boolean),
+        sa.column("series_metadata", sa.JSON), sa.column("priority", sa.Integer),
+        sa.column("queued_at", UTCDateTime()), sa.column("attempts", sa.Integer),
+        sa.column("next_attempt_at", UTCDateTime()), sa.column("loading_error", sa.Text),
+        sa.column("loading_completed_at", UTCDateTime()),
+        sa.column("lease_owner", sa.String), sa.column("updated_at", UTCDateTime()))
+    listed = sa.select(flags.c.series_id).where(flags.c.provider_episodes.is_(True))
+    now = dt.datetime.now(dt.UTC)
+    op.execute(series.update().where(series.c.id.in_(listed), series.c.lease_owner.is_(None))
+               .values(loading_status="pending", episodes_loaded=False, nfo_loaded=False,
+                       series_metadata=sa.null(), priority=10, queued_at=now, attempts=0,
+                       next_attempt_at=None, loading_error=None, loading_completed_at=None,
+                       updated_at=now))
+    op.execute(flags.update().values(provider_episodes=False))
 
 
 def downgrade() -> None:

@@ -4,17 +4,21 @@ season entry's episode list, or a season-based provider's whole list."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import attrs
 
 from aniworld_core.library.names import read_folder_name
+from aniworld_core.library.seasons import Layout
 from aniworld_core.loader.chain import walk_chain
 from aniworld_core.loader.job import Job, ref_for
 from aniworld_core.metadata import Capability, EpisodeInfo, ProviderRef, SeriesInfo
+from aniworld_core.models import Episode
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.reading import UPCOMING
 from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.show_reads import ShowOutline
 from aniworld_core.storage.show_rows import SavedEntry, ShowList
 
 
@@ -61,6 +65,7 @@ class EpisodesStep:
             return {"episodes_loaded": True}
         job.episodes = await self.library.save_show(
             series.id, ShowList(chain.layout, tuple(entries), chain.note))
+        job.outline = outline_of(chain.layout, chain.entries, job.episodes)
         return {"episodes_loaded": True}
 
 
@@ -73,6 +78,22 @@ def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | No
         if ref is not None:
             return provider, ref
     return (listers[0], None) if listers else (None, None)
+
+
+def outline_of(layout: Layout, entries: Sequence[SeriesInfo],
+               episodes: Sequence[Episode]) -> ShowOutline:
+    """The outline of a show just saved, from its stored episodes: each season begins with the
+    entry of its first episode (a season with no episodes listed yet has none)."""
+    infos = {info.ref: info for info in entries}
+    first: dict[int, tuple[int, SeriesInfo]] = {}
+    for episode in episodes:
+        info = infos.get(episode.entry) if episode.entry is not None else None
+        if episode.season < 1 or info is None:
+            continue
+        if episode.season not in first or episode.number < first[episode.season][0]:
+            first[episode.season] = (episode.number, info)
+    return ShowOutline(layout, tuple((season, info) for season, (_, info)
+                                     in sorted(first.items())))
 
 
 async def _fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:

@@ -13,6 +13,7 @@ import attrs
 from aniworld_core.metadata import Artwork, Capability, ProviderIds, ProviderRef, SeriesInfo
 from aniworld_core.models import Episode, Series
 from aniworld_core.providers.base import MetadataProvider
+from aniworld_core.storage.show_reads import ShowOutline
 
 
 class ProviderPool(Protocol):
@@ -73,6 +74,8 @@ class Job:
     info: SeriesInfo | None = None
     #: The series folder once a step found (or made) it during this run.
     directory: Path | None = None
+    #: How the folder holds the show and each season's first entry, once known this run.
+    outline: ShowOutline | None = None
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

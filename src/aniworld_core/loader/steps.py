@@ -39,6 +39,7 @@ from aniworld_core.providers.base import artwork_kinds_of
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.series import SeriesStore
+from aniworld_core.storage.show_reads import ShowOutline
 
 log = logging.getLogger("aniworld.loader")
 
@@ -198,7 +199,7 @@ class NfoStep:
         episodes = job.episodes
         if episodes is None:  # saved by an earlier run
             episodes = await self.series_store.episodes(series.id)
-        outline = await self.library.outline(series.id)
+        outline = await show_outline(self.library, job)
         seasons = [SeasonNfo(number, entry) for number, entry in outline.seasons]
         if outline.layout is Layout.SHOW and len(seasons) > 1:
             info = attrs.evolve(info, season_names=tuple((season.number, season.info.title)
@@ -318,11 +319,18 @@ async def _artwork(job: Job, wanted: frozenset[ArtworkKind]) -> list[list[Artwor
     return job.artwork
 
 
+async def show_outline(library: LibraryStore, job: Job) -> ShowOutline:
+    """The show's layout and seasons: as the episodes step saved them this run, else read."""
+    if job.outline is None:
+        job.outline = await library.outline(job.series.id)
+    return job.outline
+
+
 async def _season_covers(library: LibraryStore, job: Job) -> list[Artwork]:
     """Each season's poster: the cover of the entry that begins it (AniList has one per entry,
     so every season gets its own ``seasonNN-poster.jpg``). A show of one season has its poster
     already."""
-    outline = await library.outline(job.series.id)
+    outline = await show_outline(library, job)
     if outline.layout is not Layout.SHOW or len(outline.seasons) < 2:
         return []
     covers = []

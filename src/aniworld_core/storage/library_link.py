@@ -45,10 +45,14 @@ def relink(conn: Connection, series_ids: Iterable[str],
             files_query(unknown).where(FILES.c.episode.is_not(None))
         ) if unknown else ():
             files[row[0]].append(file_numbers(row))
-        flagged = {row[0]: Layout(row[1]) if row[1] else None for row in conn.execute(
-            select(FLAGS.c.series_id, FLAGS.c.layout)
+        flagged: dict[str, Layout | None] = {}
+        stored_unplaced: dict[str, Any] = {}
+        for sid, layout, before in conn.execute(
+            select(FLAGS.c.series_id, FLAGS.c.layout, FLAGS.c.unplaced)
             .where(FLAGS.c.series_id.in_(chunk), FLAGS.c.provider_episodes)
-        )}
+        ):
+            flagged[sid] = Layout(layout) if layout else None
+            stored_unplaced[sid] = before
         rows: dict[str, list[EpisodeRowNumbers]] = {sid: [] for sid in chunk}
         for row in conn.execute(
             select(EPISODES.c.series_id, EPISODES.c.id, EPISODES.c.season, EPISODES.c.number,
@@ -73,7 +77,9 @@ def relink(conn: Connection, series_ids: Iterable[str],
             linking = link([row.numbers for row in rows[sid]], files[sid],
                            strict=_strict(layout, files[sid]))
             changes.link(sid, rows[sid], linking.paths, add=False)
-            unplaced.append({"sid": sid, "unplaced": unplaced_column(linking.unplaced)})
+            now_unplaced = unplaced_column(linking.unplaced)
+            if now_unplaced != stored_unplaced.get(sid):
+                unplaced.append({"sid": sid, "unplaced": now_unplaced})
         changes.write(conn)
         if unplaced:
             conn.execute(update(FLAGS).where(FLAGS.c.series_id == bindparam("sid"))

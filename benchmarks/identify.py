@@ -3,6 +3,7 @@
     python benchmarks/identify.py [--threshold 0.8] [--corpus tests/data/identify_corpus.tsv]
 
 Runs every folder name of the labelled corpus through ``read_folder_name`` and ``identify``
+(with ``identify_with_seasons``: a later season no title marks is counted along its show's chain)
 with the real AniList provider class against the fake AniList in-process (its rate limits off,
 the dataset of ``aniworld_testing``). An expected id the dataset does not have means the right
 answer is to ask. Prints one JSON object: counts of right, asked (correctly: the corpus says
@@ -23,9 +24,16 @@ from typing import Any
 import anyio
 import httpx
 
-from aniworld_core import LoaderSettings, ProviderSettings, SearchResult, open_provider
+from aniworld_core import (
+    LoaderSettings,
+    ProviderRef,
+    ProviderSettings,
+    SearchResult,
+    SeriesInfo,
+    open_provider,
+)
 from aniworld_core.library.names import read_folder_name
-from aniworld_core.loader.identify import identify
+from aniworld_core.loader.sequel_lookup import identify_with_seasons
 from aniworld_core.providers.anilist import AniList
 from aniworld_testing import Dataset, FakeAniList, FakeOptions
 
@@ -49,7 +57,7 @@ async def run(rows: Sequence[tuple[str, str]], threshold: float) -> dict[str, An
     outcome = {"right": 0, "asked_correctly": 0, "asked_wrongly": 0, "confidently_wrong": 0}
     failures: list[dict[str, Any]] = []
     answers: list[tuple[float, bool]] = []
-    searches = 0
+    searches = fetches = 0
     async with open_provider(AniList, settings,
                              transport=httpx.ASGITransport(app=fake.app)) as anilist:
 
@@ -58,11 +66,17 @@ async def run(rows: Sequence[tuple[str, str]], threshold: float) -> dict[str, An
             searches += 1
             return await anilist.search(query, year=year)
 
+        async def fetch(ref: ProviderRef) -> SeriesInfo | None:
+            nonlocal fetches
+            fetches += 1
+            return (await anilist.fetch_series([ref])).get(ref.id)
+
         started = time.perf_counter()
         for name, expected in rows:
             known = expected != "ask" and dataset.by_anilist(int(expected)) is not None
             wanted = expected if known else "ask"
-            found = await identify(read_folder_name(name), search, threshold=threshold)
+            found = await identify_with_seasons(read_folder_name(name), search, fetch,
+                                                threshold=threshold)
             got = found.match.ref.id if found.match else "ask"
             if found.candidates:
                 answers.append((found.confidence, found.candidates[0].result.ref.id == wanted))
@@ -81,6 +95,7 @@ async def run(rows: Sequence[tuple[str, str]], threshold: float) -> dict[str, An
             round(100 * (outcome["right"] + outcome["asked_correctly"]) / total, 2),
         "confidently_wrong_percent": round(100 * outcome["confidently_wrong"] / total, 2),
         "searches_per_folder": round(searches / total, 3),
+        "entry_fetches_per_folder": round(fetches / total, 3),
         "seconds": round(seconds, 2),
         "calibration": calibration(answers),
         "failures": failures,

@@ -14,10 +14,12 @@ from aniworld_core import (
     ProviderRef,
     ProviderSettings,
     SearchResult,
+    SeriesInfo,
     open_provider,
 )
 from aniworld_core.library.names import read_folder_name
 from aniworld_core.loader.identify import MAX_QUERIES, identify, rank
+from aniworld_core.loader.sequel_lookup import identify_with_seasons
 from aniworld_core.providers.anilist import AniList
 from aniworld_testing import Dataset, FakeAniList, FakeOptions
 
@@ -260,6 +262,29 @@ def corpus() -> list[tuple[str, str]]:
     return rows
 
 
+async def test_a_later_season_without_its_marker_in_titles_is_counted_along_the_chain(
+        anilist: AniList) -> None:
+    """"Made in Abyss Season 2" and "Attack on Titan Season 4" name seasons no AniList title
+    marks: the first season is identified and the season counted along its chain (a movie in
+    between is no season; a split cour is part of its season); a season the chain lacks asks."""
+
+    async def search(query: str, year: int | None) -> Sequence[SearchResult]:
+        return await anilist.search(query, year=year)
+
+    async def fetch(ref: ProviderRef) -> SeriesInfo | None:
+        return (await anilist.fetch_series([ref])).get(ref.id)
+
+    async def found(name: str) -> str | None:
+        result = await identify_with_seasons(read_folder_name(name), search, fetch,
+                                             threshold=THRESHOLD)
+        return result.match.ref.id if result.match else None
+
+    assert await found("Made in Abyss Season 2") == "114922"
+    assert await found("Attack on Titan Season 4") == "110277"
+    assert await found("Attack on Titan Season 3") == "99147"
+    assert await found("Made in Abyss Season 5") is None
+
+
 async def test_the_labelled_corpus_is_never_confidently_wrong(anilist: AniList) -> None:
     """Every folder name of the corpus, through the AniList provider and the fake AniList:
     none is matched to a wrong entry, and at least 98 % are right or rightly asked (an id the
@@ -271,11 +296,15 @@ async def test_the_labelled_corpus_is_never_confidently_wrong(anilist: AniList) 
     async def search(query: str, year: int | None) -> Sequence[SearchResult]:
         return await anilist.search(query, year=year)
 
+    async def fetch(ref: ProviderRef) -> SeriesInfo | None:
+        return (await anilist.fetch_series([ref])).get(ref.id)
+
     wrong, good = [], 0
     for name, expected in rows:
         known = expected != "ask" and dataset.by_anilist(int(expected)) is not None
         wanted = expected if known else None
-        found = await identify(read_folder_name(name), search, threshold=THRESHOLD)
+        found = await identify_with_seasons(read_folder_name(name), search, fetch,
+                                            threshold=THRESHOLD)
         got = found.match.ref.id if found.match else None
         if got == wanted:
             good += 1

@@ -20,7 +20,7 @@ from typing import Literal
 import attrs
 
 from aniworld_core import AniworldError, LibraryError
-from aniworld_testing.dataset import Dataset, ShowEpisode
+from aniworld_testing import Dataset, ShowEpisode
 
 #: Marks a folder as a demo library, so running the demo on it again is allowed.
 MARKER = ".aniworld-demo"

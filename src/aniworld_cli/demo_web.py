@@ -12,13 +12,12 @@ import socket
 from types import FrameType
 
 import anyio
-import click
 import uvicorn
 
+from aniworld_cli.listening import listen_on
 from aniworld_cli.main import CliContext
 from aniworld_cli.serve_command import server_options, tune_for_serving, web_app
 from aniworld_core import SeriesApp, Settings
-from aniworld_testing import listening_socket
 
 HOST = "127.0.0.1"
 #: How often ``--exit-when-idle`` looks at the queue, in seconds.
@@ -28,11 +27,7 @@ IDLE_POLL = 0.5
 def listen(port: int) -> socket.socket:
     """A socket listening on 127.0.0.1:``port`` (connections wait in the kernel's queue until
     the server accepts them, so the address can be printed before the server starts)."""
-    try:
-        return listening_socket(HOST, port)
-    except OSError as error:
-        raise click.ClickException(f"Cannot listen on {HOST}:{port}: {error.strerror}; "
-                                   "choose another --port.") from None
+    return listen_on(HOST, port, hint="; choose another --port")
 
 
 def serve_web(obj: CliContext, settings: Settings, sock: socket.socket, *,

@@ -72,8 +72,44 @@ def _sole_error(error: BaseException) -> AniworldError | None:
 
 pass_context = click.make_pass_decorator(CliContext)
 
+#: The group's options that take a value; accepted after the command name too.
+GLOBAL_OPTIONS = ("--data-dir", "--database-url", "--config")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class AniworldGroup(click.Group):
+    """The ``aniworld`` group: its options may also follow the command
+    (``aniworld demo --data-dir X`` is ``aniworld --data-dir X demo``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._globals_first(ctx, args))
+
+    def _globals_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``args`` with the global options found after the command moved before it, unless
+        the command has an option of that name itself; nothing after ``--`` moves."""
+        at = 0
+        while at < len(args) and args[at].startswith("-") and args[at] != "--":
+            at += 2 if args[at] in GLOBAL_OPTIONS else 1
+        if at >= len(args) or args[at] == "--":
+            return args
+        command = self.get_command(ctx, args[at])
+        own = {opt for param in command.params for opt in param.opts} if command else set()
+        moved: list[str] = []
+        kept: list[str] = []
+        rest = iter(args[at + 1:])
+        for token in rest:
+            name = token.partition("=")[0]
+            if token == "--":
+                kept += [token, *rest]
+            elif name not in GLOBAL_OPTIONS or name in own:
+                kept.append(token)
+            elif "=" in token:
+                moved.append(token)
+            else:
+                moved += [token, *([value] if (value := next(rest, None)) is not None else [])]
+        return [*args[:at], *moved, args[at], *kept]
+
+
+@click.group(cls=AniworldGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aniworld")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where aniworld keeps its database and secrets [env: ANIWORLD_DATA_DIR].")
@@ -85,7 +121,11 @@ pass_context = click.make_pass_decorator(CliContext)
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, database_url: str | None,
         config: Path | None) -> None:
-    """aniworld: manage an anime library, load its metadata, find missing episodes."""
+    """aniworld: manage an anime library, load its metadata, find missing episodes.
+
+    The options above go before the command or after it (`aniworld --data-dir DIR demo` or
+    `aniworld demo --data-dir DIR`).
+    """
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = str(data_dir)

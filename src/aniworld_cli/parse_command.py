@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from aniworld_cli.main import CliContext, cli, pass_context
-from aniworld_core.library.release import ParsedName, parse_path
+from aniworld_core import ParsedName, parse_path
 
 
 def parsed_json(path: str, parsed: ParsedName) -> dict[str, object]:

@@ -3,6 +3,7 @@ what is new with progress (or only queue it with ``--no-load``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,7 +14,10 @@ from aniworld_cli.loading import follow, run_loading
 from aniworld_cli.main import CliContext, cli, pass_context
 from aniworld_cli.progress import emit, make_view
 from aniworld_cli.summary import render_summary
-from aniworld_core import ScanReport, SeriesApp
+from aniworld_core import ScanReport, SeriesApp, check_library_roots
+
+#: Names of gone folders, unrecognised files and removed NFOs shown per kind; the rest counted.
+SHOWN_NAMES = 10
 
 
 @cli.command()
@@ -27,6 +31,9 @@ def scan(obj: CliContext, roots: tuple[Path, ...], no_load: bool, as_json: bool)
     """Scan the library folders ROOT (default: `library` in the settings), then load every new
     series with progress until nothing is left."""
     chosen = roots or None
+    # Before anything opens: a root that cannot be scanned is the one line printed, and no
+    # loader starts on work queued earlier.
+    obj.call(lambda: check_library_roots(list(roots) or obj.settings().library))
 
     def show(report: ScanReport) -> None:
         if as_json:
@@ -72,5 +79,22 @@ def render_report(console: Console, report: ScanReport) -> None:
         parts.append(f"{report.folders_unchanged} folders unchanged")
     console.print(Text(f"Scanned {report.series_folders} series folders in "
                        f"{report.seconds:.1f} s: {', '.join(parts)}."))
+    _names(console, "Not recognised as episodes:", report.unrecognised,
+           report.files_unrecognised)
+    _names(console, "Folders gone (their series are marked missing):", report.folders_gone,
+           len(report.folders_gone))
+    _names(console, "Episode NFOs removed with their video:", report.nfos_removed,
+           len(report.nfos_removed))
     for error in report.errors:
         console.print(Text(f"  ! {error}", style="yellow"))
+
+
+def _names(console: Console, heading: str, names: Sequence[str], count: int) -> None:
+    """``heading``, then the first :data:`SHOWN_NAMES` of ``names`` (``count`` in all)."""
+    if not count:
+        return
+    console.print(Text(heading))
+    for name in names[:SHOWN_NAMES]:
+        console.print(Text(f"  {name}"))
+    if count > min(len(names), SHOWN_NAMES):
+        console.print(Text(f"  … and {count - min(len(names), SHOWN_NAMES)} more"))

@@ -48,6 +48,8 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
         obj.out.print(Text(f"{state.status.value}: {state.message}  {flags}"))
         if state.error and state.status is not LoadingStatus.FAILED:
             obj.out.print(Text(f"last error: {state.error}"))
+        if state.needs_choice and state.status is LoadingStatus.FAILED:
+            obj.out.print(Text(f"Say which entry it is: {_identify_hint(found)}"))
         if found.folder_missing_at is not None:
             obj.out.print(Text(f"Folder missing since {found.folder_missing_at:%Y-%m-%d %H:%M} "
                                f"UTC: {found.folder}", style="bold red"))
@@ -92,8 +94,15 @@ def _failures(obj: CliContext, failed: list[Series]) -> None:
     obj.out.print("Failed:")
     for series in failed:
         obj.out.print(Text(f"  {series.title} ({short_id(series.id)}): {series.loading_error}"))
-    obj.out.print("Fix the cause, then `aniworld refresh SERIES` (or `aniworld identify SERIES "
-                  "--anilist ID` when it was not recognised).", markup=False)
+        if series.needs_choice:
+            obj.out.print(Text(f"    → {_identify_hint(series)}"))
+    if not all(series.needs_choice for series in failed):
+        obj.out.print("Fix the cause, then `aniworld refresh SERIES`.", markup=False)
+
+
+def _identify_hint(series: Series) -> str:
+    """The command that tells aniworld which AniList entry a series is."""
+    return f"aniworld identify {short_id(series.id)} --anilist ID"
 
 
 @cli.command()

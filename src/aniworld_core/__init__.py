@@ -44,6 +44,7 @@ from aniworld_core.events import (
     SeriesRemoved,
     Subscription,
 )
+from aniworld_core.library.release import ParsedName, parse_path
 from aniworld_core.library.scan import ScanReport
 from aniworld_core.loader.metrics import DURATION_BUCKETS, Histogram, LoaderMetrics
 from aniworld_core.metadata import (
@@ -82,6 +83,7 @@ from aniworld_core.providers.markup import plain_text
 from aniworld_core.providers.metrics import LATENCY_BUCKETS, ProviderMetrics
 from aniworld_core.providers.registry import ProviderStatus, open_provider
 from aniworld_core.settings import LoaderSettings, ProviderSettings, Settings, WebSettings
+from aniworld_core.validation import check_library_roots
 
 __all__ = [
     "DURATION_BUCKETS",
@@ -108,6 +110,7 @@ __all__ = [
     "LoadingState",
     "LoadingStatus",
     "MetadataProvider",
+    "ParsedName",
     "PathNotAllowed",
     "PluginError",
     "Priority",
@@ -147,7 +150,9 @@ __all__ = [
     "UnplacedFile",
     "WebSettings",
     "__version__",
+    "check_library_roots",
     "hookimpl",
     "open_provider",
+    "parse_path",
     "plain_text",
 ]

@@ -43,7 +43,7 @@ from aniworld_core.loader.metrics import LoaderMetrics
 from aniworld_core.loader.pool import RegistryPool
 from aniworld_core.loader.steps import default_steps
 from aniworld_core.lookup import match_series
-from aniworld_core.metadata import Capability, ProviderIds, ProviderRef, SearchResult
+from aniworld_core.metadata import ID_TYPES, Capability, ProviderIds, ProviderRef, SearchResult
 from aniworld_core.models import (
     Episode,
     LoadingState,
@@ -150,24 +150,22 @@ class SeriesApp:
         """Add a series and return it at once (``loading_status == "pending"``).
 
         Give a title, a provider reference, or both. A reference that is already in the library
-        raises :class:`SeriesExists`; bad input raises :class:`InvalidInput` and writes nothing.
+        raises :class:`SeriesExists`, and so does a title alone that a series in the library has
+        (ignoring case; two known years that differ tell them apart), naming that series. Bad
+        input, a provider that does not exist included, raises :class:`InvalidInput`. Either
+        way nothing is written.
         """
         ids = ProviderIds()
+        id_type: str | None = None
         if provider_ref is not None:
             ref = check_provider_ref(provider_ref.provider, provider_ref.id)
-            id_type = self._id_type(ref.provider)
+            id_type = self._checked_id_type(ref.provider)
             ids = ids.with_id(id_type, ref.id)
         elif title is None:
             raise InvalidInput("Give a title or a provider id.", field="title")
         clean_title = check_title(title) if title is not None else f"{ref.provider} {ref.id}"
         new = NewSeries(title=clean_title, year=check_year(year), ids=ids, priority=Priority.USER)
-        if provider_ref is not None:
-            existing = await self._series.find_by_id(id_type, ref.id)
-            if existing is not None:
-                raise SeriesExists(
-                    f"{existing.title!r} ({ref}) is already in the library.", series_id=existing.id
-                )
-        series = await self._series.add(new)
+        series = await self._series.add(new, exclusive=id_type, unique_title=id_type is None)
         self.events.publish(SeriesAdded(series.id, series.title, series.loading_status))
         self.events.publish(SeriesLoadingUpdate.of(series))
         self._work_added()
@@ -229,7 +227,9 @@ class SeriesApp:
         A series that is loading right now is not queued twice.
         """
         series = await self._work.requeue(check_series_id(series_id), priority=Priority.USER,
-                                          reset_progress=True, changes={"series_metadata": None})
+                                          reset_progress=True,
+                                          changes={"series_metadata": None,
+                                                   "needs_choice": False})
         if series is None:
             raise SeriesNotFound(series_id)
         self.events.publish(SeriesLoadingUpdate.of(series))
@@ -256,7 +256,7 @@ class SeriesApp:
         correct it) and load it again from that entry."""
         series_id = check_series_id(series_id)
         ref = check_provider_ref(provider_ref.provider, provider_ref.id)
-        id_type = self._id_type(ref.provider)
+        id_type = self._checked_id_type(ref.provider)
         if self._loader.is_active(series_id):
             raise StateConflict("The series is loading; cancel it first, then identify it.")
         series = await self._series.get(series_id)
@@ -264,7 +264,8 @@ class SeriesApp:
         if existing is not None and existing.id != series_id:
             raise SeriesExists(f"{existing.title!r} ({ref}) is already in the library.",
                                series_id=existing.id)
-        changes = {**id_columns(series.ids.with_id(id_type, ref.id)), "series_metadata": None}
+        changes = {**id_columns(series.ids.with_id(id_type, ref.id)), "series_metadata": None,
+                   "needs_choice": False}
         updated = await self._work.requeue(series_id, priority=Priority.USER,
                                            reset_progress=True, changes=changes)
         if updated is None:
@@ -293,9 +294,21 @@ class SeriesApp:
     def _id_type(self, provider: str) -> str:
         return self._providers.id_type(provider) or provider
 
+    def _checked_id_type(self, provider: str) -> str:
+        """The id type of a ref the user gave: a provider's name (``jikan`` refs are ``mal``
+        ids), or an id type itself (a well-known one, or one an installed provider keys by);
+        anything else is :class:`InvalidInput`, so it never reaches an NFO."""
+        id_type = self._providers.id_type(provider)
+        if id_type is not None:
+            return id_type
+        known = {status.id_type for status in self._providers.statuses()}
+        if provider in ID_TYPES or provider in known:
+            return provider
+        raise InvalidInput(f"No provider is called {provider!r}.", field="provider")
+
     async def _snapshot(self) -> Sequence[Event]:
         rows = await self._series.unfinished_progress()
-        return [SeriesLoadingUpdate.of_parts(*row) for row in rows]
+        return [SeriesLoadingUpdate.of_parts(*row[:5], needs_choice=row[5]) for row in rows]
 
     # -- providers ----------------------------------------------------------------------------
 

@@ -90,11 +90,17 @@ class ProviderUnavailable(AniworldError):
 
 
 class IdentificationFailed(AniworldError):
-    """No provider match was confident enough; ``candidates`` lists what the user may pick."""
+    """Which provider entry a series is needs the user: no match was confident enough
+    (``candidates`` lists what they may pick), or the entry found is already another series
+    in the library (``series_id``). The series' load fails with ``Series.needs_choice`` set
+    until the user picks one (``SeriesApp.identify``)."""
 
-    def __init__(self, message: str, *, candidates: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, *, candidates: Sequence[str] = (),
+                 series_id: str | None = None) -> None:
         super().__init__(message)
         self.candidates = tuple(candidates)
+        #: The library series that already is the entry found, when that is why.
+        self.series_id = series_id
 
 
 class LibraryError(AniworldError):

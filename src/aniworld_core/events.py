@@ -100,23 +100,27 @@ class SeriesLoadingUpdate:
     progress: Progress
     message: str
     error: str | None = None
+    #: The user must pick the provider entry (``Series.needs_choice``).
+    needs_choice: bool = False
     timestamp: dt.datetime = attrs.field(factory=_now)
 
     @classmethod
     def of(cls, series: Series, *, message: str | None = None) -> SeriesLoadingUpdate:
         return cls.of_parts(series.id, series.title, series.loading_status, series.progress,
-                            series.loading_error, message=message)
+                            series.loading_error, message=message,
+                            needs_choice=series.needs_choice)
 
     @classmethod
     def of_parts(cls, series_id: str, title: str, status: LoadingStatus, progress: Progress,
-                 error: str | None, *, message: str | None = None) -> SeriesLoadingUpdate:
+                 error: str | None, *, message: str | None = None,
+                 needs_choice: bool = False) -> SeriesLoadingUpdate:
         """The update for a series in this state (the status line unless ``message``)."""
         if message is None:
             message = status.message
             if error and status is LoadingStatus.FAILED:
                 message = f"Failed: {error}"
         return cls(series_id=series_id, title=title, status=status, progress=progress,
-                   message=message, error=error)
+                   message=message, error=error, needs_choice=needs_choice)
 
     @property
     def coalesce_key(self) -> Hashable:
@@ -131,6 +135,7 @@ class SeriesLoadingUpdate:
             "progress": self.progress.to_dict(),
             "message": self.message,
             "error": self.error,
+            "needs_choice": self.needs_choice,
             "timestamp": _timestamp(self.timestamp),
         }
 

@@ -107,6 +107,10 @@ class Series:
     metadata: SeriesInfo | None = None
     #: When a scan found its folder gone (and nowhere it moved to); ``None`` while it is there.
     folder_missing_at: dt.datetime | None = None
+    #: Which provider entry the series is needs the user: its identification found no
+    #: confident match, or an entry another library series already is. Its load failed
+    #: (``loading_error`` says why, for people) until they pick one (``SeriesApp.identify``).
+    needs_choice: bool = False
     #: Regular episodes aired (or undated) and how many of them have a file; ``None`` where
     #: not counted (only lists count) or before the episode list has loaded.
     episode_counts: EpisodeCounts | None = None
@@ -171,6 +175,8 @@ class LoadingState:
     completed_at: dt.datetime | None
     message: str
     error: str | None
+    #: The user must pick the provider entry (see ``Series.needs_choice``).
+    needs_choice: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``GET /api/series/{id}/loading-status`` and ``status --json``."""
@@ -182,6 +188,7 @@ class LoadingState:
             "completed_at": _iso(self.completed_at),
             "message": self.message,
             "error": self.error,
+            "needs_choice": self.needs_choice,
         }
 
     @classmethod
@@ -197,6 +204,7 @@ class LoadingState:
             completed_at=series.loading_completed_at,
             message=message,
             error=series.loading_error,
+            needs_choice=series.needs_choice,
         )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TypeGuard
 
-from aniworld_core.errors import InvalidInput, SeriesNotFound
+from aniworld_core.errors import InvalidInput, LibraryError, SeriesNotFound
 from aniworld_core.metadata import ID_TYPES, ProviderRef
 
 MAX_TITLE_LENGTH = 255
@@ -110,3 +113,25 @@ def check_series_id(series_id: object) -> str:
             if str(parsed) == series_id:
                 return series_id
     raise SeriesNotFound(str(series_id)[:80])
+
+
+def check_library_roots(roots: Sequence[Path]) -> None:
+    """Raise what scanning ``roots`` would raise before writing anything: :class:`InvalidInput`
+    when there are none, :class:`LibraryError` for one that is missing, not a folder or not
+    readable. Synchronous (it looks at the disk): a frontend calls it before it starts work
+    it would otherwise have to undo (the CLI's ``scan`` checks before its loader starts)."""
+    if not roots:
+        raise InvalidInput("No library folder is configured: set `library` in the settings "
+                           "or name the folders to scan.", field="library")
+    for root in roots:
+        check_library_root(root)
+
+
+def check_library_root(given: Path) -> None:
+    """:class:`LibraryError` unless ``given`` is a folder this process may list."""
+    if not given.exists():
+        raise LibraryError(f"The library folder {given} does not exist.")
+    if not given.is_dir():
+        raise LibraryError(f"The library folder {given} is not a folder.")
+    if not os.access(given, os.R_OK | os.X_OK):
+        raise LibraryError(f"The library folder {given} cannot be read: Permission denied.")

@@ -32,8 +32,6 @@ from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token, start_se
 from aniworld_web.state import context_of
 
 DEFAULT_USERNAME = "admin"
-#: How the loader's error begins when the identify step failed (static/series.js checks it too).
-IDENTIFY_FAILED = "Identify:"
 
 
 def render(request: Request, template: str, status_code: int = 200,
@@ -72,9 +70,9 @@ async def series_page(request: Request) -> Response:
 
 
 def identification_failed(series: Series) -> bool:
-    """Whether the load failed in its identify step: the page then offers the candidates."""
-    return (series.loading_status is LoadingStatus.FAILED
-            and (series.loading_error or "").startswith(IDENTIFY_FAILED))
+    """Whether the load failed waiting for the user to pick the provider entry
+    (``Series.needs_choice``): the page then offers the candidates."""
+    return series.loading_status is LoadingStatus.FAILED and series.needs_choice
 
 
 def _text(form: FormData, name: str) -> str:

@@ -168,7 +168,7 @@ def test_a_port_in_use_is_a_one_line_error(run: Run, tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         outcome = run("demo", "--port", str(port), "--dir", str(tmp_path / "library"), *FAST)
     assert outcome.code == 1
-    assert f"Error: Cannot listen on 127.0.0.1:{port}" in outcome.err
+    assert f"Error: port {port} is in use; choose another --port" in outcome.err
     assert len(outcome.err.strip().splitlines()) == 1
 
 

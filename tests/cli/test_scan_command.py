@@ -61,9 +61,11 @@ def test_scan_text_output_off_a_terminal(run: Run, loading_env: dict[str, str],
     lines = outcome.out.splitlines()
     assert lines[0].startswith("Scanned 2 series folders in ")
     assert lines[0].endswith(": 50 video files, 1 not recognised as episodes, 2 new series.")
-    assert sorted(lines[1:3]) == ["[1/2] ✓ Cowboy Bebop", "[2/2] ✓ Mushi-Shi"] or sorted(
-        lines[1:3]) == ["[1/2] ✓ Mushi-Shi", "[2/2] ✓ Cowboy Bebop"]
-    assert lines[3:] == [
+    assert lines[1:3] == ["Not recognised as episodes:",
+                          "  Mushishi (2005) [anilistid-457]/[Group] Mushishi - NCOP [1080p].mkv"]
+    assert sorted(lines[3:5]) == ["[1/2] ✓ Cowboy Bebop", "[2/2] ✓ Mushi-Shi"] or sorted(
+        lines[3:5]) == ["[1/2] ✓ Mushi-Shi", "[2/2] ✓ Cowboy Bebop"]
+    assert lines[5:] == [
         "Loaded 2 of 2 series.",
         "Missing episodes: 3 in 2 series",
         "  Cowboy Bebop: 1 (S01E05)",
@@ -102,3 +104,46 @@ def test_bad_roots_are_one_line_errors(run: Run, tmp_path: Path, target: str | N
     assert message in outcome.err
     assert len(outcome.err.strip().splitlines()) == 1
     assert run("list", "--json").out == ""
+
+
+def test_a_root_that_cannot_be_scanned_prints_only_the_error(
+        run: Run, loading_env: dict[str, str], library: Path, tmp_path: Path) -> None:
+    """``scan`` of a missing folder prints its one-line error and nothing else, and starts no
+    loader: series queued earlier stay queued, untouched."""
+    run("scan", str(library), "--no-load")
+    outcome = run("scan", str(tmp_path / "nonexistent"), env=loading_env)
+    assert (outcome.code, outcome.out) == (1, "")
+    assert outcome.err.strip() == f"Error: The library folder {tmp_path / 'nonexistent'} does " \
+                                  "not exist."
+    rows = run("list", "--json").json_lines()
+    assert [(row["loading_status"], row["episodes_loaded"]) for row in rows] == [
+        ("pending", False), ("pending", False)]
+    assert all(run("status", row["id"], "--json").json_lines()[0]["started_at"] is None
+               for row in rows)
+
+
+def test_the_report_names_gone_folders_and_files_it_did_not_recognise(
+        run: Run, library: Path) -> None:
+    """The report lists the files it read no episode in and the folders it found gone, by
+    name, in text and in JSON."""
+    run("scan", str(library), "--no-load")
+    for path in (library / "Cowboy Bebop (1998)").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    for path in sorted((library / "Cowboy Bebop (1998)").rglob("*"), reverse=True):
+        path.rmdir()
+    (library / "Cowboy Bebop (1998)").rmdir()
+    (library / "Mushishi (2005) [anilistid-457]" / "Mushishi - Making of.mkv").touch()
+    text = run("scan", str(library), "--no-load").out.splitlines()
+    assert text[1:6] == ["Not recognised as episodes:",
+                         "  Mushishi (2005) [anilistid-457]/Mushishi - Making of.mkv",
+                         "  Mushishi (2005) [anilistid-457]/[Group] Mushishi - NCOP [1080p].mkv",
+                         "Folders gone (their series are marked missing):",
+                         "  Cowboy Bebop (1998)"]
+    (library / "Mushishi (2005) [anilistid-457]" / "Mushishi - Making of.mkv").unlink()
+    (library / "Mushishi (2005) [anilistid-457]" / "Mushishi - Extras.mkv").touch()
+    report = run("scan", str(library), "--no-load", "--json").json_lines()[0]
+    assert report["unrecognised"] == [
+        "Mushishi (2005) [anilistid-457]/Mushishi - Extras.mkv",
+        "Mushishi (2005) [anilistid-457]/[Group] Mushishi - NCOP [1080p].mkv"]
+    assert report["folders_gone"] == ["Cowboy Bebop (1998)"]

@@ -83,3 +83,15 @@ def test_bad_config_file_is_reported(run: Run, tmp_path: Path) -> None:
     outcome = run("--config", str(config), "list")
     assert outcome.code == 1
     assert "loader.concurrency" in outcome.err
+
+
+def test_adding_a_title_twice_names_the_series_that_has_it(run: Run) -> None:
+    """``add`` of a title already in the library (any case) is a one-line error naming the
+    series, and adds nothing; with another year it is another series."""
+    run("add", "Cowboy Bebop", "--year", "1998")
+    again = run("add", "cowboy bebop")
+    assert again.code == 1
+    assert "'Cowboy Bebop' is already in the library" in again.err
+    assert run("add", "Cowboy Bebop", "--year", "2021").code == 0
+    assert sorted((r["title"], r["year"]) for r in run("list", "--json").json_lines()) == [
+        ("Cowboy Bebop", 1998), ("Cowboy Bebop", 2021)]

@@ -55,6 +55,56 @@ async def test_add_by_reference_alone_gets_a_placeholder_title(app: SeriesApp) -
     assert series.title == "anilist 21"
 
 
+async def test_adding_a_title_already_in_the_library_is_a_conflict(app: SeriesApp) -> None:
+    """Adding by a title a series already has (ignoring case and spaces) raises SeriesExists
+    naming that series and adds nothing; another known year is another series, and so is an
+    add by provider id."""
+    first = await app.add_series("Cowboy Bebop", year=1998)
+    for title, year in (("Cowboy Bebop", None), ("cowboy  BEBOP", 1998)):
+        with pytest.raises(SeriesExists, match="'Cowboy Bebop' is already in the library") \
+                as caught:
+            await app.add_series(title, year=year)
+        assert caught.value.series_id == first.id
+    remake = await app.add_series("Cowboy Bebop", year=2021)
+    by_id = await app.add_series("Cowboy Bebop", ProviderRef("anilist", "1"))
+    assert {s.id for s in await app.list_series()} == {first.id, remake.id, by_id.id}
+
+
+async def test_the_same_title_added_at_once_is_added_once(app: SeriesApp) -> None:
+    """Twenty adds of one title at the same moment store one series; the others are told it
+    exists."""
+    outcomes: list[object] = []
+
+    async def add() -> None:
+        try:
+            outcomes.append(await app.add_series("Trigun"))
+        except SeriesExists as error:
+            outcomes.append(error)
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as task_group:
+            for _ in range(20):
+                task_group.start_soon(add)
+    assert sum(not isinstance(outcome, SeriesExists) for outcome in outcomes) == 1
+    assert [s.title for s in await app.list_series()] == ["Trigun"]
+
+
+async def test_a_provider_that_does_not_exist_is_invalid_input(app: SeriesApp) -> None:
+    """Adding or identifying by a provider nobody installed raises InvalidInput "No provider is
+    called 'nope'" and writes nothing; a provider's name and a known id type both work."""
+    with pytest.raises(InvalidInput, match="No provider is called 'nope'") as caught:
+        await app.add_series("Trigun", ProviderRef("nope", "1"))
+    assert caught.value.field == "provider"
+    assert await app.list_series() == []
+    series = await app.add_series("Trigun")
+    with pytest.raises(InvalidInput, match="No provider is called 'nope'"):
+        await app.identify(series.id, ProviderRef("nope", "6"))
+    assert (await app.get_series(series.id)).ids.to_dict() == {}
+    by_provider = await app.add_series(provider_ref=ProviderRef("jikan", "6"))
+    by_id_type = await app.add_series(provider_ref=ProviderRef("tvdb", "70000"))
+    assert (by_provider.ids.mal, by_id_type.ids.tvdb) == ("6", "70000")
+
+
 async def test_list_is_sorted_by_title(app: SeriesApp) -> None:
     """``list_series`` returns every series, sorted by title."""
     for title in ("Trigun", "Akira", "Monster"):
@@ -156,6 +206,7 @@ async def test_any_valid_title_round_trips_unchanged(app: SeriesApp, title: str)
     """Whatever valid title goes in comes back out exactly, from the database."""
     series = await app.add_series(title)
     assert (await app.get_series(series.id)).title == title
+    await app.remove_series(series.id)  # the next example may differ from it only in case
 
 
 async def test_data_survives_a_restart(settings: Settings) -> None:

@@ -170,14 +170,15 @@ async def test_get_series_with_episodes_missing_ones_and_history(
 
 
 async def test_loading_status(script: httpx.AsyncClient, web: Web) -> None:
-    """The loading status has the status, progress, start time, message and error."""
+    """The loading status has the status, progress, start time, message, error and whether
+    the user must pick the entry."""
     series = await web.core.add_series("Trigun")
     body = (await script.get(f"/api/series/{series.id}/loading-status")).json()
     assert body == {
         "series_id": series.id, "loading_status": "pending",
         "progress": {"episodes": False, "nfo": False, "logo": False, "images": False},
         "started_at": None, "completed_at": None, "message": "Waiting to load...",
-        "error": None,
+        "error": None, "needs_choice": False,
     }
 
 

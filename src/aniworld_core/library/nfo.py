@@ -4,21 +4,24 @@ An existing NFO is replaced only when aniworld wrote it and nobody changed it si
 comment and its digest say so, see :mod:`.nfo_xml`). A locked NFO (``<lockdata>true</lockdata>``),
 one someone else wrote, and one a person edited are skipped, each with its reason, unless
 ``force=True``. Writes are atomic; a failed one raises :class:`LibraryError` and leaves nothing.
+An episode NFO aniworld wrote goes with its video (:func:`remove_stale_episode_nfos`); under the
+same rules, no other NFO is ever deleted.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import attrs
 
-from aniworld_core.errors import LibraryError
+from aniworld_core.errors import LibraryError, PathNotAllowed
 from aniworld_core.library.atomic import atomic_write
 from aniworld_core.library.folders import season_of_folder
 from aniworld_core.library.nfo_xml import (
     episode_xml,
+    is_episode_nfo,
     is_locked,
     is_ours,
     movie_xml,
@@ -32,6 +35,8 @@ from aniworld_core.models import Episode
 TVSHOW_NFO = "tvshow.nfo"
 MOVIE_NFO = "movie.nfo"
 SEASON_NFO = "season.nfo"
+#: NFOs of a folder rather than of a video, never removed with one.
+FOLDER_NFOS = frozenset({TVSHOW_NFO, MOVIE_NFO, SEASON_NFO})
 MAX_NFO_BYTES = 4 * 1024 * 1024  # more than any NFO we write holds
 
 
@@ -152,6 +157,46 @@ def season_folders(episodes: Sequence[Episode]) -> dict[int, str]:
             counts = found.setdefault(episode.season, {})
             counts[folder] = counts.get(folder, 0) + 1
     return {season: max(counts, key=lambda f: (counts[f], f)) for season, counts in found.items()}
+
+
+@attrs.frozen
+class RemovedNfos:
+    """What :func:`remove_stale_episode_nfos` did: NFOs deleted, and why others could not be
+    looked at or deleted (for people)."""
+
+    removed: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def remove_stale_episode_nfos(series_dir: Path, paths: Iterable[str]) -> RemovedNfos:
+    """Delete the NFOs at ``paths`` (relative to ``series_dir``; NFOs a scan found with no
+    video of the same name beside them) that are episode NFOs aniworld wrote and nobody has
+    edited or locked since. Every other file stays: one a person wrote, edited or locked,
+    and ``tvshow.nfo``, ``season.nfo`` and ``movie.nfo``. Synchronous: run it in a worker
+    thread."""
+    removed: list[str] = []
+    errors: list[str] = []
+    confined = confiner(series_dir)
+    for relative in paths:
+        if relative.rpartition("/")[2].lower() in FOLDER_NFOS:
+            continue
+        try:
+            path = confined(relative)
+            content = _read(path)
+            if content is None or is_locked(content) or not is_episode_nfo(content):
+                continue
+            path.unlink(missing_ok=True)
+        except PathNotAllowed:
+            continue  # a link out of the folder: not ours to delete
+        except LibraryError as error:
+            errors.append(f"Cannot look at {relative} in {series_dir.name}: {error}")
+            continue
+        except OSError as error:
+            errors.append(f"Cannot remove {relative} from {series_dir.name}: "
+                          f"{error.strerror or error}")
+            continue
+        removed.append(relative)
+    return RemovedNfos(tuple(removed), tuple(errors))
 
 
 def _reason_to_keep(existing: bytes) -> SkipReason | None:

@@ -145,6 +145,13 @@ def is_ours(content: bytes) -> bool | None:
     return hashlib.sha256(content[marker.end():]).hexdigest() == marker.group(1).decode()
 
 
+def is_episode_nfo(content: bytes) -> bool:
+    """Whether aniworld wrote ``content`` as an episode NFO and nobody changed it since."""
+    marker = MARKER.match(content)
+    return (marker is not None and is_ours(content) is True
+            and content[marker.end():].startswith(b"<episodedetails>"))
+
+
 def is_locked(content: bytes) -> bool:
     """Whether the NFO says ``<lockdata>true</lockdata>`` (the user's, never to be replaced)."""
     return LOCKED.search(content) is not None

@@ -28,6 +28,8 @@ from aniworld_core.models import Episode
 from aniworld_core.storage.library_store import KnownSeries, LibraryStore
 
 BATCH = 200  # series folders per worker-thread call and per transaction
+#: Files not recognised as episodes that a report names (it counts them all).
+NAMED_FILES = 200
 #: The first batch of a scan is smaller, so the loader has its first series at once.
 FIRST_BATCH = 50
 
@@ -58,6 +60,12 @@ class ScanReport:
     seconds: float
     #: Series whose folder was renamed or moved: the series followed it.
     series_moved: tuple[str, ...] = ()
+    #: The folders (under their root) of ``series_without_folder``, by name.
+    folders_gone: tuple[str, ...] = ()
+    #: ``folder/path`` of the first :data:`NAMED_FILES` of ``files_unrecognised``.
+    unrecognised: tuple[str, ...] = ()
+    #: ``folder/path`` of episode NFOs aniworld wrote that went with their video.
+    nfos_removed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (``aniworld scan --json``, scripts)."""
@@ -68,10 +76,13 @@ class ScanReport:
             "series_requeued": list(self.series_requeued),
             "series_without_folder": list(self.series_without_folder),
             "series_moved": list(self.series_moved),
+            "folders_gone": list(self.folders_gone),
             "folders_listed": self.folders_listed,
             "folders_unchanged": self.folders_unchanged,
             "files_found": self.files_found,
             "files_unrecognised": self.files_unrecognised,
+            "unrecognised": list(self.unrecognised),
+            "nfos_removed": list(self.nfos_removed),
             "files_added": self.files_added,
             "files_removed": self.files_removed,
             "errors": list(self.errors),
@@ -94,14 +105,20 @@ class _Totals:
     files_added: int = 0
     files_removed: int = 0
     errors: list[str] = attrs.field(factory=list)
+    unrecognised: list[str] = attrs.field(factory=list)
+    nfos_removed: list[str] = attrs.field(factory=list)
 
     def count(self, scans: Sequence[SeriesScan]) -> None:
         for scan in scans:
             self.folders_listed += len(scan.listed)
             self.folders_unchanged += scan.unchanged
             self.files_found += len(scan.files)
-            self.files_unrecognised += sum(1 for f in scan.files if f.parsed.episode is None)
-            self.errors.extend(scan.errors)
+            unrecognised = sorted(f.path for f in scan.files if f.parsed.episode is None)
+            self.files_unrecognised += len(unrecognised)
+            room = NAMED_FILES - len(self.unrecognised)
+            self.unrecognised.extend(f"{scan.name}/{path}" for path in unrecognised[:room])
+            self.nfos_removed.extend(f"{scan.name}/{path}" for path in scan.nfos_removed)
+            self.errors.extend([*scan.errors, *scan.nfo_errors])
 
 
 class Library:
@@ -128,8 +145,9 @@ class Library:
             plans = [(root, names, await self.store.root_state(str(root)))
                      for root, names in checked]
             totals = _Totals()
-            gone = [series.series_id for _, names, known in plans
-                    for name, series in known.items() if name not in set(names)]
+            gone_folders = {series.series_id: name for _, names, known in plans
+                            for name, series in known.items() if name not in set(names)}
+            gone = list(gone_folders)
             totals.unclaimed = await self.store.signatures(gone) if gone else {}
             back = [series.series_id for _, names, known in plans
                     for name, series in known.items() if series.missing and name in set(names)]
@@ -163,6 +181,9 @@ class Library:
                 errors=tuple(totals.errors),
                 seconds=time.monotonic() - started,
                 series_moved=tuple(totals.moved),
+                folders_gone=tuple(sorted(gone_folders[sid] for sid in totals.vanished)),
+                unrecognised=tuple(totals.unrecognised),
+                nfos_removed=tuple(totals.nfos_removed),
             )
 
     async def missing_episodes(self, series_id: str) -> list[Episode]:

@@ -4,7 +4,8 @@ Synchronous; the scan runs it in worker threads. A folder whose modification tim
 stored at the last scan is not listed again (adding, removing or renaming an entry changes a
 folder's mtime; rewriting a file in place does not): it costs one ``stat``. A folder modified
 within the last two seconds gets no stored signature, so a change in the same clock tick as the
-listing is seen by the next scan.
+listing is seen by the next scan. An episode NFO aniworld wrote whose video is gone from a listed
+folder is removed (see :func:`~aniworld_core.library.nfo.remove_stale_episode_nfos`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import NamedTuple
 import attrs
 
 from aniworld_core.library.folders import (
+    VIDEO_EXTENSIONS,
     SeriesFolder,
     is_skipped_folder,
     parse_series_folder,
     season_of_folder,
     video_stem,
 )
+from aniworld_core.library.nfo import FOLDER_NFOS, remove_stale_episode_nfos
 from aniworld_core.library.release import ParsedName, ReleaseParser
 
 RACY_NS = 2_000_000_000
@@ -57,6 +60,12 @@ class SeriesScan:
     errors: list[str] = attrs.field(factory=list)
     #: The folder is a known series' folder renamed or moved (``series_id`` is that series).
     moved: bool = False
+    #: NFOs in listed folders with no video of their name beside them, those of them
+    #: removed (episode NFOs aniworld wrote whose video is gone), and why any could not be
+    #: (the folder itself was read: these are no ``errors``).
+    lone_nfos: list[str] = attrs.field(factory=list)
+    nfos_removed: list[str] = attrs.field(factory=list)
+    nfo_errors: list[str] = attrs.field(factory=list)
 
     @property
     def changed(self) -> bool:
@@ -80,6 +89,10 @@ def scan_series(root: Path, name: str, series_id: str | None,
     walker = _Walker(root / name, folder.title, known, result)
     walker.walk()
     result.removed = set(known) - walker.visited - walker.kept
+    if result.lone_nfos:
+        outcome = remove_stale_episode_nfos(root / name, result.lone_nfos)
+        result.nfos_removed.extend(outcome.removed)
+        result.nfo_errors.extend(outcome.errors)
     return result
 
 
@@ -135,9 +148,16 @@ class _Walker:
         files: list[FoundFile] = []
         parser = self._parser(season)
         prefix = f"{rel}/" if rel else ""
+        videos: set[str] = set()  # every name with a video extension, samples too
+        nfos: list[str] = []
         with os.scandir(absolute) as entries:
             for entry in entries:
                 name = entry.name
+                base, dot, extension = name.rpartition(".")
+                if dot and extension.lower() == "nfo":
+                    nfos.append(name)
+                elif dot and extension.lower() in VIDEO_EXTENSIONS:
+                    videos.add(base)
                 stem = video_stem(name)
                 if stem is None:
                     if not is_skipped_folder(name) and _is_dir(entry):
@@ -152,6 +172,9 @@ class _Walker:
                 files.append(FoundFile(rel, prefix + name, found.st_size, found.st_mtime_ns,
                                        parser.parse(stem)))
         self.result.files.extend(files)
+        self.result.lone_nfos.extend(prefix + name for name in nfos
+                                     if name.rpartition(".")[0] not in videos
+                                     and name.lower() not in FOLDER_NFOS)
         return subfolders
 
     def _parser(self, season: int | None) -> ReleaseParser:

@@ -7,8 +7,10 @@ Season") only matches an entry with the same marker, a year tells remakes apart,
 is only chosen when it fits clearly better than every other. Below ``threshold`` the caller asks
 the user to pick from :attr:`Identification.candidates`; nothing is written for such a folder.
 
-:func:`rank` is the plainer comparison of known titles with another provider's results (used to
-map ids once the series is known).
+:func:`rank` and :func:`confident` are the plainer comparison of known titles with another
+provider's results, used to map ids once the series is known. They keep identification's rules
+where another provider's entry can be told apart: a movie is never a TV show, a year more than
+one apart counts against a result, and a result is only taken when it leads every other.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import attrs
 
 from aniworld_core.library.names import FolderName
 from aniworld_core.library.sequels import split_marker
-from aniworld_core.loader.judge import Judged, judge
+from aniworld_core.loader.judge import CLEAR_LEAD, OTHER_YEAR, Judged, judge
 from aniworld_core.loader.title_match import main_title, normalise, read_title, similarity
 from aniworld_core.metadata import ProviderRef, SearchResult
 
-__all__ = ["Identification", "Scored", "describe", "identify", "normalise", "rank", "score"]
+__all__ = ["Identification", "Scored", "confident", "describe", "identify", "normalise", "rank",
+           "score"]
 
 #: How many searches :func:`identify` sends at most for one folder.
 MAX_QUERIES = 3
@@ -109,7 +112,8 @@ def score(titles: Sequence[str], year: int | None, result: SearchResult) -> floa
     """How sure we are that ``result`` is the series known by ``titles`` (0..1): the best
     similarity of any of our titles to any of its titles, nudged by the year. Sequel markers
     count less than words: "Attack on Titan Season 2" is 0.9 of the show "Attack on Titan",
-    which is what a provider that keeps one entry per show calls it."""
+    which is what a provider that keeps one entry per show calls it. The same year adds 0.1,
+    a year more than one apart costs :data:`~aniworld_core.loader.judge.OTHER_YEAR`."""
     best = 0.0
     for ours in titles:
         if not ours:
@@ -126,16 +130,37 @@ def score(titles: Sequence[str], year: int | None, result: SearchResult) -> floa
         if result.year == year:
             best = min(1.0, best + 0.1)
         elif abs(result.year - year) > 1:
-            best -= 0.25
+            best -= OTHER_YEAR
     return max(0.0, best)
 
 
-def rank(titles: str | Sequence[str], year: int | None,
-         results: Sequence[SearchResult]) -> list[Scored]:
-    """Results with their :func:`score`, best first (the provider's order breaks ties)."""
+def rank(titles: str | Sequence[str], year: int | None, results: Sequence[SearchResult], *,
+         movie: bool | None = None) -> list[Scored]:
+    """Results with their :func:`score`, best first (the provider's order breaks ties).
+
+    With ``movie`` known, results of the other kind are left out: a movie is never a TV show,
+    nor a show a movie. A result whose format is not given counts as a show (TVmaze and
+    TMDB's TV search list shows only), so a movie is matched only to a result marked
+    ``MOVIE``.
+    """
     known = [titles] if isinstance(titles, str) else list(titles)
+    if movie is not None:
+        results = [result for result in results if (result.format == "MOVIE") == movie]
     scored = [Scored(result, score(known, year, result)) for result in results]
     return sorted(scored, key=lambda item: -item.score)
+
+
+def confident(ranked: Sequence[Scored], threshold: float) -> Scored | None:
+    """The first of ``ranked`` (as :func:`rank` orders them) if it is sure enough, as
+    identification judges it: its score counts in full with a lead of
+    :data:`~aniworld_core.loader.judge.CLEAR_LEAD` over the next, half with none, and must
+    reach ``threshold``. Two shows of one title and no year to tell them apart are no match."""
+    if not ranked:
+        return None
+    best = ranked[0]
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    lead = min(1.0, max(0.0, best.score - runner_up) / CLEAR_LEAD)
+    return best if best.score * (0.5 + 0.5 * lead) >= threshold else None
 
 
 def describe(candidates: Sequence[Scored], limit: int = 5) -> list[str]:

@@ -11,19 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import anyio
 import attrs
 
-from aniworld_core.errors import ProviderError, ProviderUnavailable
+from aniworld_core.errors import IdentificationFailed, ProviderError, ProviderUnavailable
 from aniworld_core.library.artwork import existing_artwork, save_artwork
 from aniworld_core.library.names import FolderName, read_folder_name
 from aniworld_core.library.nfo import SeasonNfo, write_nfos
 from aniworld_core.library.seasons import Layout
 from aniworld_core.loader import artwork_choice
 from aniworld_core.loader.episodes_step import EpisodesStep
-from aniworld_core.loader.identify import describe, identify, rank
+from aniworld_core.loader.identify import confident, describe, identify, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.series_dir import SeriesDirs
 from aniworld_core.metadata import (
@@ -43,14 +43,22 @@ from aniworld_core.storage.show_reads import ShowOutline
 
 log = logging.getLogger("aniworld.loader")
 
+class IdentificationNeeded(IdentificationFailed, PermanentStepError):
+    """:class:`IdentificationFailed` as the identify step raises it: the load fails at once
+    (trying again cannot settle it) and the series is marked ``needs_choice``."""
+
+
 @attrs.define
 class IdentifyStep:
     """Find the series at a provider by its folder name (or the title it was added by) when it
     has no id a metadata provider can use (see :func:`~aniworld_core.loader.identify.identify`).
-    Below the confidence threshold the series fails with the candidates listed and nothing is
-    written into its folder until the user picks one."""
+    Below the confidence threshold, and when the entry found is already another series in the
+    library (an id belongs to one series), the series fails with
+    :class:`~aniworld_core.errors.IdentificationFailed` and ``needs_choice`` set, and nothing
+    is written into its folder until the user picks one."""
 
     threshold: float
+    series_store: SeriesStore
     name: ClassVar[str] = "identify"
     label: ClassVar[str] = "Identify"
     message: ClassVar[str] = "Identifying..."
@@ -75,17 +83,31 @@ class IdentifyStep:
             async with job.turn(type(provider).name):
                 return await provider.search(query, year=year)
 
-        found = await identify(folder, search, threshold=self.threshold,
-                               id_type=type(provider).id_type)
+        id_type = type(provider).id_type
+        found = await identify(folder, search, threshold=self.threshold, id_type=id_type)
         if found.match is None:
-            listed = "; ".join(describe(found.candidates)) or "none"
-            raise PermanentStepError(
+            listed = describe(found.candidates)
+            await _needs_choice(job, IdentificationNeeded(
                 f"no confident match for {folder.title!r} at {type(provider).display_name}: "
-                f"{found.reason} (candidates: {listed}); choose one with identify"
-            )
+                f"{found.reason} (candidates: {'; '.join(listed) or 'none'}); choose one with "
+                "identify", candidates=listed))
         match = found.match
-        ids = series.ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
-        return id_columns(ids)
+        holder = await self.series_store.claim_id(series.id, id_type, match.ref.id)
+        if holder is not None:
+            await _needs_choice(job, IdentificationNeeded(
+                f"{folder.title!r} looks like {match.title} ({match.ref}), which is already in "
+                f"the library as {holder.title!r}; choose another entry with identify, or "
+                "remove one of the two", candidates=describe(found.candidates),
+                series_id=holder.id))
+        ids = series.ids.with_id(id_type, match.ref.id).merged(match.ids)
+        return {**id_columns(ids), "needs_choice": False}
+
+
+async def _needs_choice(job: Job, error: IdentificationNeeded) -> NoReturn:
+    """Mark the series as waiting for the user's choice, then fail its load with ``error``."""
+    assert job.persist is not None
+    await job.persist(needs_choice=True)
+    raise error
 
 
 def folder_name(series: Series) -> FolderName:
@@ -136,6 +158,11 @@ class MapIdsStep:
     """Find the series at every other provider that can search but has no id for it yet, so
     providers keyed by other ids can serve it (a TVDB id from TVmaze lets fanart.tv find logos).
 
+    A match meets identification's rules (see :func:`~aniworld_core.loader.identify.confident`):
+    a movie only matches a movie (never a TV show of the same name, whose ids would put
+    another show's artwork into its folder), a year more than one apart counts against a
+    result, and the best result must lead the others.
+
     Optional: a provider that fails or has no confident match is skipped, not an error.
     """
 
@@ -157,6 +184,7 @@ class MapIdsStep:
             titles += [metadata.title, *metadata.alt_titles]
             titles += [metadata.original_title] if metadata.original_title else []
         year = series.year or (metadata.year if metadata else None)
+        movie = metadata.format == "MOVIE" if metadata and metadata.format else None
         ids = series.ids
         for provider in job.providers.with_capability(Capability.SEARCH):
             if ids.get(type(provider).id_type) is not None:
@@ -167,9 +195,9 @@ class MapIdsStep:
             except (ProviderError, ProviderUnavailable) as error:
                 log.info("%s: id matching skipped: %s", series.title, error)
                 continue
-            ranked = rank(titles, year, results)
-            if ranked and ranked[0].score >= self.threshold:
-                match = ranked[0].result
+            best = confident(rank(titles, year, results, movie=movie), self.threshold)
+            if best is not None:
+                match = best.result
                 ids = ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
         return id_columns(ids) if ids != series.ids else {}
 
@@ -288,7 +316,8 @@ def default_steps(*, threshold: float, library: LibraryStore, series_store: Seri
                   roots: Sequence[Path], downloads_per_series: int) -> list[Step]:
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
-    return [IdentifyStep(threshold), MetadataStep(), MapIdsStep(threshold), EpisodesStep(library),
+    return [IdentifyStep(threshold, series_store), MetadataStep(), MapIdsStep(threshold),
+            EpisodesStep(library),
             NfoStep(dirs, series_store, library),
             LogoStep(dirs, library, at_once=downloads_per_series),
             ArtworkStep(dirs, library, at_once=downloads_per_series)]

@@ -55,6 +55,7 @@ def to_series(row: SeriesRow) -> Series:
         updated_at=row.updated_at,
         metadata=SeriesInfo.from_dict(row.series_metadata) if row.series_metadata else None,
         folder_missing_at=row.folder_missing_at,
+        needs_choice=bool(row.needs_choice),
     )
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 
 import attrs
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from aniworld_core.errors import SeriesNotFound
+from aniworld_core.errors import SeriesExists, SeriesNotFound
 from aniworld_core.metadata import ID_TYPES, ProviderIds
 from aniworld_core.models import Episode, LoadingStatus, LoadRun, Priority, Progress, Series
 from aniworld_core.storage.convert import entry_ref, id_columns, to_load_run, to_series
@@ -17,6 +18,9 @@ from aniworld_core.storage.database import Database
 from aniworld_core.storage.library_link import chunks
 from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
+
+#: ``(id, title, status, progress, error, needs_choice)`` of a series still loading.
+UnfinishedProgress = tuple[str, str, LoadingStatus, Progress, str | None, bool]
 
 
 @attrs.frozen
@@ -49,6 +53,7 @@ def new_series_row(new: NewSeries) -> SeriesRow:
         priority=int(new.priority),
         queued_at=now,
         attempts=0,
+        needs_choice=False,
         created_at=now,
         updated_at=now,
     )
@@ -87,12 +92,54 @@ class SeriesStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def add(self, new: NewSeries) -> Series:
+    async def add(self, new: NewSeries, *, exclusive: str | None = None,
+                  unique_title: bool = False) -> Series:
+        """Store a new series, queued for loading. With ``exclusive`` (an id type of
+        ``new.ids``) no other series may have that id, and with ``unique_title`` none may have
+        its title (ignoring case; two known years that differ tell series apart): else
+        :class:`SeriesExists` naming the one that does, and nothing is written. The check and
+        the insert are one transaction, so two adds at the same moment cannot both pass it."""
+
         def work(session: Session) -> Series:
+            value = new.ids.get(exclusive) if exclusive is not None else None
+            if exclusive is not None and value is not None:
+                _serialise(session, "id", exclusive, value)
+                holder = _holder(session, exclusive, value)
+                if holder is not None:
+                    raise SeriesExists(f"{holder.title!r} ({exclusive}:{value}) is already in "
+                                       "the library.", series_id=holder.id)
+            if unique_title:
+                _serialise(session, "title", _title_key(new.title))
+                same = _same_title(session, new.title, new.year)
+                if same is not None:
+                    raise SeriesExists(
+                        f"{same.title!r} is already in the library; to add another series of "
+                        "that name, add it by its provider id.", series_id=same.id)
             row = new_series_row(new)
             session.add(row)
             session.flush()
             return to_series(row)
+
+        return await self._db.session(work)
+
+    async def claim_id(self, series_id: str, id_type: str, value: str) -> Series | None:
+        """Give the series ``value`` as its ``id_type`` id, unless another series has that id
+        already: then that series is returned and nothing is written. One transaction
+        (serialised per id), so of two series identified as the same entry at the same moment
+        only one gets it."""
+
+        def work(session: Session) -> Series | None:
+            _serialise(session, "id", id_type, value)
+            holder = _holder(session, id_type, value, besides=series_id)
+            if holder is not None:
+                return to_series(holder)
+            row = session.get(SeriesRow, series_id)
+            if row is not None:
+                if id_type in ID_TYPES:
+                    setattr(row, f"{id_type}_id", value)
+                else:
+                    row.extra_ids = {**(row.extra_ids or {}), id_type: value}
+            return None
 
         return await self._db.session(work)
 
@@ -112,22 +159,20 @@ class SeriesStore:
 
         return await self._db.session(work)
 
-    async def unfinished_progress(
-        self,
-    ) -> list[tuple[str, str, LoadingStatus, Progress, str | None]]:
-        """``(id, title, status, progress, error)`` of every series whose load is not
-        completed (the snapshot a new listener gets): only the columns it needs."""
+    async def unfinished_progress(self) -> list[UnfinishedProgress]:
+        """``(id, title, status, progress, error, needs_choice)`` of every series whose load
+        is not completed (the snapshot a new listener gets): only the columns it needs."""
 
-        def work(session: Session) -> list[tuple[str, str, LoadingStatus, Progress, str | None]]:
+        def work(session: Session) -> list[UnfinishedProgress]:
             rows = session.execute(
                 select(SeriesRow.id, SeriesRow.title, SeriesRow.loading_status,
                        SeriesRow.episodes_loaded, SeriesRow.nfo_loaded, SeriesRow.logo_loaded,
-                       SeriesRow.images_loaded, SeriesRow.loading_error)
+                       SeriesRow.images_loaded, SeriesRow.loading_error, SeriesRow.needs_choice)
                 .where(SeriesRow.loading_status != LoadingStatus.COMPLETED.value)
                 .order_by(SeriesRow.created_at, SeriesRow.id)
             )
-            return [(row[0], row[1], LoadingStatus(row[2]), Progress(*row[3:7]), row[7])
-                    for row in rows]
+            return [(row[0], row[1], LoadingStatus(row[2]), Progress(*row[3:7]), row[7],
+                     bool(row[8])) for row in rows]
 
         return await self._db.session(work)
 
@@ -135,14 +180,8 @@ class SeriesStore:
         """The first series carrying provider id ``value`` of ``id_type``, if any."""
 
         def work(session: Session) -> Series | None:
-            if id_type in ("anilist", "mal", "anidb", "tvdb", "tmdb", "imdb"):
-                column = getattr(SeriesRow, f"{id_type}_id")
-                row = session.scalars(select(SeriesRow).where(column == value).limit(1)).first()
-                return to_series(row) if row else None
-            for row in session.scalars(select(SeriesRow).where(SeriesRow.extra_ids.is_not(None))):
-                if (row.extra_ids or {}).get(id_type) == value:
-                    return to_series(row)
-            return None
+            row = _holder(session, id_type, value)
+            return to_series(row) if row else None
 
         return await self._db.session(work)
 
@@ -228,3 +267,52 @@ class SeriesStore:
             return [to_load_run(row) for row in rows]
 
         return await self._db.session(work)
+
+
+def _holder(session: Session, id_type: str, value: str, *,
+            besides: str | None = None) -> SeriesRow | None:
+    """The first series (other than ``besides``) carrying ``value`` as its ``id_type`` id."""
+    if id_type in ID_TYPES:
+        column = getattr(SeriesRow, f"{id_type}_id")
+        query = select(SeriesRow).where(column == value)
+        if besides is not None:
+            query = query.where(SeriesRow.id != besides)
+        return session.scalars(query.order_by(SeriesRow.created_at).limit(1)).first()
+    for row in session.scalars(select(SeriesRow).where(SeriesRow.extra_ids.is_not(None))
+                               .order_by(SeriesRow.created_at)):
+        if row.id != besides and (row.extra_ids or {}).get(id_type) == value:
+            return row
+    return None
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _same_title(session: Session, title: str, year: int | None) -> SeriesRow | None:
+    """A series with ``title`` (ignoring case and runs of spaces) whose year is ``year``
+    or not known (or ``year`` is not)."""
+    wanted = _title_key(title)
+    # lower() narrows the search (an exact match catches titles SQLite's ASCII-only lower()
+    # folds differently from Python); the comparison is Python's.
+    spaced = " ".join(title.split())
+    rows = session.scalars(
+        select(SeriesRow).where(or_(SeriesRow.title.in_({title, spaced}),
+                                    func.lower(SeriesRow.title).in_({title.lower(),
+                                                                     spaced.lower()})))
+        .order_by(SeriesRow.created_at))
+    for row in rows:
+        if _title_key(row.title) == wanted and (year is None or row.year in (None, year)):
+            return row
+    return None
+
+
+def _serialise(session: Session, *key: str) -> None:
+    """Hold a lock on ``key`` until the transaction ends, so checks and writes about the
+    same id (or title) in other transactions wait for this one: an advisory lock on
+    PostgreSQL; SQLite has one writer at a time anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256("\0".join(key).encode()).digest()
+    session.execute(select(func.pg_advisory_xact_lock(
+        int.from_bytes(digest[:8], "big", signed=True))))

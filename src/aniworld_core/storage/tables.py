@@ -53,6 +53,8 @@ class SeriesRow(Base):
     lease_expires_at: Mapped[dt.datetime | None]
     #: When a scan found the series' folder gone (and no folder it moved to).
     folder_missing_at: Mapped[dt.datetime | None]
+    #: Identification failed in a way only the user can settle (``Series.needs_choice``).
+    needs_choice: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

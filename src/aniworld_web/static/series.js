@@ -6,8 +6,6 @@ import { api, showError } from "./api.js";
 import { searcher } from "./search.js";
 import { FINAL } from "./views.js";
 
-// How the loader's error begins when the identify step failed (pages.py checks it too).
-const IDENTIFY_FAILED = "Identify:";
 const FAILED = Symbol("failed");
 const REPLACED_ON_FINISH = ["#episodes", "#unplaced", "#history", "#folder-missing", ".series-head h1",
                             ".series-head > .poster"];
@@ -77,7 +75,8 @@ export function setUpSeriesPage() {
     refresh.disabled = !final;
     cancel.disabled = final;
     identify.hidden = !final;
-    if (state.status === "failed" && state.error?.startsWith(IDENTIFY_FAILED)) details.open = true;
+    // needs_choice: the load failed waiting for the user to pick the entry (pages.py too).
+    if (state.status === "failed" && state.needs_choice) details.open = true;
     if (final && !FINAL.has(shownStatus)) reloadSections();
     shownStatus = state.status;
   });

@@ -1,5 +1,7 @@
 """The providers' HTTP client against ``httpx.MockTransport``: retries, 429s, server quotas,
-timeouts, malformed answers and clear errors, on asyncio and trio."""
+timeouts, malformed answers and clear errors, on asyncio and trio. Waits are measured on a
+simulated clock (the limiter's, and the server's notes of arrivals): how busy the machine is
+never decides a test."""
 
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ from aniworld_core.providers.base import ProviderConfig, RateLimit
 from aniworld_core.providers.http import ATTEMPTS, ProviderHttpClient
 from aniworld_core.providers.limiter import ProviderLimiter
 
-from .provider_fakes import json_response
+from .provider_fakes import SimulatedClock, json_response
 
 pytestmark = pytest.mark.anyio
+
+#: The wall clock (a unix time) when a simulated clock reads 0.
+WALL = 1_800_000_000.0
 
 Handler = Callable[[httpx.Request], object]
 
@@ -25,13 +30,15 @@ Handler = Callable[[httpx.Request], object]
 class Server:
     """Answers from a list (the last one repeats) and remembers when each request arrived."""
 
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
+    def __init__(self, *answers: httpx.Response | Exception,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.answers = list(answers)
         self.arrivals: list[float] = []
         self.requests: list[httpx.Request] = []
+        self.clock = clock
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.arrivals.append(time.monotonic())
+        self.arrivals.append(self.clock())
         self.requests.append(request)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
@@ -45,11 +52,18 @@ def open_client(
     limits: tuple[RateLimit, ...] = (RateLimit(100, 1.0),),
     timeout: float = 20.0,
     waits: list[tuple[str, float, str]] | None = None,
+    clock: SimulatedClock | None = None,
 ) -> ProviderHttpClient:
+    """A client of ``handler``; with ``clock`` its limiter waits on that simulated clock, and
+    its wall clock reads ``WALL`` plus that clock's time."""
+    timing: dict[str, object] = {} if clock is None else {"clock": clock, "sleep": clock.sleep}
     limiter = ProviderLimiter("anilist", limits, label="AniList",
-                              on_wait=None if waits is None else lambda *w: waits.append(w))
+                              on_wait=None if waits is None else lambda *w: waits.append(w),
+                              **timing)  # type: ignore[arg-type]
     config = ProviderConfig("anilist", "https://graphql.example", timeout=timeout)
-    return ProviderHttpClient(config, limiter, transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+    wall: dict[str, object] = {} if clock is None else {"wall_clock": lambda: WALL + clock.now}
+    return ProviderHttpClient(config, limiter, transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+                              **wall)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -199,21 +213,22 @@ async def test_429_pauses_the_whole_provider_until_retry_after(
     pause ends, reports the wait, then both succeed."""
     rate_limited = anyio.Event()
     answered_429_at: list[float] = []
+    clock = SimulatedClock()
 
     def handler(request: httpx.Request) -> httpx.Response:
         if not rate_limited.is_set():
-            answered_429_at.append(time.monotonic())
+            answered_429_at.append(clock.now)
             rate_limited.set()
             return json_response(
                 429, {"data": None, "errors": [{"message": "Too Many Requests.", "status": 429}]},
                 {"Retry-After": "0.3", "X-RateLimit-Remaining": "0"},
             )
-        arrivals.append(time.monotonic())
+        arrivals.append(clock.now)
         return json_response(200, {"data": request.url.path})
 
     arrivals: list[float] = []
     waits: list[tuple[str, float, str]] = []
-    client = open_client(handler, waits=waits)
+    client = open_client(handler, waits=waits, clock=clock)
     closing.append(client)
     results: dict[str, object] = {}
 
@@ -237,15 +252,17 @@ async def test_429_without_retry_after_waits_for_the_reset_time(
     closing: list[ProviderHttpClient],
 ) -> None:
     """A 429 with only X-RateLimit-Reset (a unix time) pauses until that moment."""
+    clock = SimulatedClock()
     server = Server(
-        json_response(429, {"status": 429}, {"X-RateLimit-Reset": str(time.time() + 0.2)}),
+        json_response(429, {"status": 429}, {"X-RateLimit-Reset": str(WALL + 0.2)}),
         json_response(200, {"ok": 1}),
+        clock=clock,
     )
-    client = open_client(server)
+    client = open_client(server, clock=clock)
     closing.append(client)
     with anyio.fail_after(5):
         assert await client.get_json("/x", request="test") == {"ok": 1}
-    assert server.arrivals[1] - server.arrivals[0] >= 0.15
+    assert server.arrivals[1] - server.arrivals[0] >= 0.2 - 1e-6
 
 
 async def test_endless_429s_become_an_error(closing: list[ProviderHttpClient]) -> None:
@@ -262,27 +279,29 @@ async def test_endless_429s_become_an_error(closing: list[ProviderHttpClient]) -
 async def test_quota_used_up_waits_for_the_reset(closing: list[ProviderHttpClient]) -> None:
     """``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset`` on a success holds the next request
     until the reset, though the answer itself is returned at once."""
-    reset_at = time.time() + 0.3
+    clock = SimulatedClock()
     server = Server(
         json_response(200, {"n": 1}, {"X-RateLimit-Remaining": "0",
-                                      "X-RateLimit-Reset": f"{reset_at:.3f}"}),
+                                      "X-RateLimit-Reset": f"{WALL + 0.3:.3f}"}),
         json_response(200, {"n": 2}, {"X-RateLimit-Remaining": "89"}),
+        clock=clock,
     )
     waits: list[tuple[str, float, str]] = []
-    client = open_client(server, waits=waits)
+    client = open_client(server, waits=waits, clock=clock)
     closing.append(client)
     with anyio.fail_after(5):
         assert await client.get_json("/x", request="one") == {"n": 1}
         assert client.limiter.paused_until is not None
         assert await client.get_json("/x", request="two") == {"n": 2}
-    assert server.arrivals[1] >= server.arrivals[0] + 0.25
+    assert server.arrivals[1] - server.arrivals[0] >= 0.3 - 1e-6  # the reset had 3 decimals
     assert [reason for _, _, reason in waits] == ["AniList quota used up"]
 
 
 async def test_the_declared_limit_paces_requests(closing: list[ProviderHttpClient]) -> None:
     """Requests beyond the declared limit wait for the window instead of reaching the server."""
-    server = Server(json_response(200, {"ok": 1}))
-    client = open_client(server, limits=(RateLimit(2, 0.2),))
+    clock = SimulatedClock()
+    server = Server(json_response(200, {"ok": 1}), clock=clock)
+    client = open_client(server, limits=(RateLimit(2, 0.2),), clock=clock)
     closing.append(client)
     with anyio.fail_after(5):
         for _ in range(3):

@@ -1,10 +1,11 @@
 """When a request takes its turn at the provider's limiter, against a real local HTTP server
-(the turn is taken as the request is written, which only a real transport reports)."""
+(the turn is taken as the request is written, which only a real transport reports), and
+against transports that report the stages of a request. The limiter waits on a simulated
+clock throughout: no test here depends on how fast the machine is."""
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -28,16 +29,17 @@ RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[str, list[float]]]:
+async def server(clock: SimulatedClock) -> AsyncIterator[tuple[str, list[float]]]:
     """A keep-alive HTTP/1.1 server answering every request with ``{"ok": true}``; yields its
-    URL and the moments (``time.monotonic``) requests arrived."""
+    URL and the moments requests arrived, on the simulated ``clock`` (which does not move
+    while the network works, so they are the moments the requests' turns came)."""
     arrivals: list[float] = []
 
     async def serve(stream: anyio.abc.SocketStream) -> None:
         async with stream:
             requests = Requests(stream)
             while await requests.next() is not None:
-                arrivals.append(time.monotonic())
+                arrivals.append(clock.now)
                 await stream.send(RESPONSE)
 
     async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener, \
@@ -48,46 +50,47 @@ async def server() -> AsyncIterator[tuple[str, list[float]]]:
         task_group.cancel_scope.cancel()
 
 
-#: The limiter's window and the request timeout in the test below: each queued request waits
-#: longer than the timeout for its turn, and the exchange itself (a local round trip) has the
-#: whole timeout, so a loaded machine does not make it time out for real.
-WINDOW = 0.8
-TIMEOUT = 0.6
-#: How much later than the request was written the local server may note its arrival (the
-#: server runs on the same busy event loop): the arrivals of two requests a window apart can
-#: be that much closer than the window.
-ARRIVAL_JITTER = 0.05
+#: The limiter's window (simulated seconds) and the request timeout (real seconds) in the test
+#: below: each request waits a window for its turn, longer than its timeout; the timeout is long
+#: enough that the exchange itself (a local round trip) never times out on a loaded machine.
+WINDOW = 60.0
+TIMEOUT = 10.0
+#: The test's own bound (real seconds).
+TEST_TIMEOUT = 120
 
 
-async def test_waiting_for_the_turn_is_not_a_timeout(server: tuple[str, list[float]]) -> None:
-    """Requests queued behind the limiter (one per window) wait longer than their timeout for
+async def test_waiting_for_the_turn_is_not_a_timeout(server: tuple[str, list[float]],
+                                                     clock: SimulatedClock) -> None:
+    """Requests held back by the limiter (one per window) wait longer than their timeout for
     their turn, and still get their answer at the first try: only the exchange itself is
-    timed. The server sees them one window apart."""
+    timed, so no request's deadline bounds the wait. The server sees them a window apart.
+    The wait is on a simulated clock, so a busy machine changes nothing."""
     url, arrivals = server
-    limiter = ProviderLimiter("jikan", [RateLimit(1, WINDOW)], margin=EXACT)
+    left_while_waiting: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        # How long until some deadline would cancel this wait: the request's own (its
+        # timeout) if the wait counted against it, else only the test's.
+        left_while_waiting.append(anyio.current_effective_deadline() - anyio.current_time())
+        await clock.sleep(seconds)
+
+    limiter = ProviderLimiter("jikan", [RateLimit(1, WINDOW)], margin=EXACT, clock=clock,
+                              sleep=sleep)
     client = ProviderHttpClient(ProviderConfig("jikan", url, timeout=TIMEOUT), limiter)
     try:
-        with anyio.fail_after(20):
-            assert await client.get_json("/first", request="first") == {"ok": True}
-            answers: list[object] = []
-
-            async def get(number: int) -> None:
-                answers.append(await client.get_json(f"/{number}", request=str(number)))
-
-            async with anyio.create_task_group() as task_group:
-                for number in range(3):
-                    task_group.start_soon(get, number)
+        with anyio.fail_after(TEST_TIMEOUT):
+            answers = [await client.get_json(f"/{number}", request=str(number))
+                       for number in range(4)]
     finally:
         await client.aclose()
-    assert answers == [{"ok": True}] * 3
-    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    assert len(arrivals) == 4
-    assert min(gaps) >= WINDOW - ARRIVAL_JITTER
+    assert answers == [{"ok": True}] * 4
+    assert [later - earlier for earlier, later in itertools.pairwise(arrivals)] == [
+        pytest.approx(WINDOW)] * 3
+    assert left_while_waiting
+    assert min(left_while_waiting) > TIMEOUT
     assert (client.metrics.requests, client.metrics.retries) == (4, 0)
-    assert client.metrics.waited_seconds >= 3 * WINDOW  # the client's clock: no arrival jitter
-    # The latency is the exchange's, not the time spent queued for the turn.
+    assert client.metrics.waited_seconds == pytest.approx(3 * WINDOW)
     assert client.metrics.latency_count == 4
-    assert client.metrics.latency_sum < TIMEOUT * 4
 
 
 class _BreaksWhileWriting(httpx.AsyncBaseTransport):

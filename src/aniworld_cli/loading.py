@@ -2,9 +2,11 @@
 with its loader, draw the run from the event stream until the loader is idle, and stop
 gracefully on Ctrl-C or SIGTERM.
 
-On a signal the work is cancelled and ``SeriesApp`` closes, which gives the loader's running
-steps their grace period; whatever is left stays queued in the database and resumes the next
-time a loader runs. A second Ctrl-C quits at once.
+On a signal the work is cancelled and the loader stops: series that only wait stop at once,
+running steps get their grace period, and whatever is left stays queued in the database (as
+"queued, resumes at next start") for the next time a loader runs. The still-queued count is read
+from the same open app, so the process exits right after the grace period. A second Ctrl-C
+quits at once.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import anyio
+import attrs
 
 from aniworld_cli.main import CliContext
 from aniworld_cli.progress import View, emit
 from aniworld_cli.summary import RunSummary, summarize
-from aniworld_core import SeriesApp, Settings, Subscription
+from aniworld_core import SeriesApp, Subscription
 
 T = TypeVar("T")
 
@@ -45,12 +48,16 @@ def run_loading(obj: CliContext, work: Callable[[SeriesApp], Awaitable[T]], *,
             # Reached only when a signal cancelled the work (its progress view is gone now).
             obj.err.print(f"Stopping: running steps get up to {settings.loader.shutdown_grace:g}"
                           " s to finish (Ctrl-C again quits at once)...", markup=False)
-            return _Stopped()
+            queued = 0
+            with anyio.CancelScope(shield=True):
+                await app.stop_loading()
+                queued = sum((await app.metrics()).queue_depth.values())
+            return _Stopped(queued)
 
     result = obj.call(lambda: anyio.run(main))
     if not isinstance(result, _Stopped):
         return result
-    queued = obj.call(lambda: anyio.run(_queued, settings))
+    queued = result.queued
     if as_json:
         emit({"type": "stopped", "still_queued": queued})
     message = f"Stopped; {queued} series still queued"
@@ -67,13 +74,11 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             return  # leaving restores the default handlers: a second Ctrl-C interrupts
 
 
+@attrs.frozen
 class _Stopped:
-    """What the work "returns" when a signal stopped it."""
+    """What the work "returns" when a signal stopped it: how many series are still queued."""
 
-
-async def _queued(settings: Settings) -> int:
-    async with SeriesApp.open(settings, loader=False) as app:
-        return sum((await app.metrics()).queue_depth.values())
+    queued: int
 
 
 async def follow(app: SeriesApp, view: View,

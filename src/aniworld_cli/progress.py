@@ -150,8 +150,10 @@ class PlainView:
         elif isinstance(event, ProviderWaiting) and event.seconds >= PLAIN_WAIT_SECONDS:
             self.console.print(Text(f"Waiting: {event.reason}, {event.seconds:.0f} s"))
         elif (isinstance(event, SeriesLoadingUpdate) and event.error
-              and not event.status.is_final
+              and not event.status.is_final and event.status is not LoadingStatus.QUEUED
               and self._errors.get(event.series_id) != event.error):
+            # Series back in the queue (a provider is down) are told once, by the provider's
+            # wait and the summary: a line each would flood a big library's log.
             # The first update carrying a new error is the one that schedules the retry.
             self._errors[event.series_id] = event.error
             self.console.print(Text(f"  {event.title}: {event.message}"))

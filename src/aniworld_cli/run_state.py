@@ -100,9 +100,10 @@ class RunState:
         return sum(1 for tracked in self.series.values() if tracked.done)
 
     def active(self) -> list[Tracked]:
-        """Series being loaded right now (or waiting for a retry), in the order they began."""
+        """Series being loaded right now (or waiting for a retry), in the order they began;
+        not those back in the queue (a provider they need is down, or a shutdown)."""
         return [tracked for tracked in self.series.values() if not tracked.done
-                and tracked.status is not LoadingStatus.PENDING
+                and tracked.status not in (LoadingStatus.PENDING, LoadingStatus.QUEUED)
                 and not tracked.status.is_final]
 
     def current_waits(self) -> list[str]:

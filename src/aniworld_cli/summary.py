@@ -84,6 +84,7 @@ def render_summary(console: Console, summary: RunSummary) -> None:
     if cancelled:
         extra.append(f"{len(cancelled)} cancelled")
     console.print(line + (f" ({', '.join(extra)})." if extra else "."))
+    _waiting(console, summary.with_status(LoadingStatus.QUEUED))
     if failed:
         console.print("Failed:")
         for series in failed[:SHOWN_SERIES]:
@@ -102,6 +103,19 @@ def render_summary(console: Console, summary: RunSummary) -> None:
         _more(console, len(gaps), "aniworld missing SERIES")
     elif completed:
         console.print("No episodes are missing.")
+
+
+def _waiting(console: Console, queued: Sequence[Series]) -> None:
+    """Series back in the queue, by why: "5 stay queued: cannot reach AniList (network
+    down?)"; they resume by themselves when a loader runs."""
+    reasons: dict[str, int] = {}
+    for series in queued:
+        reason = (series.loading_error or "queued").removeprefix("Waiting: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        console.print(Text(f"{count} series stay queued: {reason}."))
+    if reasons:
+        console.print("`aniworld load` (or `serve`) loads them when it runs.", markup=False)
 
 
 def _more(console: Console, count: int, command: str) -> None:

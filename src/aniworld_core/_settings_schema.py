@@ -136,6 +136,8 @@ SCHEMA: dict[str, Converter] = {
     "loader.identify_threshold": _fraction,
     "loader.batching": _boolean,
     "loader.downloads_per_series": _integer(1, 64),
+    "loader.breaker_failures": _integer(1, 1000),
+    "loader.breaker_cooldown": _seconds(0.001, 86400),
     "web.host": _string,
     "web.port": _integer(1, 65535),
 }

@@ -53,6 +53,7 @@ from aniworld_core.models import (
     Series,
     UnplacedFile,
 )
+from aniworld_core.providers.breaker import BreakerState
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
 from aniworld_core.settings import Settings
 from aniworld_core.storage import Database, NewSeries, SeriesStore
@@ -107,9 +108,12 @@ class SeriesApp:
         try:
             app = cls(settings, database)
             async with ProviderRegistry.open(
-                settings, transport=transport, on_wait=app._provider_waiting
+                settings, transport=transport, on_wait=app._provider_waiting,
+                on_down=app._provider_down,
             ) as providers, anyio.create_task_group() as task_group:
                 app._providers = providers
+                if not loader:  # show what the loading process found; a loader checks afresh
+                    providers.seed_down(await app._work.waiting_for_providers())
                 pool = RegistryPool(providers, batching=settings.loader.batching)
                 await task_group.start(pool.run)
                 app._loader = Loader(
@@ -274,8 +278,15 @@ class SeriesApp:
         self._work_added()
         return updated
 
+    async def stop_loading(self) -> None:
+        """Stop the background loader now, as leaving :meth:`open` would: running steps get
+        ``loader.shutdown_grace`` seconds, series that only wait stop at once, and whatever
+        is left goes back to the queue as ``queued``. The app stays open for reading."""
+        await self._loader.stop()
+
     async def wait_idle(self) -> None:
-        """Return once nothing is queued (scheduled retries included) or loading."""
+        """Return once nothing is queued (scheduled retries included) or loading, but series
+        waiting for a provider that is down (``queued``; they go on after its next check)."""
         await self._loader.wait_idle()
 
     async def metrics(self) -> LoaderMetrics:
@@ -348,6 +359,15 @@ class SeriesApp:
 
     def _provider_waiting(self, provider: str, seconds: float, reason: str) -> None:
         self.events.publish(ProviderWaiting(provider, seconds, reason))
+
+    def _provider_down(self, provider: str, state: BreakerState) -> None:
+        """A provider went down, stayed down at its check, or came back: shown like a wait
+        ("cannot reach AniList (network down?), 30 s"); back is a wait of 0 s."""
+        if state.down and state.next_check_at is not None:
+            seconds = max(0.0, (state.next_check_at - dt.datetime.now(dt.UTC)).total_seconds())
+            self.events.publish(ProviderWaiting(provider, seconds, state.cause or "down"))
+        else:
+            self.events.publish(ProviderWaiting(provider, 0.0, f"{provider} is back"))
 
     # -- library ------------------------------------------------------------------------------
 

@@ -80,6 +80,19 @@ class ProviderError(AniworldError):
         self.status = status
 
 
+class ProviderDown(ProviderError):
+    """A provider failed so often in a row that aniworld stopped asking it for a while (its
+    circuit breaker is open): nothing was sent. ``cause`` says why it is down ("cannot reach
+    AniList (network down?)"); ``retry_in`` is the number of seconds until it is asked again.
+    Background work waits for it; a person's request may try at once."""
+
+    def __init__(self, provider: str, request: str, cause: str, *, retry_in: float) -> None:
+        super().__init__(provider, request,
+                         f"down: {cause}; next check in {max(1, round(retry_in))} s")
+        self.cause = cause
+        self.retry_in = retry_in
+
+
 class ProviderUnavailable(AniworldError):
     """A provider cannot be used at all (for example it needs an API key that is not set)."""
 
@@ -119,6 +132,7 @@ __all__ = [
     "LibraryError",
     "PathNotAllowed",
     "PluginError",
+    "ProviderDown",
     "ProviderError",
     "ProviderUnavailable",
     "SchemaTooNew",

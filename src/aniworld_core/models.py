@@ -29,6 +29,11 @@ class LoadingStatus(enum.StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    #: Back in the queue after its load was interrupted (shutdown) or while a provider it needs
+    #: is down; ``loading_error`` says why. It resumes by itself.
+    QUEUED = "queued"
+    #: A load run cut short (shutdown, its process gone); only load runs end so.
+    INTERRUPTED = "interrupted"
 
     @property
     def is_final(self) -> bool:
@@ -51,6 +56,8 @@ _MESSAGES = {
     LoadingStatus.COMPLETED: "Loaded",
     LoadingStatus.FAILED: "Failed",
     LoadingStatus.CANCELLED: "Cancelled",
+    LoadingStatus.QUEUED: "Queued to resume",
+    LoadingStatus.INTERRUPTED: "Interrupted",
 }
 
 
@@ -196,6 +203,8 @@ class LoadingState:
         message = series.loading_status.message
         if series.loading_status is LoadingStatus.FAILED and series.loading_error:
             message = f"Failed: {series.loading_error}"
+        elif series.loading_status is LoadingStatus.QUEUED and series.loading_error:
+            message = series.loading_error  # "Interrupted by shutdown; resumes at next start."
         return cls(
             series_id=series.id,
             status=series.loading_status,

@@ -10,12 +10,17 @@ A shape the API does not document is :class:`Malformed`, which :func:`reading` t
 
 The structure a provider relies on (the envelope, lists, ids) is checked strictly; optional
 scalar fields of an unexpected type are read as absent, as the metadata types want ("never a
-guess"). Also here: what providers share when shaping metadata (titles, years, airing states).
+guess"). Text comes out clean: control characters an API let through (a NUL byte in a title
+blocked a series on PostgreSQL, which cannot store one) are dropped and broken UTF-16 halves
+replaced, by :func:`text` and :func:`texts` here and for every JSON answer by the providers' HTTP
+client (:func:`clean_json`). Also here: what providers share when shaping metadata (titles,
+years, airing states).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +34,41 @@ Json = Mapping[str, Any]
 ENDED, CONTINUING, UPCOMING, CANCELLED, HIATUS = (
     "Ended", "Continuing", "Upcoming", "Cancelled", "Hiatus"
 )
+
+
+#: What no text aniworld stores may hold: C0 control characters but tab, newline and carriage
+#: return (XML and PostgreSQL refuse NUL; the rest only garble), DEL, and UTF-16 surrogates
+#: left alone (JSON may escape half a pair; neither database can encode one).
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+#: In a JSON body, the escapes that can decode to such characters (a fast test before walking).
+_UNWANTED_ESCAPE = re.compile(rb"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without control characters (tab, newline and carriage return stay) and with
+    lone UTF-16 surrogates replaced by U+FFFD."""
+    if _UNWANTED.search(value) is None:
+        return value
+    return _UNWANTED.sub(lambda found: "\ufffd" if found[0] >= "\ud800" else "", value)
+
+
+def clean_json(value: Any) -> Any:
+    """A decoded JSON value with every string in it (keys too) passed through
+    :func:`clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key) if isinstance(key, str) else key: clean_json(item)
+                for key, item in value.items()}
+    return value
+
+
+def may_need_cleaning(body: bytes) -> bool:
+    """Whether a JSON body holds an escape :func:`clean_json` would have to remove (the body
+    itself cannot hold such characters raw: JSON forbids them in strings)."""
+    return _UNWANTED_ESCAPE.search(body) is not None
 
 
 class Malformed(ValueError):
@@ -68,8 +108,8 @@ def identifier(data: Json, key: str, what: str) -> int:
 
 def text(data: Json, key: str) -> str | None:
     value = data.get(key)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str) and (cleaned := clean_text(value).strip()):
+        return cleaned
     return None
 
 
@@ -77,7 +117,8 @@ def texts(data: Json, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list):
         return ()
-    return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+    cleaned = (clean_text(item).strip() for item in value if isinstance(item, str))
+    return tuple(item for item in cleaned if item)
 
 
 def integer(data: Json, key: str) -> int | None:

@@ -62,6 +62,12 @@ class LoaderSettings:
     batching: bool = True
     #: Images of one series downloaded at the same time (1: one after another).
     downloads_per_series: int = 4
+    #: Transient failures in a row (5xx, timeouts, no connection) after which a provider is
+    #: marked down: work that needs it waits, and one probe at a time checks it.
+    breaker_failures: int = 8
+    #: Seconds from a provider going down to the first check; doubled after each failed
+    #: check, up to ten minutes.
+    breaker_cooldown: float = 30.0
 
 
 @attrs.frozen

@@ -43,3 +43,28 @@ def test_ctrl_c_stops_gracefully_and_load_resumes(run: Run, fakes: Any, tmp_path
     assert f"Loaded {queued} of {queued} series." in resumed.out
     statuses = [s["loading_status"] for s in run("list", "--json").json_lines()]
     assert statuses == ["completed"] * SERIES
+
+
+def test_sigterm_while_everything_waits_exits_at_once_and_leaves_the_work_queued(
+        run: Run, fakes: Any, tmp_path: Path, data_dir: Path) -> None:
+    """SIGTERM while every series only waits (AniList asked for an hour's pause) stops them at
+    once, however long the grace period for running steps is (an hour here): the process
+    exits right away, its series back in the queue as "queued, resumes at next start"."""
+    library = tmp_path / "library"
+    build_library(library, catalogue=CATALOGUE[:SERIES])
+    fakes.anilist.options.force_429(1000, retry_after=3600)
+    env = {**fake_env(fakes), "ANIWORLD_LOADER_SHUTDOWN_GRACE": "3600"}
+    with aniworld(["--data-dir", str(data_dir), "scan", str(library)], env) as child:
+        child.wait_for(lambda line: line.startswith("Waiting: AniList asked to wait (HTTP "
+                                                    "429), "))
+        child.send(signal.SIGTERM)
+        code, _, err = child.finish()
+    assert code == 130, err
+    assert f"Stopped; {SERIES} series still queued — resume with `aniworld load`." in err
+    assert "Traceback" not in err
+    listed = run("list", "--json").json_lines()
+    assert len(listed) == SERIES
+    assert {s["loading_status"] for s in listed} <= {"queued", "pending"}
+    assert "queued" in {s["loading_status"] for s in listed}
+    assert {s["loading_error"] for s in listed if s["loading_status"] == "queued"} == {
+        "Interrupted by shutdown; resumes at next start."}

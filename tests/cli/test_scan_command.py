@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,30 @@ def test_the_report_names_gone_folders_and_files_it_did_not_recognise(
         "Mushishi (2005) [anilistid-457]/Mushishi - Extras.mkv",
         "Mushishi (2005) [anilistid-457]/[Group] Mushishi - NCOP [1080p].mkv"]
     assert report["folders_gone"] == ["Cowboy Bebop (1998)"]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused, as with no network."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.usefixtures("aniworld_instant_retries")
+def test_scan_without_a_network_says_so_and_keeps_the_work_queued(
+        run: Run, loading_env: dict[str, str], library: Path, closed_port: int,
+        database_url: str) -> None:
+    """When AniList cannot be reached, ``scan`` says "cannot reach AniList (network down?)"
+    after one round of retries (never an AniList rate-limit wait), ends instead of retrying
+    for minutes, and both series stay queued for the next load, with no attempt counted."""
+    env = {**loading_env, "ANIWORLD_ANILIST_URL": f"http://127.0.0.1:{closed_port}"}
+    outcome = run("--database-url", database_url, "scan", str(library), env=env)
+    assert outcome.code == 0, outcome.err
+    assert "Waiting: cannot reach AniList (network down?), " in outcome.out
+    assert "rate limit" not in outcome.out
+    assert "2 series stay queued: cannot reach AniList (network down?)." in outcome.out
+    listed = run("--database-url", database_url, "list", "--json").json_lines()
+    assert [series["loading_status"] for series in listed] == ["queued", "queued"]
+    assert {series["loading_error"] for series in listed} == {
+        "Waiting: cannot reach AniList (network down?)"}

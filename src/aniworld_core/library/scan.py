@@ -9,9 +9,10 @@ that is cancelled or fails keeps the batches already written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from aniworld_core.library.moves import Signature, best_match, signature_of
 from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scanner import SeriesScan, list_series_folders, scan_series
 from aniworld_core.models import Episode
+from aniworld_core.storage import show_reads
 from aniworld_core.storage.library_store import KnownSeries, LibraryStore
 
 BATCH = 200  # series folders per worker-thread call and per transaction
@@ -197,8 +199,11 @@ class Library:
             if scan.series_id is None and totals.unclaimed:
                 _follow_move(scan, totals)
         if not any(scan.changed or scan.series_id is None for scan in scans):
+            await self._record_folder_errors(scans, {})
             return
         applied = await self.store.apply_scans(str(root), scans)
+        await self._record_folder_errors(scans, {series.folder: series.id
+                                                 for series in applied.added})
         totals.files_added += applied.files_added
         totals.files_removed += applied.files_removed
         for series in applied.added:
@@ -210,6 +215,21 @@ class Library:
             self._events.publish(SeriesLoadingUpdate.of(series))
         if applied.added or applied.requeued:
             self._on_queued()
+
+    async def _record_folder_errors(self, scans: Sequence[SeriesScan],
+                                    added: Mapping[str | None, str]) -> None:
+        """A series whose folder (or a folder in it) could not be read has its missing
+        episodes unknown, with the reason, rather than every episode missing; one read
+        without an error has them known again."""
+        errors: dict[str, str | None] = {}
+        for scan in scans:
+            series_id = scan.series_id or added.get(scan.name)
+            if series_id is not None and (scan.errors or scan.changed):
+                errors[series_id] = scan.errors[0] if scan.errors else None
+        if errors:
+            # Written beside the batch: LibraryStore has no writer for this column.
+            await self.store._db.session(
+                functools.partial(show_reads.record_folder_errors, errors=errors))
 
     async def _mark_vanished(self, totals: _Totals) -> None:
         """Folders gone and found under no other name: their series are "folder missing"."""

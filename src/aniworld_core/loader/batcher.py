@@ -72,7 +72,11 @@ class SeriesBatcher:
             while True:
                 await self._wait_for_requests()
                 await self._linger()
-                await self._ready()
+                try:
+                    await self._ready()
+                except Exception as error:  # the limiter stopped waiting (shutting down)
+                    self._fail(self._take(), error)
+                    continue
                 batch = self._take()
                 if batch:
                     self.requests_sent += 1
@@ -102,14 +106,18 @@ class SeriesBatcher:
         batch, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size:]
         return batch
 
+    @staticmethod
+    def _fail(batch: list[_Request], error: Exception) -> None:
+        for request in batch:
+            request.error = error
+            request.done.set()
+
     async def _send(self, batch: list[_Request]) -> None:
         refs = list(dict.fromkeys(request.ref for request in batch))
         try:
             found = await self.provider.fetch_series(refs)
         except Exception as error:  # delivered to every waiting series, each decides
-            for request in batch:
-                request.error = error
-                request.done.set()
+            self._fail(batch, error)
             return
         for request in batch:
             request.result = found.get(request.ref.id)

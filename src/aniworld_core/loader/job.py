@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -41,6 +41,15 @@ class ProviderPool(Protocol):
         """An artwork file and its content type."""
         ...
 
+    def stop_waiting(self) -> None:
+        """Shutting down: requests waiting for a rate limit or for a down provider's check
+        fail at once; requests on the wire go on."""
+        ...
+
+    def names(self) -> Sequence[str]:
+        """The available providers' names, in the configured order."""
+        ...
+
 
 def ref_for(provider: MetadataProvider, ids: ProviderIds) -> ProviderRef | None:
     """The provider's ref for a series with ``ids``, when the series has that kind of id."""
@@ -58,8 +67,13 @@ class Job:
     slots: Any  # PrioritySlots; typed loosely to keep this module free of the loader
     stopping: Callable[[], bool] = lambda: False
     #: Save column values at once, before the step ends (what must be recorded before a
-    #: side effect, like a new folder's name before the folder exists).
+    #: side effect).
     persist: Callable[..., Awaitable[None]] | None = None
+    #: Give the series the first free folder name of those offered under a library root and
+    #: make the folder, in one transaction (``(root_key, names, make) -> name``; see
+    #: ``WorkStore.take_folder``).
+    take_folder: Callable[[str, Iterable[str], Callable[[str], None]],
+                          Awaitable[str]] | None = None
     ticket: int = 0
     run_id: int = 0
     scope: anyio.CancelScope | None = None
@@ -76,25 +90,42 @@ class Job:
     directory: Path | None = None
     #: How the folder holds the show and each season's first entry, once known this run.
     outline: ShowOutline | None = None
+    #: Slots and turns waited for right now: a shutdown stops a job that only waits at once
+    #: instead of giving it the grace period.
+    waiting: int = 0
+    #: The label of the step being run or saved ("Episodes"), for errors outside a step.
+    label: str = "Loading"
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the loader's slots for local work (writing files), by priority."""
-        async with self.slots.hold(self.series.priority, self.ticket):
-            await self._stop_if_shutting_down()
+        async with self._granted(self.slots.hold(self.series.priority, self.ticket)):
             yield
 
     @asynccontextmanager
     async def turn(self, provider: str) -> AsyncIterator[None]:
         """Take a turn at ``provider`` (or ``"images"``) for one request, by priority. Waiting
         for a rate-limited provider holds no slot other work needs."""
-        async with self.providers.turn(provider, self.series.priority, self.ticket):
+        async with self._granted(self.providers.turn(provider, self.series.priority,
+                                                     self.ticket)):
+            yield
+
+    @asynccontextmanager
+    async def _granted(self, holding: AbstractAsyncContextManager[None]
+                       ) -> AsyncIterator[None]:
+        # A slot or turn granted after shutdown began is not used: the job cancels itself, so
+        # only steps already doing I/O get the grace period.
+        await self._stop_if_shutting_down()
+        async with AsyncExitStack() as stack:
+            self.waiting += 1
+            try:
+                await stack.enter_async_context(holding)
+            finally:
+                self.waiting -= 1
             await self._stop_if_shutting_down()
             yield
 
     async def _stop_if_shutting_down(self) -> None:
-        # A turn granted after shutdown began is not used: the job cancels itself, so only
-        # steps already doing I/O get the grace period.
         if self.stopping() and self.scope is not None:
             self.scope.cancel()
             await anyio.lowlevel.checkpoint()
@@ -120,4 +151,6 @@ class Step(Protocol):
 
 
 class PermanentStepError(Exception):
-    """A failure retrying cannot fix (the user must act); the series fails at once."""
+    """A failure retrying cannot fix (the user must act); the series fails at once, and is
+    tried again by itself only once what it was tried with changes (its folder, title, ids,
+    the providers)."""

@@ -45,3 +45,7 @@ class LoaderMetrics:
     retries_scheduled: int
     step_durations: Mapping[str, Histogram]
     providers: Mapping[str, ProviderMetrics] = attrs.field(factory=dict)
+    #: Attempts cut short by a shutdown (their series stayed queued).
+    interrupted: int = 0
+    #: Times a series went back to the queue because a provider it needs was down.
+    waits_for_providers: int = 0

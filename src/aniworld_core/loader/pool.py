@@ -53,6 +53,12 @@ class RegistryPool:
     def with_capability(self, capability: Capability) -> Sequence[MetadataProvider]:
         return self._registry.available(capability)
 
+    def names(self) -> Sequence[str]:
+        return [type(provider).name for provider in self._registry.available()]
+
+    def stop_waiting(self) -> None:
+        self._registry.stop_waiting("not sent: aniworld is shutting down")
+
     async def wait_ready(self, provider: str) -> None:
         await self._registry.limiter(provider).wait_ready()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -10,7 +12,12 @@ import attrs
 from aniworld_core.errors import LibraryError
 from aniworld_core.library.paths import library_root_key, series_dir, series_folder_name
 from aniworld_core.loader.job import Job
+from aniworld_core.models import Series
 from aniworld_core.storage.series import SeriesStore
+from aniworld_core.storage.work import FolderTaken
+
+#: Names tried for a new series folder: "Title (1998)", "Title 2 (1998)", ... "Title 100".
+MAX_NAMES = 100
 
 
 @attrs.define
@@ -23,9 +30,11 @@ class SeriesDirs:
         ``None`` when the series has no folder and no library root is configured. Found once
         per load (the NFO, logo and images steps all ask).
 
-        The folder is made before its name is saved: a crash between the two leaves an empty
-        folder that the next attempt finds by the same name and takes over, where the other
-        order would leave a saved name with no folder behind it.
+        A new folder's name is the first of "Title (1998)", "Title 2 (1998)", ... that no
+        other series has, chosen and saved in one transaction with the folder made before it
+        commits (see ``WorkStore.take_folder``): two titles that make the same name get two
+        folders, whatever loads at the same time, and a crash leaves at worst an empty folder
+        that the next attempt finds by the same name and takes over.
         """
         if job.directory is None:
             job.directory = await self._ensure(job)
@@ -41,21 +50,30 @@ class SeriesDirs:
             return None
         root = self.roots[0]
         key = await anyio.to_thread.run_sync(library_root_key, root)
-        name, number = series_folder_name(series.title, series.year), 1
-        while await self.series_store.find_by_folder(key, name) is not None:
-            number += 1
-            name = series_folder_name(f"{series.title} {number}", series.year)
+        made: list[Path] = []
 
-        def make() -> Path:
+        def make(name: str) -> None:
             path = series_dir(root, name)
             try:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise LibraryError(f"Cannot create the series folder {path}: "
                                    f"{error.strerror}.") from None
-            return path
+            made.append(path)
 
-        path = await anyio.to_thread.run_sync(make)
-        assert job.persist is not None
-        await job.persist(folder=name, library_root=key)
-        return path
+        assert job.take_folder is not None
+        try:
+            await job.take_folder(key, _names(series), make)
+        except FolderTaken:
+            first = series_folder_name(series.title, series.year)
+            raise LibraryError(f"Every folder name from {first!r} to number {MAX_NAMES} under "
+                               f"{root} belongs to another series.") from None
+        return made[-1]
+
+
+def _names(series: Series) -> Iterator[str]:
+    yield series_folder_name(series.title, series.year)
+    for number in itertools.count(2):
+        if number > MAX_NAMES:
+            return
+        yield series_folder_name(f"{series.title} {number}", series.year)

@@ -11,7 +11,13 @@ Every attempt takes a turn at the provider's :class:`ProviderLimiter` as it is w
 * any other 4xx: a ``ProviderError`` at once, never retried;
 * ``X-RateLimit-Remaining: 0`` on any answer pauses the provider until ``X-RateLimit-Reset``.
 
-Whatever a server sends in an error response is only ever quoted in the error, never returned.
+Each try's outcome goes to the provider's :class:`~aniworld_core.providers.breaker.CircuitBreaker`:
+a provider that keeps failing is marked down and asked nothing but a probe now and then
+(:class:`~aniworld_core.errors.ProviderDown` meanwhile). A request that never reached the server
+(no connection) does not count against the provider's rate limits.
+
+Whatever a server sends in an error response is only ever quoted in the error, never returned;
+text in a JSON answer comes out clean of control characters (see ``reading.clean_json``).
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ import anyio
 import httpx
 import stamina
 
+from aniworld_core._priority import FOREGROUND, current_priority
 from aniworld_core._version import __version__
 from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import ProviderConfig
+from aniworld_core.providers.breaker import CircuitBreaker
 from aniworld_core.providers.limiter import ProviderLimiter
 from aniworld_core.providers.metrics import ProviderMetrics
 from aniworld_core.providers.transport import http_transport
+from aniworld_core.reading import clean_json, may_need_cleaning
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +83,14 @@ class ServerError(Exception):
 #: What is retried; everything else fails at once.
 TRANSIENT_ERRORS = (ServerError, httpx.TimeoutException, httpx.NetworkError,
                     httpx.RemoteProtocolError, TimeoutError)
+#: Failures that mean the request never reached the server.
+UNREACHED_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
-def retrying() -> AsyncIterable[stamina.Attempt]:
+def retrying(attempts: int = ATTEMPTS) -> AsyncIterable[stamina.Attempt]:
     """stamina's retry loop with aniworld's policy: exponential backoff with jitter, at most
-    :data:`ATTEMPTS` tries, no overall deadline (a rate-limit pause may be long)."""
-    return stamina.retry_context(on=TRANSIENT_ERRORS, attempts=ATTEMPTS, timeout=None,
+    ``attempts`` tries, no overall deadline (a rate-limit pause may be long)."""
+    return stamina.retry_context(on=TRANSIENT_ERRORS, attempts=attempts, timeout=None,
                                  wait_initial=0.5, wait_max=10.0)
 
 
@@ -129,6 +140,12 @@ class _Turn:
         if self._until_sent:
             self.sent()
 
+    def unsent(self) -> None:
+        """The request never reached the server: its turn does not count. Once."""
+        if self._counted_at is not None and not self._settled:
+            self._settled = True
+            self._limiter.forget(self._counted_at)
+
 
 class ProviderHttpClient:
     """The concrete :class:`~aniworld_core.providers.base.ProviderHttp` for one provider."""
@@ -141,9 +158,12 @@ class ProviderHttpClient:
         metrics: ProviderMetrics | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         wall_clock: Callable[[], float] = time.time,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.config = config
         self.limiter = limiter
+        self.breaker = breaker or CircuitBreaker(config.name, label=limiter.label,
+                                                 clock=limiter.now)
         self.metrics = metrics or ProviderMetrics(config.name)
         self._wall_clock = wall_clock
         self._default_pause = min((limit.per_seconds for limit in limiter.limits), default=1.0)
@@ -176,24 +196,53 @@ class ProviderHttpClient:
         try:
             response = await self._send_with_retries(method, path, request, options)
             try:
-                return response.json()
+                answer = response.json()
             except (ValueError, UnicodeDecodeError) as error:
                 raise self._error(request, f"the answer is not valid JSON ({error})",
                                   response.status_code) from None
+            return clean_json(answer) if may_need_cleaning(response.content) else answer
         except ProviderError:
             self.metrics.errors += 1
             raise
 
     async def _send_with_retries(self, method: str, path: str, request: str,
                                  options: dict[str, Any]) -> httpx.Response:
-        tries = 0
+        breaker = self.breaker
+        probe = await breaker.admit(request, foreground=current_priority() == FOREGROUND)
         try:
-            async for attempt in retrying():
+            return await self._tries(method, path, request, options, 1 if probe else ATTEMPTS)
+        finally:
+            if probe:
+                breaker.probe_done()
+
+    async def _tries(self, method: str, path: str, request: str, options: dict[str, Any],
+                     attempts: int) -> httpx.Response:
+        tries = unreached = 0
+        try:
+            async for attempt in retrying(attempts):
                 with attempt:
                     tries = attempt.num
                     if tries > 1:
                         self.metrics.retries += 1
-                    return await self._send_obeying_rate_limits(method, path, request, options)
+                        self.breaker.check(request)
+                    try:
+                        response = await self._send_obeying_rate_limits(method, path, request,
+                                                                        options)
+                    except TRANSIENT_ERRORS as error:
+                        missed = isinstance(error, UNREACHED_ERRORS)
+                        unreached += missed
+                        self.breaker.failed(_failure(error), unreached=missed)
+                        self.breaker.check(request)  # down now: no more tries
+                        raise
+                    return response
+        except UNREACHED_ERRORS as error:
+            if unreached == tries == ATTEMPTS:  # a whole round: the network, not a blip
+                self.breaker.unreachable()
+                down = self.breaker.down_for(request)
+                if down is not None:
+                    raise down from None
+            reason = f"cannot reach {self.config.url}: {error or type(error).__name__}"
+            raise self._error(request, tried(reason, tries)) from None
         except (httpx.TimeoutException, TimeoutError):
             reason = f"timed out after {self.config.timeout:g} s"
             raise self._error(request, tried(reason, tries)) from None
@@ -212,6 +261,7 @@ class ProviderHttpClient:
             response = await self._send(method, path, options)
             if response.status_code != 429:
                 break
+            self.breaker.answered()  # it is there, only busy
             self.metrics.rate_limited += 1
             delay = self._server_delay(response)
             self.limiter.pause(self._default_pause if delay is None else delay,
@@ -222,6 +272,7 @@ class ProviderHttpClient:
         self._obey_quota(response)
         if response.status_code >= 500:
             raise ServerError(response.status_code, _describe(response))
+        self.breaker.answered()  # a 4xx too: the server is there
         if response.status_code >= 400:
             raise self._error(request, _describe(response), response.status_code)
         return response
@@ -267,6 +318,9 @@ class ProviderHttpClient:
                 # An empty path is the configured URL itself, exactly (a GraphQL endpoint).
                 response = await self.client.request(method, path or self.config.url,
                                                      extensions={"trace": trace}, **options)
+            except UNREACHED_ERRORS:
+                turn.unsent()
+                raise
             finally:
                 turn.finish()
         self.metrics.observe_latency(time.perf_counter() - started - queued)
@@ -302,6 +356,15 @@ class ProviderHttpClient:
     def _error(self, request: str, reason: str, status: int | None = None) -> ProviderError:
         return ProviderError(self.config.name, request, reason, status=status)
 
+
+
+def _failure(error: BaseException) -> str:
+    """A failed try, for the breaker's reason: "HTTP 503 Service Unavailable", "timed out"."""
+    if isinstance(error, ServerError):
+        return error.reason.partition(":")[0]
+    if isinstance(error, httpx.TimeoutException | TimeoutError):
+        return "timed out"
+    return f"no answer: {error or type(error).__name__}"
 
 
 def _number(value: str | None) -> float | None:

@@ -11,7 +11,9 @@ lets later requests through early.
 
 Waiters queue in arrival order behind one lock; only the first sleeps, exactly until the moment it
 may go, then re-checks (a pause may have come in meanwhile). The clock and the sleep are
-injectable, so tests can run the limiter on simulated time.
+injectable, so tests can run the limiter on simulated time. :meth:`ProviderLimiter.stop_waiting`
+ends every wait at once (shutting down: a request that has not gone yet is not worth waiting
+for).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import anyio
 
+from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import RateLimit
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,12 @@ class SlidingWindow:
 
     def record(self, moment: float) -> None:
         bisect.insort(self._log, moment)
+
+    def forget(self, moment: float) -> None:
+        """An event recorded at ``moment`` did not happen after all."""
+        index = bisect.bisect_left(self._log, moment)
+        if index < len(self._log) and self._log[index] == moment:
+            del self._log[index]
 
     def move(self, old: float, new: float) -> None:
         """An event recorded at ``old`` really happened at ``new`` (later): move it."""
@@ -119,6 +128,8 @@ class ProviderLimiter:
         self._waiting = 0
         #: Moments turns were taken at whose requests have not been written yet.
         self._unsent: list[float] = []
+        self._stopped: str | None = None
+        self._naps: set[anyio.CancelScope] = set()
 
     def now(self) -> float:
         """The limiter's clock (``time.monotonic`` unless a test injected another)."""
@@ -158,9 +169,27 @@ class ProviderLimiter:
         for window in self._windows:
             window.move(counted_at, sent_at)
 
+    def forget(self, counted_at: float) -> None:
+        """The request counted at ``counted_at`` never reached the server (no connection):
+        it does not count against the provider's limits."""
+        if counted_at in self._unsent:
+            self._unsent.remove(counted_at)
+            return
+        for window in self._windows:
+            window.forget(counted_at)
+
+    def stop_waiting(self, reason: str) -> None:
+        """Shutting down: every wait for a turn, now and later, fails with a
+        :class:`ProviderError` saying ``reason``."""
+        self._stopped = reason
+        for scope in list(self._naps):
+            scope.cancel()
+
     async def _take_slot(self, until_sent: bool) -> float:
         reported = False
         while True:
+            if self._stopped is not None:
+                raise ProviderError(self.provider, "a request", self._stopped)
             now = self._clock()
             free_at = self._free_at(now)
             if free_at <= now:
@@ -175,7 +204,7 @@ class ProviderLimiter:
             if long_wait and not reported and free_at > self._paused_until:
                 reported = True
                 self._notify(free_at - now, f"{self.label} rate limit")
-            await self._sleep(free_at - now)
+            await self._nap(free_at - now)
 
     def pause(self, seconds: float, reason: str) -> None:
         """Send nothing for ``seconds`` from now (a pause never shortens an earlier one)."""
@@ -193,7 +222,9 @@ class ProviderLimiter:
         nothing is reserved: a scheduler calls this before taking a slot for a request).
         Sleeps, never polls."""
         while (ready_at := self.next_free_at() - lead) > (now := self._clock()):
-            await self._sleep(ready_at - now)
+            await self._nap(ready_at - now)
+        if self._stopped is not None:
+            raise ProviderError(self.provider, "a request", self._stopped)
 
     def next_free_at(self) -> float:
         """When the next request could go, on :meth:`now`'s clock (``<= now()`` if at once).
@@ -217,6 +248,18 @@ class ProviderLimiter:
         unsent = len(self._unsent)
         return max(self._paused_until, *(window.free_at(now, unsent) for window in self._windows),
                    now)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, unless :meth:`stop_waiting` ends it."""
+        if self._stopped is None:
+            with anyio.CancelScope() as scope:
+                self._naps.add(scope)
+                try:
+                    await self._sleep(seconds)
+                finally:
+                    self._naps.discard(scope)
+        if self._stopped is not None:
+            raise ProviderError(self.provider, "a request", self._stopped)
 
     def _notify(self, seconds: float, reason: str) -> None:
         if self._on_wait is None:

@@ -19,7 +19,9 @@ class ProviderMetrics:
     ``requests`` counts every request sent (retries included); ``rate_limited`` the 429 answers;
     ``retries`` the attempts repeated after a 5xx, a timeout or a connection error; ``errors`` the
     :class:`~aniworld_core.errors.ProviderError` raised to callers; ``waited_seconds`` the time
-    spent waiting for the rate limiter. Latency covers requests that got an answer;
+    spent waiting for the rate limiter; ``down`` whether it is down right now (its circuit
+    breaker is open) and ``times_down`` how often it went down. Latency covers requests that got
+    an answer;
     ``latency_buckets[i]`` counts those no slower than ``LATENCY_BUCKETS[i]`` but slower than the
     bucket before (not cumulative).
     """
@@ -33,6 +35,8 @@ class ProviderMetrics:
     latency_sum: float = 0.0
     latency_count: int = 0
     latency_buckets: list[int] = attrs.field(factory=lambda: [0] * len(LATENCY_BUCKETS))
+    down: bool = False
+    times_down: int = 0
 
     def observe_latency(self, seconds: float) -> None:
         self.latency_sum += seconds
@@ -51,6 +55,8 @@ class ProviderMetrics:
             "retries": self.retries,
             "errors": self.errors,
             "waited_seconds": self.waited_seconds,
+            "down": self.down,
+            "times_down": self.times_down,
             "latency_sum": self.latency_sum,
             "latency_count": self.latency_count,
             "latency_buckets": {

@@ -4,14 +4,17 @@
 ``providers.order`` and then the rest by name, each with its own HTTP client and limiter, plus one
 artwork downloader, and closes every client on exit. A provider that is switched off or lacks the
 API key it needs is kept as *unavailable* with a reason a person can act on; nothing crashes.
+Each available provider also has a circuit breaker (see :mod:`.breaker`): one that keeps failing
+is *down* for a while, which its status shows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 import httpx
@@ -19,6 +22,7 @@ import httpx
 from aniworld_core.errors import ProviderUnavailable
 from aniworld_core.metadata import Capability
 from aniworld_core.providers.base import MetadataProvider, ProviderConfig, ProviderContext
+from aniworld_core.providers.breaker import BreakerState, ChangeCallback, CircuitBreaker
 from aniworld_core.providers.checks import check_provider_class
 from aniworld_core.providers.http import DEFAULT_TIMEOUT, ProviderHttpClient
 from aniworld_core.providers.images import ImageDownloader
@@ -47,6 +51,14 @@ class ProviderStatus:
     available: bool
     #: Why the provider is unavailable (``None`` when it is available).
     reason: str | None = None
+    #: Available but down: it failed so often in a row that aniworld asks it nothing but a
+    #: check now and then, and work that needs it waits (see :mod:`.breaker`).
+    down: bool = False
+    #: Why it is down ("cannot reach AniList (network down?)"), since when, and when it is
+    #: checked again (UTC).
+    down_reason: str | None = None
+    down_since: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,7 +72,37 @@ class ProviderStatus:
             "url": self.url,
             "available": self.available,
             "reason": self.reason,
+            "down": self.down,
+            "down_reason": self.down_reason,
+            "down_since": _iso(self.down_since),
+            "next_check_at": _iso(self.next_check_at),
         }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+class DownSince(Protocol):
+    """Why a provider is down, since when, and until when work waits for it."""
+
+    @property
+    def cause(self) -> str: ...
+
+    @property
+    def since(self) -> dt.datetime: ...
+
+    @property
+    def until(self) -> dt.datetime: ...
+
+
+@attrs.frozen
+class BreakerSettings:
+    """When a provider counts as down and how long until it is checked (``loader.*``)."""
+
+    failures: int = 8
+    cooldown: float = 30.0
+    on_change: ChangeCallback | None = None
 
 
 def unavailable_reason(provider: type[MetadataProvider], settings: ProviderSettings) -> str | None:
@@ -91,13 +133,17 @@ async def _start(
     *,
     transport: httpx.AsyncBaseTransport | None,
     on_wait: WaitCallback | None,
+    breaker: BreakerSettings | None = None,
 ) -> tuple[P, ProviderHttpClient]:
     config = provider_config(provider, settings)
     limits = provider.rate_limits
     if settings.rate_scale != 1.0:
         limits = tuple(limit.scaled(settings.rate_scale) for limit in limits)
     limiter = ProviderLimiter(provider.name, limits, label=provider.display_name, on_wait=on_wait)
-    http = ProviderHttpClient(config, limiter, transport=transport)
+    breaker = breaker or BreakerSettings()
+    http = ProviderHttpClient(config, limiter, transport=transport, breaker=CircuitBreaker(
+        provider.name, label=provider.display_name, failures=breaker.failures,
+        cooldown=breaker.cooldown, on_change=breaker.on_change, clock=limiter.now))
     try:
         return provider(ProviderContext(config, http)), http
     except BaseException:
@@ -156,9 +202,13 @@ class ProviderRegistry:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         on_wait: WaitCallback | None = None,
+        on_down: ChangeCallback | None = None,
     ) -> AsyncIterator[ProviderRegistry]:
         """Start every provider the plugins register and the artwork downloader; close every
-        client on exit."""
+        client on exit. ``on_down(provider, state)`` is told when a provider goes down, is
+        found still down, or comes back."""
+        breaker = BreakerSettings(settings.loader.breaker_failures,
+                                  settings.loader.breaker_cooldown, on_down)
         if plugins is None:
             plugins = PluginManager.from_settings(settings)
         async with AsyncExitStack() as stack:
@@ -173,7 +223,8 @@ class ProviderRegistry:
                 if entry.reason is None:
                     try:
                         entry.instance, entry.http = await _start(
-                            provider, provider_settings, transport=transport, on_wait=on_wait
+                            provider, provider_settings, transport=transport, on_wait=on_wait,
+                            breaker=breaker,
                         )
                     except Exception as error:
                         log.exception("Provider %s failed to start", provider.name)
@@ -237,10 +288,37 @@ class ProviderRegistry:
         """The rate limiter of an available provider (ask it ``next_free_at()``)."""
         return self._http(name).limiter
 
+    def breaker(self, name: str) -> CircuitBreaker:
+        """The circuit breaker of an available provider."""
+        return self._http(name).breaker
+
     def metrics(self) -> dict[str, ProviderMetrics]:
-        """A snapshot of every available provider's counters."""
-        return {name: entry.http.metrics.copy()
-                for name, entry in self._entries.items() if entry.http is not None}
+        """A snapshot of every available provider's counters, and whether it is down."""
+        snapshots = {}
+        for name, entry in self._entries.items():
+            if entry.http is not None:
+                state = entry.http.breaker.state()
+                snapshots[name] = attrs.evolve(entry.http.metrics.copy(), down=state.down,
+                                               times_down=state.times_down)
+        return snapshots
+
+    def seed_down(self, waiting: Mapping[str, DownSince]) -> None:
+        """Providers another process found down (work still waits for them: cause, since,
+        until when) start down until then, so ``statuses()`` shows them down."""
+        now = dt.datetime.now(dt.UTC)
+        for name, found in waiting.items():
+            entry = self._entries.get(name)
+            if entry is not None and entry.http is not None:
+                entry.http.breaker.seed(found.cause, found.since,
+                                        max(0.0, (found.until - now).total_seconds()))
+
+    def stop_waiting(self, reason: str) -> None:
+        """Shutting down: requests waiting for a rate limit or a down provider's check fail at
+        once with ``reason``; requests on the wire go on."""
+        for entry in self._entries.values():
+            if entry.http is not None:
+                entry.http.limiter.stop_waiting(reason)
+                entry.http.breaker.stop_waiting(reason)
 
     def _http(self, name: str) -> ProviderHttpClient:
         self.get(name)
@@ -252,6 +330,7 @@ class ProviderRegistry:
     def _status(entry: _Entry) -> ProviderStatus:
         registered = entry.registered
         provider = registered.provider
+        state = entry.http.breaker.state() if entry.http is not None else BreakerState()
         return ProviderStatus(
             name=provider.name,
             display_name=provider.display_name,
@@ -263,6 +342,10 @@ class ProviderRegistry:
             url=entry.url,
             available=entry.instance is not None,
             reason=entry.reason,
+            down=state.down,
+            down_reason=state.cause,
+            down_since=state.since,
+            next_check_at=state.next_check_at,
         )
 
 
@@ -274,4 +357,5 @@ def _in_order(providers: Sequence[RegisteredProvider],
     return [*first, *rest]
 
 
-__all__ = ["ProviderRegistry", "ProviderStatus", "open_provider", "unavailable_reason"]
+__all__ = ["BreakerSettings", "ProviderRegistry", "ProviderStatus", "open_provider",
+           "unavailable_reason"]

@@ -6,10 +6,10 @@ Each function runs inside a database session (``Database.session``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from aniworld_core.errors import SeriesNotFound, StateConflict
@@ -19,7 +19,8 @@ from aniworld_core.models import Episode, EpisodeCounts, Season, SeasonEntry, Un
 from aniworld_core.storage.convert import entry_ref, to_episode
 from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
 from aniworld_core.storage.show_rows import claimed_elsewhere, claimed_entries
-from aniworld_core.storage.tables import EpisodeRow, SeriesRow
+from aniworld_core.storage.tables import Base, EpisodeRow, SeriesRow
+from aniworld_core.storage.types import utcnow
 
 
 def _aired(today: dt.date) -> ColumnElement[bool]:
@@ -27,7 +28,9 @@ def _aired(today: dt.date) -> ColumnElement[bool]:
 
 
 def _loaded_series(session: Session, series_id: str) -> tuple[SeriesRow, LibrarySeriesRow]:
-    """The series and its library flags, or why its missing episodes are not known."""
+    """The series and its library flags, or why its missing episodes are not known: its list
+    has not loaded, its folder is gone, or a scan could not read it (then the files it holds
+    are not known, and every episode would look missing)."""
     series = session.get(SeriesRow, series_id)
     if series is None:
         raise SeriesNotFound(series_id)
@@ -36,6 +39,12 @@ def _loaded_series(session: Session, series_id: str) -> tuple[SeriesRow, Library
             f"The folder of {series.title!r} ({series.folder}) is missing since "
             f"{series.folder_missing_at:%Y-%m-%d %H:%M} UTC; its missing episodes are known "
             "again once the folder is back (or moved where a scan finds it)."
+        )
+    if series.folder_error is not None:
+        raise StateConflict(
+            f"The folder of {series.title!r} could not be read at the last scan "
+            f"({series.folder_error}); its missing episodes are known again once a scan can "
+            "read it."
         )
     flag = session.get(LibrarySeriesRow, series_id)
     if flag is None or not flag.provider_episodes:
@@ -136,14 +145,17 @@ def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
                    today: dt.date) -> dict[str, EpisodeCounts]:
     """"47/50 episodes" per series whose provider list has loaded (of ``series_ids``, or of
     every series): regular episodes aired (or undated), and how many have a file; episodes of
-    an entry another folder holds count there, not here."""
+    an entry another folder holds count there, not here. A series whose folder a scan could
+    not read is not counted (its files are not known)."""
     if series_ids is not None and not series_ids:
         return {}
     query = (
         select(EpisodeRow.series_id, EpisodeRow.entry, func.count(),
                func.count(EpisodeRow.file_path))
         .join(LibrarySeriesRow, LibrarySeriesRow.series_id == EpisodeRow.series_id)
-        .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today))
+        .join(SeriesRow, SeriesRow.id == EpisodeRow.series_id)
+        .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today),
+               SeriesRow.folder_error.is_(None))
         .group_by(EpisodeRow.series_id, EpisodeRow.entry)
     )
     if series_ids is not None:
@@ -157,6 +169,25 @@ def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
             total[1] += int(present)
     return {series_id: EpisodeCounts(known, present)
             for series_id, (known, present) in totals.items()}
+
+
+def record_folder_errors(session: Session, errors: Mapping[str, str | None]) -> None:
+    """What a scan found reading each series' folder: why it could not be read, or ``None``
+    when it read it (the reason, if one was kept, goes)."""
+    failed = [{"_id": series_id, "error": error} for series_id, error in errors.items()
+              if error is not None]
+    read = sorted(series_id for series_id, error in errors.items() if error is None)
+    now = utcnow()
+    table = Base.metadata.tables[SeriesRow.__tablename__]
+    if failed:
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("_id"))
+            .values(folder_error=bindparam("error"), updated_at=now), failed)
+    for start in range(0, len(read), 500):
+        session.execute(update(SeriesRow)
+                        .where(SeriesRow.id.in_(read[start:start + 500]),
+                               SeriesRow.folder_error.is_not(None))
+                        .values(folder_error=None, updated_at=now))
 
 
 def entry_titles(session: Session, series_id: str) -> dict[ProviderRef, SeriesInfo]:

@@ -51,6 +51,15 @@ class SeriesRow(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[dt.datetime | None]
+    #: The provider a queued series waits for because it is down (it is claimed again when
+    #: the provider is checked, at ``next_attempt_at``).
+    waiting_for: Mapped[str | None] = mapped_column(String(64))
+    #: For a load that failed with an error trying again cannot fix: what it was tried with
+    #: (folder, title, year, providers), so it is tried again only once one of them changed.
+    failed_inputs: Mapped[str | None] = mapped_column(String(64))
+    #: Why the last scan could not read the series' folder (or a folder in it); its missing
+    #: episodes are unknown while this is set.
+    folder_error: Mapped[str | None] = mapped_column(Text)
     #: When a scan found the series' folder gone (and no folder it moved to).
     folder_missing_at: Mapped[dt.datetime | None]
     #: Identification failed in a way only the user can settle (``Series.needs_choice``).

@@ -4,6 +4,13 @@ A series is queued while ``queued_at`` is set; workers claim due rows in ``(prio
 queued_at)`` order by writing a lease (``lease_owner``, ``lease_expires_at``). A lease that
 expires — its process died — is free to claim again, so nothing is lost when a process is killed.
 On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so several processes can share the work.
+
+Every claim begins an attempt (``attempts`` counts it whether or not the attempt lives to say how
+it ended), so a series whose load keeps killing its process, or whose results cannot be saved,
+fails after ``loader.max_attempts`` instead of being taken up again forever. Every load run ends
+with a result: completed, failed, cancelled, or interrupted (by a shutdown, a provider that is
+down, or taken over after its process stopped renewing its lease). Start-up and monitoring of
+the queue are in :mod:`.work_queue`.
 """
 
 from __future__ import annotations
@@ -12,52 +19,33 @@ import datetime as dt
 import functools
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Update, bindparam, func, insert, select, update
+from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aniworld_core.models import LoadingStatus, Priority, Series
+from aniworld_core.models import LoadingStatus, Series
+from aniworld_core.storage import work_queue
 from aniworld_core.storage.convert import evolve_series, to_series
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.tables import Base, LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
-
-_LOADING = (
-    LoadingStatus.LOADING_EPISODES,
-    LoadingStatus.LOADING_NFO,
-    LoadingStatus.LOADING_LOGO,
-    LoadingStatus.LOADING_IMAGES,
-)
 
 
 class LeaseLost(Exception):
     """The series is no longer leased to this worker (removed, or taken over)."""
 
 
+class FolderTaken(Exception):
+    """Every folder name offered for a series is another series' already."""
+
+
 def new_owner() -> str:
     """A lease owner id: host, pid and a random part (a pid can be reused)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{os.urandom(3).hex()}"
-
-
-def owner_is_dead_local_process(owner: str) -> bool:
-    """Whether ``owner`` names a process on this host that no longer exists."""
-    try:
-        host, pid_text, _ = owner.rsplit(":", 2)
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if host != socket.gethostname()[:40] or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by someone else
-        return False
-    return False
 
 
 def status_for(series: Series | SeriesRow) -> LoadingStatus:
@@ -74,6 +62,8 @@ def status_for(series: Series | SeriesRow) -> LoadingStatus:
 
 
 SERIES = Base.metadata.tables[SeriesRow.__tablename__]
+#: Columns the queue keeps that ``Series`` does not show.
+_ROW_ONLY = frozenset({"waiting_for", "failed_inputs", "folder_error"})
 RUNS = Base.metadata.tables[LoadRunRow.__tablename__]
 
 
@@ -207,12 +197,16 @@ class WorkStore:
 
     # -- a load attempt -----------------------------------------------------------------------
 
-    async def begin_runs(self, series_ids: Sequence[str], owner: str
-                         ) -> list[tuple[int, Series]]:
-        """Record a new attempt for each claimed series (one transaction) and put each in the
-        status its progress calls for. Series no longer leased to ``owner`` are left out."""
+    async def begin_runs(self, series_ids: Sequence[str], owner: str, *,
+                         max_attempts: int | None = None) -> Begun:
+        """Begin an attempt for each claimed series (one transaction): count it, record a load
+        run, and put the series in the status its progress calls for. Runs of these series
+        still open were left by a process that stopped renewing its lease: they end
+        ``interrupted``. A series whose ``max_attempts`` attempts are used up already (they
+        all ended without a result: its process died each time, or could not save) fails here
+        instead. Series no longer leased to ``owner`` are left out."""
 
-        def work(session: Session) -> list[tuple[int, Series]]:
+        def work(session: Session) -> Begun:
             now = utcnow()
             rows = session.scalars(
                 select(SeriesRow).where(SeriesRow.id.in_(list(series_ids)),
@@ -221,20 +215,34 @@ class WorkStore:
             by_id = {row.id: row for row in rows}
             leased = [by_id[series_id] for series_id in series_ids if series_id in by_id]
             if not leased:
-                return []
+                return Begun()
+            last_errors = _end_open_runs(session, [row.id for row in leased], now)
+            started: list[SeriesRow] = []
+            exhausted: list[Series] = []
             for row in leased:
+                row.updated_at = now
+                if max_attempts is not None and row.attempts >= max_attempts:
+                    _fail_exhausted(row, last_errors.get(row.id), now)
+                    exhausted.append(to_series(row))
+                    continue
+                row.attempts += 1
                 row.loading_status = status_for(row).value
-                if row.loading_started_at is None or row.attempts == 0:
+                row.waiting_for = None
+                if row.loading_started_at is None or row.attempts == 1:
                     row.loading_started_at = now
                 row.loading_completed_at = None
-                row.updated_at = now
+                started.append(row)
+            if not started:
+                return Begun((), tuple(exhausted))
             # One INSERT for every run (a statement per series held the thread five times as long).
             run_ids = session.scalars(
                 insert(LoadRunRow).returning(LoadRunRow.id, sort_by_parameter_order=True),
                 [{"series_id": row.id, "status": row.loading_status, "started_at": now}
-                 for row in leased],
+                 for row in started],
             ).all()
-            return [(run_id, to_series(row)) for run_id, row in zip(run_ids, leased, strict=True)]
+            return Begun(tuple((run_id, to_series(row))
+                               for run_id, row in zip(run_ids, started, strict=True)),
+                         tuple(exhausted))
 
         return await self._db.session(work)
 
@@ -246,13 +254,16 @@ class WorkStore:
         return await self._update_leased(series, owner, values)
 
     async def finish(self, series: Series, owner: str, run_id: int, status: LoadingStatus,
-                     *, error: str | None = None, attempts: int | None = None) -> Series:
-        """End the attempt with a final status; the series leaves the queue."""
+                     *, error: str | None = None, attempts: int | None = None,
+                     failed_inputs: str | None = None) -> Series:
+        """End the attempt with a final status; the series leaves the queue. A failure trying
+        again cannot fix names what it was tried with (``failed_inputs``)."""
         now = utcnow()
         values: dict[str, Any] = {
             "loading_status": status.value, "loading_error": error,
             "loading_completed_at": now, "queued_at": None, "next_attempt_at": None,
-            "lease_owner": None, "lease_expires_at": None,
+            "lease_owner": None, "lease_expires_at": None, "waiting_for": None,
+            "failed_inputs": failed_inputs,
         }
         if status is LoadingStatus.COMPLETED:
             values["attempts"] = 0
@@ -270,6 +281,55 @@ class WorkStore:
         return await self._update_leased(series, owner, values,
                                          run=(run_id, LoadingStatus.FAILED, error))
 
+    async def interrupt(self, series: Series, owner: str, run_id: int, reason: str, *,
+                        waiting_for: str | None = None,
+                        until: dt.datetime | None = None) -> Series:
+        """End an attempt that was cut short through no fault of the series (a shutdown, a
+        provider that is down): the run ends ``interrupted``, the attempt does not count, and
+        the series goes back to the queue as ``queued`` with ``reason``; due again at
+        ``until`` (at once when ``None``), waiting for provider ``waiting_for`` if given."""
+        values: dict[str, Any] = {
+            "loading_status": LoadingStatus.QUEUED.value, "loading_error": reason,
+            "attempts": max(0, series.attempts - 1), "lease_owner": None,
+            "lease_expires_at": None, "next_attempt_at": until, "waiting_for": waiting_for,
+        }
+        return await self._update_leased(series, owner, values,
+                                         run=(run_id, LoadingStatus.INTERRUPTED, reason))
+
+    async def take_folder(self, series: Series, owner: str, root_key: str,
+                          names: Iterable[str], make: Callable[[str], None]) -> str:
+        """Give ``series`` the first of ``names`` no other series under ``root_key`` has, and
+        make that folder (``make(name)``), in one transaction: two series whose titles make
+        the same name never both get it, whatever runs at the same time (the unique
+        constraint decides, and the next name is tried). The folder is made before the name
+        is committed, so a crash leaves at worst an empty folder, which the next attempt finds
+        by the same name and takes over. Raises :class:`FolderTaken` when every name is
+        taken, :class:`LeaseLost` when the series is no longer ``owner``'s."""
+
+        def work(session: Session) -> str:
+            for name in names:
+                taken = session.scalar(select(SeriesRow.id).where(
+                    SeriesRow.library_root == root_key, SeriesRow.folder == name,
+                    SeriesRow.id != series.id))
+                if taken is not None:
+                    continue
+                try:
+                    with session.begin_nested():
+                        written = session.execute(
+                            update(SeriesRow)
+                            .where(SeriesRow.id == series.id, SeriesRow.lease_owner == owner)
+                            .values(folder=name, library_root=root_key, updated_at=utcnow())
+                        )
+                except IntegrityError:
+                    continue  # another series took it meanwhile
+                if not written.rowcount:  # type: ignore[attr-defined]
+                    raise LeaseLost(series.id)
+                make(name)
+                return name
+            raise FolderTaken(series.id)
+
+        return await self._db.session(work)
+
     async def _update_leased(self, series: Series, owner: str, values: dict[str, Any], *,
                              run: tuple[int, LoadingStatus, str | None] | None = None
                              ) -> Series:
@@ -277,21 +337,8 @@ class WorkStore:
         :class:`LeaseLost`), end the load run when given, and return the series as written."""
         values = {**values, "updated_at": utcnow()}
         await self._db.write_merged(_apply_leased, _LeasedUpdate(series.id, owner, values, run))
-        return evolve_series(series, values)
-
-    async def interrupt(self, series_id: str, owner: str, run_id: int, reason: str) -> None:
-        """End an attempt cut short by shutdown; the series stays queued for the next start."""
-
-        def work(session: Session) -> None:
-            now = utcnow()
-            session.execute(
-                update(SeriesRow)
-                .where(SeriesRow.id == series_id, SeriesRow.lease_owner == owner)
-                .values(lease_owner=None, lease_expires_at=None, updated_at=now)
-            )
-            self._end_run(session, run_id, LoadingStatus.CANCELLED, reason, now)
-
-        await self._db.write(work)
+        return evolve_series(series, {column: value for column, value in values.items()
+                                      if column not in _ROW_ONLY})
 
     # -- requests from users ------------------------------------------------------------------
 
@@ -324,6 +371,8 @@ class WorkStore:
                 row.priority = priority
             row.attempts = 0
             row.next_attempt_at = None
+            row.waiting_for = None
+            row.failed_inputs = None
             row.loading_error = None
             row.loading_completed_at = None
             row.loading_status = LoadingStatus.PENDING.value
@@ -346,7 +395,7 @@ class WorkStore:
                 )
                 .values(loading_status=LoadingStatus.CANCELLED.value, queued_at=None,
                         next_attempt_at=None, lease_owner=None, lease_expires_at=None,
-                        loading_completed_at=now, updated_at=now)
+                        waiting_for=None, loading_completed_at=now, updated_at=now)
                 .returning(SeriesRow)
                 .execution_options(synchronize_session=False)
             ).first()
@@ -354,100 +403,78 @@ class WorkStore:
 
         return await self._db.write(work)
 
-    # -- start-up and monitoring --------------------------------------------------------------
+    # -- start-up and monitoring (see work_queue) ---------------------------------------------
 
-    async def prepare_startup(self, *, max_attempts: int) -> int:
-        """Make incomplete work resumable and return how many series are queued.
+    async def prepare_startup(self, *, max_attempts: int,
+                              inputs_key: work_queue.InputsKey | None = None) -> int:
+        """Make incomplete work resumable and return how many series are queued (see
+        :func:`.work_queue.prepare_startup`)."""
+        return await self._db.session(functools.partial(
+            work_queue.prepare_startup, max_attempts=max_attempts, inputs_key=inputs_key))
 
-        Queued work from earlier runs drops to resume priority (user work overtakes it); leases
-        of dead processes on this host are taken back at once (others expire); series marked
-        loading but not queued, and failed ones with attempts left, are queued again.
-        """
+    async def retry_changed(self, inputs_key: work_queue.InputsKey) -> list[Series]:
+        """Queue again the series that failed for good if what they were tried with changed
+        (see :func:`.work_queue.retry_changed`)."""
+        return await self._db.session(functools.partial(work_queue.retry_changed,
+                                                        inputs_key=inputs_key))
 
-        def work(session: Session) -> int:
-            now = utcnow()
-            session.execute(
-                update(SeriesRow)
-                .where(SeriesRow.queued_at.is_not(None), SeriesRow.priority < Priority.RESUME)
-                .values(priority=int(Priority.RESUME))
-            )
-            session.execute(
-                update(SeriesRow)
-                .where(
-                    SeriesRow.queued_at.is_(None),
-                    SeriesRow.loading_status.in_(
-                        [LoadingStatus.PENDING.value, *(s.value for s in _LOADING)]
-                    )
-                    | (
-                        (SeriesRow.loading_status == LoadingStatus.FAILED.value)
-                        & (SeriesRow.attempts < max_attempts)
-                    ),
-                )
-                .values(queued_at=now, priority=int(Priority.RESUME))
-            )
-            owners = session.scalars(
-                select(SeriesRow.lease_owner).where(SeriesRow.lease_owner.is_not(None)).distinct()
-            ).all()
-            dead = [owner for owner in owners if owner and owner_is_dead_local_process(owner)]
-            if dead:
-                session.execute(
-                    update(SeriesRow)
-                    .where(SeriesRow.lease_owner.in_(dead))
-                    .values(lease_owner=None, lease_expires_at=None)
-                )
-            # Attempts a dead process left open: nobody holds their series any more.
-            unheld = select(SeriesRow.id).where(
-                (SeriesRow.lease_owner.is_(None)) | (SeriesRow.lease_expires_at < now)
-            )
-            session.execute(
-                update(LoadRunRow)
-                .where(LoadRunRow.finished_at.is_(None), LoadRunRow.series_id.in_(unheld))
-                .values(status=LoadingStatus.CANCELLED.value, finished_at=now,
-                        error="Interrupted: the process stopped; resumed on the next start.")
-            )
-            return session.scalar(
-                select(func.count()).select_from(SeriesRow).where(SeriesRow.queued_at.is_not(None))
-            ) or 0
+    async def next_due(self) -> work_queue.Due:
+        """When queued work becomes claimable: any of it, and work that waits for no provider."""
+        return await self._db.session(work_queue.next_due)
 
-        return await self._db.session(work)
-
-    async def next_due_at(self) -> dt.datetime | None:
-        """When the earliest queued series becomes claimable (``None`` when none is queued)."""
-
-        def work(session: Session) -> dt.datetime | None:
-            rows = session.execute(
-                select(SeriesRow.next_attempt_at, SeriesRow.lease_expires_at)
-                .where(SeriesRow.queued_at.is_not(None))
-                .order_by(SeriesRow.next_attempt_at)
-            ).all()
-            if not rows:
-                return None
-            now = utcnow()
-            moments = [max(attempt or now, lease or now) for attempt, lease in rows]
-            return min(moments)
-
-        return await self._db.session(work)
+    async def waiting_for_providers(self) -> dict[str, work_queue.Waiting]:
+        """Per provider that queued series wait for: why, since when, until when."""
+        return await self._db.session(work_queue.waiting_for_providers)
 
     async def queue_depth(self) -> dict[int, int]:
         """Queued series per priority."""
+        return await self._db.session(work_queue.queue_depth)
 
-        def work(session: Session) -> dict[int, int]:
-            rows = session.execute(
-                select(SeriesRow.priority, func.count())
-                .where(SeriesRow.queued_at.is_not(None))
-                .group_by(SeriesRow.priority)
-            ).all()
-            return {int(priority): int(count) for priority, count in rows}
 
-        return await self._db.session(work)
+@attrs.frozen
+class Begun:
+    """What :meth:`WorkStore.begin_runs` began: ``(run id, series)`` per attempt begun, and
+    the series that failed instead (their attempts used up)."""
 
-    # -- helpers ------------------------------------------------------------------------------
+    started: tuple[tuple[int, Series], ...] = ()
+    exhausted: tuple[Series, ...] = ()
 
-    @staticmethod
-    def _end_run(session: Session, run_id: int, status: LoadingStatus, error: str | None,
-                 now: dt.datetime) -> None:
-        session.execute(
-            update(LoadRunRow)
-            .where(LoadRunRow.id == run_id)
-            .values(status=status.value, finished_at=now, error=error)
-        )
+
+def _end_open_runs(session: Session, series_ids: Sequence[str],
+                   now: dt.datetime) -> dict[str, str | None]:
+    """End the runs of ``series_ids`` still open (their process stopped renewing the lease):
+    ``interrupted``. Returns each series' last run's error, for a series that fails now."""
+    open_runs = select(LoadRunRow.id).where(LoadRunRow.series_id.in_(list(series_ids)),
+                                            LoadRunRow.finished_at.is_(None))
+    session.execute(
+        update(LoadRunRow).where(LoadRunRow.id.in_(open_runs.scalar_subquery()))
+        .values(status=LoadingStatus.INTERRUPTED.value, finished_at=now,
+                error=TAKEN_OVER)
+        .execution_options(synchronize_session=False)
+    )
+    last: dict[str, str | None] = {}
+    for series_id, error in session.execute(
+        select(LoadRunRow.series_id, LoadRunRow.error)
+        .where(LoadRunRow.series_id.in_(list(series_ids)))
+        .order_by(LoadRunRow.id)
+    ):
+        last[series_id] = error
+    return last
+
+
+#: The error of a run whose series another attempt took over.
+TAKEN_OVER = ("Interrupted: the process loading it stopped (its lease expired); taken over "
+              "by a new attempt.")
+
+
+def _fail_exhausted(row: SeriesRow, last_error: str | None, now: dt.datetime) -> None:
+    reason = (f"tried {row.attempts} times, and the last attempt ended without a result (the "
+              "process stopped, or what was loaded could not be saved; see the log)")
+    if last_error and last_error != TAKEN_OVER:
+        reason += f"; the last one: {last_error}"
+    row.loading_status = LoadingStatus.FAILED.value
+    row.loading_error = f"Loading: {reason}"
+    row.loading_completed_at = now
+    row.queued_at = row.next_attempt_at = None
+    row.lease_owner = row.lease_expires_at = None
+    row.waiting_for = None

@@ -42,6 +42,12 @@ class NoProviders:
     async def turn(self, provider: str, priority: int, ticket: int) -> AsyncIterator[None]:
         yield
 
+    def stop_waiting(self) -> None:
+        return None
+
+    def names(self) -> Sequence[str]:
+        return ()
+
 
 @attrs.define
 class Script:
@@ -116,12 +122,17 @@ class Harness:
     events: EventHub
     script: Script
 
-    def loader(self, **settings: Any) -> Loader:
-        steps: list[Step] = [ScriptedEpisodes(self.script), SetFlag("nfo_loaded"),
-                             SetFlag("logo_loaded"), SetFlag("images_loaded")]
+    def loader(self, *, largest_batch: int = 1, steps: Sequence[Step] | None = None,
+               **settings: Any) -> Loader:
+        """A loader with the scripted steps (or ``steps``); ``largest_batch`` claims that many
+        series per batch ahead of the running ones."""
+        if steps is None:
+            steps = [ScriptedEpisodes(self.script), SetFlag("nfo_loaded"),
+                     SetFlag("logo_loaded"), SetFlag("images_loaded")]
         options = {"concurrency": 4, "retry_base_delay": 0.01, "retry_max_delay": 0.05,
                    "max_attempts": 3, "shutdown_grace": 2.0, **settings}
-        return Loader(self.work, self.events, NoProviders(), steps, LoaderSettings(**options))
+        return Loader(self.work, self.events, NoProviders(), steps, LoaderSettings(**options),
+                      largest_batch=largest_batch)
 
     async def add(self, *titles: str, priority: int = 0) -> list[Series]:
         return [await self.series.add(NewSeries(title=t, priority=priority)) for t in titles]

@@ -196,7 +196,7 @@ async def test_shutdown_mid_load_then_resume(fakes: Any, app_settings: Settings)
         with anyio.fail_after(30):
             await app.wait_idle()
         series = await app.get_series(added.id)
-    assert interrupted[0].status is LoadingStatus.CANCELLED
+    assert interrupted[0].status is LoadingStatus.INTERRUPTED
     assert series.loading_status is LoadingStatus.COMPLETED
 
 

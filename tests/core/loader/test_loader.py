@@ -242,19 +242,23 @@ async def test_cancel_a_series_that_only_waits(harness: Harness) -> None:
 
 
 async def test_shutdown_mid_load_resumes_on_next_start(harness: Harness) -> None:
-    """Leaving mid-step cancels after the grace period, releases the lease, and the next
-    loader finishes the series."""
+    """Leaving mid-step cancels after the grace period and puts the series back in the queue
+    as "queued, resumes at next start" (its attempt not counted), its run ended
+    "interrupted"; the next loader finishes it."""
     [series] = await harness.add("Long")
     harness.script.hang.add("Long")
     with anyio.fail_after(10):
         async with running(harness.loader(shutdown_grace=0.05)):
             await harness.script.step_started.wait()
     stored = await harness.series.get(series.id)
-    assert stored.loading_status is LoadingStatus.LOADING_EPISODES
+    assert stored.loading_status is LoadingStatus.QUEUED
+    assert stored.loading_error == "Interrupted by shutdown; resumes at next start."
     assert stored.queued_at is not None
+    assert stored.attempts == 0
     runs = await harness.series.load_runs(series.id)
-    assert runs[0].status is LoadingStatus.CANCELLED
-    assert runs[0].error == "Interrupted by shutdown; resumes on next start."
+    assert [run.status for run in runs] == [LoadingStatus.INTERRUPTED]
+    assert runs[0].error == "Interrupted by shutdown; resumes at next start."
+    assert runs[0].finished_at is not None
 
     harness.script.hang.clear()
     with anyio.fail_after(10):
@@ -265,7 +269,8 @@ async def test_shutdown_mid_load_resumes_on_next_start(harness: Harness) -> None
 
 
 async def test_shutdown_lets_in_flight_steps_finish(harness: Harness) -> None:
-    """A step that ends within the grace period is saved before the loader stops."""
+    """A step that ends within the grace period is saved before the loader stops; the
+    series waits in the queue for the rest."""
     [series] = await harness.add("Quick")
     gate = harness.script.gate("Quick")
     with anyio.fail_after(10):
@@ -277,8 +282,40 @@ async def test_shutdown_lets_in_flight_steps_finish(harness: Harness) -> None:
             gate.set()
     stored = await harness.series.get(series.id)
     assert stored.episodes_loaded
-    assert stored.loading_status is LoadingStatus.LOADING_NFO
+    assert stored.loading_status is LoadingStatus.QUEUED
     assert stored.queued_at is not None
+
+
+async def test_shutdown_stops_series_that_only_wait_at_once(harness: Harness) -> None:
+    """Series claimed but waiting for a slot stop at once, not after the grace period (an
+    hour here): they are back in the queue as queued while the one step doing I/O still
+    runs; that one finishes, and every run ends interrupted."""
+    titles = ["Busy", "Waits1", "Waits2", "Waits3"]
+    added = await harness.add(*titles)
+    gate = harness.script.gate("Busy")
+    queued: set[str] = set()
+    with anyio.fail_after(10):
+        async with harness.events.subscribe(snapshot=False) as events, \
+                anyio.create_task_group() as task_group:
+            loader = harness.loader(concurrency=1, shutdown_grace=3600, largest_batch=2)
+            await task_group.start(loader.run)
+            await harness.script.step_started.wait()
+            task_group.start_soon(loader.stop)
+            async for event in events:
+                if (isinstance(event, SeriesLoadingUpdate)
+                        and event.status is LoadingStatus.QUEUED):
+                    queued.add(event.title)
+                    if len(queued) == 3:
+                        break
+            gate.set()
+    assert queued == {"Waits1", "Waits2", "Waits3"}
+    assert harness.script.started == ["Busy"]
+    for series in added:
+        stored = await harness.series.get(series.id)
+        assert stored.loading_status is LoadingStatus.QUEUED, stored.title
+        assert stored.episodes_loaded is (stored.title == "Busy")
+        assert [run.status for run in await harness.series.load_runs(series.id)] == [
+            LoadingStatus.INTERRUPTED]
 
 
 async def test_slow_subscriber_does_not_slow_the_loader(harness: Harness) -> None:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import httpx
 import pytest
 
 from aniworld_core import ProviderError
+from aniworld_core.providers.base import ProviderConfig, RateLimit
+from aniworld_core.providers.http import ProviderHttpClient
+from aniworld_core.providers.limiter import ProviderLimiter
 from aniworld_core.reading import (
     Malformed,
+    clean_json,
+    clean_text,
     date,
     identifier,
     integer,
     mapping,
+    may_need_cleaning,
     number,
     objects,
     reading,
@@ -53,3 +61,36 @@ def test_optional_fields_of_another_type_read_as_absent() -> None:
     assert (date(data, "empty"), date(data, "bad"), date(data, "missing")) == (None,) * 3
     assert texts(data, "names") == ("A", "B")
     assert objects(data["episodes"], "episodes") == []
+
+
+def test_text_comes_out_without_control_characters() -> None:
+    """NUL and the other control characters are dropped (tab, newline and carriage return
+    stay), half a UTF-16 pair becomes U+FFFD: no text from a provider can be refused by a
+    database or an NFO file."""
+    assert clean_text("Cow\x00boy\x07 Bebop\x7f") == "Cowboy Bebop"
+    assert clean_text("line\tone\r\nline two") == "line\tone\r\nline two"
+    assert clean_text("half \ud83d pair") == "half \ufffd pair"
+    assert text({"title": "\x00 Trigun \x1b"}, "title") == "Trigun"
+    assert text({"title": "\x00\x01"}, "title") is None
+    assert texts({"titles": ["\x00", "A\x00B"]}, "titles") == ("AB",)
+    assert clean_json({"k\x00": [{"t": "a\x00b"}, 1, None]}) == {"k": [{"t": "ab"}, 1, None]}
+
+
+@pytest.mark.anyio
+async def test_json_answers_come_out_clean() -> None:
+    """The providers' HTTP client cleans every string of a JSON answer that escapes a control
+    character, keys and nested lists included, whichever provider reads it."""
+    body = json.dumps({"data": {"title": "Cow\u0000boy", "eps": [{"t\u0001": "x\u0000"}],
+                               "emoji": "\U0001f600"}}).encode()
+    assert may_need_cleaning(body)
+    assert not may_need_cleaning(json.dumps({"t": "Café"}).encode())
+    limiter = ProviderLimiter("anilist", [RateLimit(100, 1.0)])
+    http = ProviderHttpClient(ProviderConfig("anilist", "https://graphql.example"), limiter,
+                              transport=httpx.MockTransport(lambda request: httpx.Response(
+                                  200, content=body, headers={"Content-Type":
+                                                              "application/json"})))
+    try:
+        answer = await http.get_json("/x", request="test")
+    finally:
+        await http.aclose()
+    assert answer == {"data": {"title": "Cowboy", "eps": [{"t": "x"}], "emoji": "\U0001f600"}}

@@ -180,6 +180,7 @@ async def test_statuses_say_where_each_provider_came_from(tmp_path: Path) -> Non
         "package": "aniworld", "version": statuses["jikan"].version, "id_type": "mal",
         "capabilities": ["artwork", "episodes", "search", "series"],
         "url": "https://api.jikan.moe/v4", "available": True, "reason": None,
+        "down": False, "down_reason": None, "down_since": None, "next_check_at": None,
     }
     assert (statuses["beta"].package, statuses["beta"].version) == ("aniworld-extra", "2.0")
 

@@ -16,12 +16,8 @@ from aniworld_core.models import LoadingStatus, Priority
 from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.tables import LoadRunRow, SeriesRow
 from aniworld_core.storage.types import utcnow
-from aniworld_core.storage.work import (
-    LeaseLost,
-    WorkStore,
-    new_owner,
-    owner_is_dead_local_process,
-)
+from aniworld_core.storage.work import LeaseLost, WorkStore, new_owner
+from aniworld_core.storage.work_queue import owner_is_dead_local_process
 
 pytestmark = pytest.mark.anyio
 
@@ -128,7 +124,7 @@ async def test_requeue_does_not_duplicate_a_running_load(database: Database) -> 
     [series_id] = await add(database, 1, Priority.RESUME)
     work = WorkStore(database)
     await work.claim("me", 1, lease_seconds=60)
-    assert len(await work.begin_runs([series_id], "me")) == 1
+    assert len((await work.begin_runs([series_id], "me")).started) == 1
     requeued = await work.requeue(series_id, priority=Priority.USER, reset_progress=True)
     assert requeued is not None
     assert requeued.loading_status is LoadingStatus.LOADING_EPISODES
@@ -144,7 +140,7 @@ async def test_beginning_runs_records_one_attempt_per_leased_series(database: Da
     claimed = [s.id for s in await work.claim("me", 5, lease_seconds=60)]
     await work.release("me", [ids[2]])
     asked = [ids[4], ids[2], ids[0], ids[3], ids[1]]
-    begun = await work.begin_runs(asked, "me")
+    begun = (await work.begin_runs(asked, "me")).started
     assert [series.id for _, series in begun] == [ids[4], ids[0], ids[3], ids[1]]
     assert all(series.loading_status is LoadingStatus.LOADING_EPISODES for _, series in begun)
 
@@ -166,7 +162,7 @@ async def test_saves_made_together_fail_only_where_the_lease_was_lost(database: 
     ids = await add(database, 10)
     work = WorkStore(database)
     claimed = {s.id: s for s in await work.claim("me", 10, lease_seconds=60)}
-    runs = {series.id: run_id for run_id, series in await work.begin_runs(ids, "me")}
+    runs = {series.id: run_id for run_id, series in (await work.begin_runs(ids, "me")).started}
     lost = {ids[3], ids[7]}
 
     def take_over(session: Session) -> None:
@@ -207,3 +203,80 @@ async def test_saves_made_together_fail_only_where_the_lease_was_lost(database: 
             assert rows[series_id] == ("completed", False, "completed")
         else:
             assert rows[series_id] == ("loading_nfo", True, "loading_episodes")
+
+
+async def _expire_leases(database: Database) -> None:
+    def expire(session: Session) -> None:
+        session.execute(update(SeriesRow).values(
+            lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+
+    await database.session(expire)
+
+
+async def test_attempts_count_when_claimed_and_run_out_even_if_none_finishes(
+        database: Database) -> None:
+    """Each claim counts an attempt; attempts whose process died (their lease expired)
+    count too, their runs end interrupted when the series is taken over, and once
+    ``max_attempts`` are used up the next claim fails the series with the reason instead of
+    beginning another attempt."""
+    [series_id] = await add(database, 1)
+    work = WorkStore(database)
+    for attempt in (1, 2, 3):
+        await work.claim(f"worker{attempt}", 1, lease_seconds=60)
+        begun = await work.begin_runs([series_id], f"worker{attempt}", max_attempts=3)
+        assert [series.attempts for _, series in begun.started] == [attempt]
+        await _expire_leases(database)  # the worker died without a word
+    await work.claim("last", 1, lease_seconds=60)
+    begun = await work.begin_runs([series_id], "last", max_attempts=3)
+    assert begun.started == ()
+    [failed] = begun.exhausted
+    assert failed.loading_status is LoadingStatus.FAILED
+    assert failed.loading_error is not None
+    assert failed.loading_error.startswith("Loading: tried 3 times, and the last attempt ended "
+                                           "without a result")
+    assert failed.queued_at is None
+    runs = await SeriesStore(database).load_runs(series_id)
+    assert [run.status for run in runs] == [LoadingStatus.INTERRUPTED] * 3
+    assert all(run.finished_at is not None for run in runs)
+    assert await work.claim("again", 1, lease_seconds=60) == []
+
+
+async def test_a_run_taken_over_after_its_lease_expired_ends_interrupted(
+        database: Database) -> None:
+    """A load run whose process stopped renewing its lease does not stay open forever: the
+    attempt that takes the series over ends it as interrupted, saying why."""
+    [series_id] = await add(database, 1)
+    work = WorkStore(database)
+    await work.claim("stuck", 1, lease_seconds=60)
+    await work.begin_runs([series_id], "stuck")
+    await _expire_leases(database)
+    await work.claim("fresh", 1, lease_seconds=60)
+    [(run_id, _)] = (await work.begin_runs([series_id], "fresh")).started
+    newest, older = await SeriesStore(database).load_runs(series_id)
+    assert newest.id == run_id
+    assert newest.finished_at is None
+    assert older.status is LoadingStatus.INTERRUPTED
+    assert older.finished_at is not None
+    assert older.error is not None
+    assert "lease expired" in older.error
+
+
+async def test_interrupted_work_is_queued_and_its_attempt_given_back(
+        database: Database) -> None:
+    """An attempt cut short by a shutdown (or a provider that is down) does not count: the
+    series is back in the queue as queued with the reason, its run ended interrupted."""
+    [series_id] = await add(database, 1)
+    work = WorkStore(database)
+    await work.claim("me", 1, lease_seconds=60)
+    [(run_id, series)] = (await work.begin_runs([series_id], "me")).started
+    assert series.attempts == 1
+    back = await work.interrupt(series, "me", run_id, "Interrupted by shutdown; resumes at "
+                                "next start.")
+    stored = await SeriesStore(database).get(series_id)
+    assert (back.loading_status, stored.loading_status) == (LoadingStatus.QUEUED,) * 2
+    assert stored.attempts == 0
+    assert stored.queued_at is not None
+    assert stored.loading_error == "Interrupted by shutdown; resumes at next start."
+    [run] = await SeriesStore(database).load_runs(series_id)
+    assert run.status is LoadingStatus.INTERRUPTED
+    assert [s.id for s in await work.claim("next", 1, lease_seconds=60)] == [series_id]

@@ -52,7 +52,7 @@ class EpisodesStep:
         start = metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
                                        title=series.title, year=series.year, ids=series.ids)
         marker = read_folder_name(series.folder or series.title).marker
-        chain = await walk_chain(start, functools.partial(_fetch_related, job),
+        chain = await walk_chain(start, functools.partial(fetch_related, job),
                                  folder_marker=marker)
         entries = []
         for info, continued in zip(chain.entries, chain.continues, strict=True):
@@ -96,7 +96,7 @@ def outline_of(layout: Layout, entries: Sequence[SeriesInfo],
                                      in sorted(first.items())))
 
 
-async def _fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
+async def fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
     """A related entry, from the provider its ref names (through its batcher)."""
     for provider in job.providers.with_capability(Capability.SERIES):
         if type(provider).name == ref.provider:

@@ -8,6 +8,7 @@ holds up work for other providers or the disk.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,9 +23,10 @@ from aniworld_core.library.names import FolderName, read_folder_name
 from aniworld_core.library.nfo import SeasonNfo, write_nfos
 from aniworld_core.library.seasons import Layout
 from aniworld_core.loader import artwork_choice
-from aniworld_core.loader.episodes_step import EpisodesStep
-from aniworld_core.loader.identify import confident, describe, identify, rank
+from aniworld_core.loader.episodes_step import EpisodesStep, fetch_related
+from aniworld_core.loader.identify import confident, describe, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
+from aniworld_core.loader.sequel_lookup import identify_with_seasons
 from aniworld_core.loader.series_dir import SeriesDirs
 from aniworld_core.metadata import (
     Artwork,
@@ -51,7 +53,9 @@ class IdentificationNeeded(IdentificationFailed, PermanentStepError):
 @attrs.define
 class IdentifyStep:
     """Find the series at a provider by its folder name (or the title it was added by) when it
-    has no id a metadata provider can use (see :func:`~aniworld_core.loader.identify.identify`).
+    has no id a metadata provider can use (see :func:`~aniworld_core.loader.identify.identify`;
+    a later season no title marks is counted along its show's chain,
+    :mod:`~aniworld_core.loader.sequel_lookup`).
     Below the confidence threshold, and when the entry found is already another series in the
     library (an id belongs to one series), the series fails with
     :class:`~aniworld_core.errors.IdentificationFailed` and ``needs_choice`` set, and nothing
@@ -84,7 +88,8 @@ class IdentifyStep:
                 return await provider.search(query, year=year)
 
         id_type = type(provider).id_type
-        found = await identify(folder, search, threshold=self.threshold, id_type=id_type)
+        found = await identify_with_seasons(folder, search, functools.partial(fetch_related, job),
+                                            threshold=self.threshold, id_type=id_type)
         if found.match is None:
             listed = describe(found.candidates)
             await _needs_choice(job, IdentificationNeeded(

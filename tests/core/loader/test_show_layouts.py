@@ -268,6 +268,8 @@ IDENTIFIED = {
     "葬送のフリーレン": "154587",
     "Tokyo Ghoul √A": "20850",
     "Code Geass R2": "2904",
+    "Made in Abyss Season 2": "114922",  # no AniList title says "Season 2": counted
+    "Attack on Titan Season 4": "110277",  # "The Final Season" and its Part 2: season 4
 }
 
 

@@ -1,12 +1,16 @@
-"""``user set-password`` and ``api-key create|list|revoke``: who may use the web UI and API."""
+"""``user set-password``, ``user sessions`` and ``api-key create|list|revoke``: who may use the
+web UI and API."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from aniworld_cli.main import CliContext, cli, pass_context
-from aniworld_core import SeriesApp
+from aniworld_core import InvalidInput, SeriesApp, UserSession
 
 
 @cli.group()
@@ -25,7 +29,56 @@ def set_password(obj: CliContext, username: str) -> None:
     async def work(app: SeriesApp) -> str:
         return await app.accounts.set_password(username, password)
 
-    obj.out.print(f"Password set for {obj.run(work)}.")
+    name = obj.run(work)
+    obj.out.print(f"Password set for {name}. Every session of {name} has ended.")
+
+
+@user.command("sessions")
+@click.argument("username", default="admin")
+@click.option("--end", "end", type=click.IntRange(min=1), metavar="ID",
+              help="End the session with this id (as listed).")
+@click.option("--end-all", is_flag=True, help="End every session of the user: log out "
+                                              "everywhere.")
+@pass_context
+def sessions(obj: CliContext, username: str, end: int | None, end_all: bool) -> None:
+    """List USERNAME's browser sessions (default: admin), or end one or all of them.
+
+    An ended session is logged out wherever its cookie is, and its live updates stop (a web
+    server in another process notices within a few seconds)."""
+    if end is not None and end_all:
+        raise click.UsageError("Give --end ID or --end-all, not both.")
+
+    async def work(app: SeriesApp) -> None:
+        accounts = app.accounts
+        if end_all:
+            ended = await accounts.end_sessions(username)
+            obj.out.print(f"Ended {ended} session{'' if ended == 1 else 's'} of {username}.")
+        elif end is not None:
+            if not await accounts.end_sessions(username, end):
+                raise InvalidInput(f"{username} has no session {end}; list them with "
+                                   f"'aniworld user sessions {username}'.", field="session")
+            obj.out.print(f"Ended session {end} of {username}.")
+        else:
+            _print_sessions(obj, username, await accounts.sessions(username))
+
+    obj.run(work)
+
+
+def _print_sessions(obj: CliContext, username: str, listed: list[UserSession]) -> None:
+    if not listed:
+        obj.out.print(f"{username} has no sessions: nobody is logged in as {username}.")
+        return
+    table = Table("ID", "Browser", "From", "Logged in", "Last used")
+    for session in listed:
+        table.add_row(str(session.id), escape(session.user_agent or "unknown"),
+                      escape(session.address), _local(session.created_at),
+                      _local(session.last_seen_at))
+    obj.out.print(table)
+    obj.out.print(f"End one with: aniworld user sessions {username} --end ID")
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 @cli.group("api-key")

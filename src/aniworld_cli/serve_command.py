@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,8 +20,14 @@ from aniworld_core import Settings
 #: The web app, named as uvicorn's command line names it (``uvicorn --factory ...``): the CLI
 #: never imports the web package, it only starts it.
 WEB_APP = "aniworld_web:create_app"
-#: Seconds open connections (live streams) get to finish when the server stops.
-SHUTDOWN_GRACE = 5
+#: What the web app's lifespan state offers a server to call as it starts shutting down (see
+#: ``aniworld_web.state.BEGIN_SHUTDOWN``): its live streams end then.
+BEGIN_SHUTDOWN = "begin_shutdown"
+#: Seconds requests in flight get to finish when the server stops. Live streams end at once
+#: (:class:`Server`), so this only waits for ordinary requests; it is short because the loader's
+#: own grace (``loader.shutdown_grace``) comes after it and the whole stop must take at most
+#: that grace and a second.
+SHUTDOWN_GRACE = 0.5
 #: Event messages are a few hundred bytes; compressing each for every client costs more
 #: latency than the bytes it saves (it doubled the p99 to 100 clients in benchmarks/web.py).
 WS_DEFLATE = False
@@ -29,12 +36,32 @@ WS_DEFLATE = False
 WS_PROTOCOL = "aniworld_web.live_protocol:LiveWebSocketProtocol"
 #: Seconds a thread may keep the GIL while another waits for it (Python's default: 0.005).
 SWITCH_INTERVAL = 0.0002
+#: The exit status when the server could not start (as ``uvicorn.run`` has it).
+STARTUP_FAILURE = 3
 
 
 def server_options() -> dict[str, Any]:
-    """What every uvicorn server of aniworld's is configured with, besides app and address."""
+    """What every uvicorn server of aniworld's is configured with, besides app and address.
+
+    uvicorn's own proxy headers are off: by default it would believe ``X-Forwarded-For`` from
+    any loopback peer. The app believes them from ``web.trusted_proxies`` only."""
     return {"ws": WS_PROTOCOL, "ws_per_message_deflate": WS_DEFLATE,
-            "timeout_graceful_shutdown": SHUTDOWN_GRACE}
+            "timeout_graceful_shutdown": SHUTDOWN_GRACE, "proxy_headers": False}
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server that tells the app the moment it starts shutting down, so the app's
+    live streams (WebSockets, server-sent events) end then instead of holding the shutdown up
+    until uvicorn's graceful timeout (an event stream never ends on its own)."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()  # first no new connections, then end the open streams
+        state = getattr(getattr(self, "lifespan", None), "state", None) or {}
+        begin = state.get(BEGIN_SHUTDOWN)
+        if callable(begin):
+            begin()
+        await super().shutdown(sockets)
 
 
 @cli.command()
@@ -56,9 +83,16 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
     if not _is_loopback(host):
         obj.err.print(f"[yellow]Listening on {host}, not just this machine: put aniworld "
                       "behind an HTTPS reverse proxy before exposing it.[/]", markup=True)
+    if not _is_loopback(host) and not settings.web.allowed_hosts:
+        obj.err.print("[yellow]Only requests naming localhost or this address are answered: "
+                      "put the names people use (media.example.org, 192.168.1.20) in "
+                      "web.allowed_hosts.[/]", markup=True)
     obj.out.print(f"aniworld is at http://{'[' + host + ']' if ':' in host else host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=True, **server_options())
+    server = Server(uvicorn.Config(app, host=host, port=port,
+                                   log_level=settings.log_level.lower(), **server_options()))
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 def web_app(obj: CliContext, settings: Settings) -> Any:

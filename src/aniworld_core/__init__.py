@@ -16,8 +16,8 @@ from the separate package ``aniworld_testing``. Everything else is private and m
 """
 
 from aniworld_core._version import __version__
-from aniworld_core.app import SeriesApp
-from aniworld_core.auth import Accounts, ApiKey
+from aniworld_core.app import Health, SeriesApp
+from aniworld_core.auth import Accounts, ApiKey, LoggedIn, LoginRefused, UserSession
 from aniworld_core.errors import (
     AniworldError,
     ConfigError,
@@ -100,6 +100,7 @@ __all__ = [
     "EpisodeCounts",
     "EpisodeInfo",
     "Event",
+    "Health",
     "Histogram",
     "IdentificationFailed",
     "InvalidInput",
@@ -110,6 +111,8 @@ __all__ = [
     "LoaderSettings",
     "LoadingState",
     "LoadingStatus",
+    "LoggedIn",
+    "LoginRefused",
     "MetadataProvider",
     "ParsedName",
     "PathNotAllowed",
@@ -150,6 +153,7 @@ __all__ = [
     "StorageError",
     "Subscription",
     "UnplacedFile",
+    "UserSession",
     "WebSettings",
     "__version__",
     "check_library_roots",

@@ -7,7 +7,9 @@ Converters raise ``ValueError`` with a message that says what was expected.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 Converter = Callable[[Any, bool, "Path | None"], Any]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_HOST_NAME = re.compile(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
 
 
 def _string(value: Any, from_text: bool, base: Path | None) -> str:
@@ -118,6 +121,26 @@ def _log_level(value: Any, from_text: bool, base: Path | None) -> str:
     return text
 
 
+def _host_names(value: Any, from_text: bool, base: Path | None) -> tuple[str, ...]:
+    names = _names(value, from_text, base)
+    for name in names:
+        if name != "*" and not _HOST_NAME.fullmatch(name):
+            raise ValueError(f"expected host names such as media.example.org or 192.168.1.20 "
+                             f"(no scheme, port or path), got {name!r}")
+    return tuple(name.lower().strip("[]") for name in names)
+
+
+def _networks(value: Any, from_text: bool, base: Path | None) -> tuple[str, ...]:
+    names = _names(value, from_text, base)
+    for name in names:
+        try:
+            ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            raise ValueError(f"expected IP addresses or networks such as 10.0.0.5 or "
+                             f"172.16.0.0/12, got {name!r}") from None
+    return names
+
+
 SCHEMA: dict[str, Converter] = {
     "data_dir": _path,
     "database_url": _database_url,
@@ -140,6 +163,8 @@ SCHEMA: dict[str, Converter] = {
     "loader.breaker_cooldown": _seconds(0.001, 86400),
     "web.host": _string,
     "web.port": _integer(1, 65535),
+    "web.allowed_hosts": _host_names,
+    "web.trusted_proxies": _networks,
 }
 
 PROVIDER_KEYS: dict[str, Converter] = {
@@ -161,6 +186,8 @@ ENV_KEYS: dict[str, str] = {
     "ANIWORLD_PROVIDERS_ORDER": "providers.order",
     "ANIWORLD_WEB_HOST": "web.host",
     "ANIWORLD_WEB_PORT": "web.port",
+    "ANIWORLD_WEB_ALLOWED_HOSTS": "web.allowed_hosts",
+    "ANIWORLD_WEB_TRUSTED_PROXIES": "web.trusted_proxies",
     **{
         f"ANIWORLD_LOADER_{key.split('.')[1].upper()}": key
         for key in SCHEMA

@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING
 
 import anyio
 import attrs
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from aniworld_core.auth import Accounts
 from aniworld_core.errors import (
     InvalidInput,
+    PathNotAllowed,
     ProviderUnavailable,
     SeriesExists,
     SeriesNotFound,
@@ -37,13 +40,22 @@ from aniworld_core.events import (
     SeriesLoadingUpdate,
     SeriesRemoved,
 )
+from aniworld_core.library.artwork import existing_artwork
+from aniworld_core.library.paths import confined, series_dir
 from aniworld_core.library.scan import Library, ScanReport
 from aniworld_core.loader.loader import Loader
 from aniworld_core.loader.metrics import LoaderMetrics
 from aniworld_core.loader.pool import RegistryPool
 from aniworld_core.loader.steps import default_steps
 from aniworld_core.lookup import match_series
-from aniworld_core.metadata import ID_TYPES, Capability, ProviderIds, ProviderRef, SearchResult
+from aniworld_core.metadata import (
+    ID_TYPES,
+    ArtworkKind,
+    Capability,
+    ProviderIds,
+    ProviderRef,
+    SearchResult,
+)
 from aniworld_core.models import (
     Episode,
     LoadingState,
@@ -72,6 +84,8 @@ if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger(__name__)
+#: Seconds a health check waits for the database.
+HEALTH_TIMEOUT = 5.0
 
 
 class SeriesApp:
@@ -289,6 +303,24 @@ class SeriesApp:
         waiting for a provider that is down (``queued``; they go on after its next check)."""
         await self._loader.wait_idle()
 
+    async def health(self) -> Health:
+        """Whether the database answers (its schema version is read, within
+        :data:`HEALTH_TIMEOUT` seconds) and whether this process runs the loader."""
+        problem: str | None = None
+        timeout = HEALTH_TIMEOUT
+        try:
+            with anyio.fail_after(timeout):
+                await self._database.session(
+                    lambda session: session.execute(text("SELECT version_num FROM "
+                                                         "alembic_version")).all())
+        except TimeoutError:
+            problem = f"The database did not answer within {timeout:g} s."
+        except (SQLAlchemyError, OSError) as error:
+            # Only the kind of failure: health checks are public, details go to the log.
+            log.warning("Health check: the database failed: %s", error)
+            problem = f"The database cannot be read ({type(error).__name__})."
+        return Health(database_error=problem, loader_running=self._loader.running)
+
     async def metrics(self) -> LoaderMetrics:
         """Queue depth per priority, steps in flight, counts, step durations, and per provider
         requests, 429s, retries and latency."""
@@ -400,10 +432,42 @@ class SeriesApp:
         ("it names season 3, but only seasons 1-2 are known")."""
         return await self._library.store.unplaced_files(check_series_id(series_id))
 
+    async def artwork(self, series_id: str, kind: ArtworkKind) -> Path | None:
+        """The series' own artwork of ``kind`` in its folder (``poster.jpg``, or the PNG or
+        WebP one), if it has one: what a frontend shows instead of a provider's copy. Never a
+        file outside the series folder (a symlink leading out counts as none)."""
+        series = await self._series.get(check_series_id(series_id))
+        if series.folder is None or series.library_root is None:
+            return None
+        root, folder = Path(series.library_root), series.folder
+
+        def find() -> Path | None:
+            try:
+                directory = series_dir(root, folder)
+                found = existing_artwork(directory, kind)
+                return None if found is None else confined(directory, found.name)
+            except (PathNotAllowed, OSError):
+                return None
+
+        return await anyio.to_thread.run_sync(find)
+
     async def season_note(self, series_id: str) -> str | None:
         """Why the series' chain of seasons stopped early (a relation cycle, a chain too
         long), if it did."""
         return await self._library.store.chain_note(check_series_id(series_id))
+
+
+@attrs.frozen
+class Health:
+    """What a health check reports: what is wrong with the database (``None``: nothing), and
+    whether this process runs the loader."""
+
+    database_error: str | None
+    loader_running: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.database_error is None
 
 
 def _today() -> dt.date:

@@ -72,10 +72,16 @@ class LoaderSettings:
 
 @attrs.frozen
 class WebSettings:
-    """Where ``aniworld serve`` listens."""
+    """Where ``aniworld serve`` listens, and whom the web app believes."""
 
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Host names (or addresses) requests may name besides the loopback names and ``host``;
+    #: ``"*"`` allows any (only behind a proxy that checks the name itself).
+    allowed_hosts: tuple[str, ...] = ()
+    #: Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` are believed; nobody else's are.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -7,12 +7,15 @@ matches wins, so subclasses come before their bases.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Scope
 
 from aniworld_core import (
     AniworldError,
@@ -22,6 +25,7 @@ from aniworld_core import (
     LibraryError,
     PathNotAllowed,
     PluginError,
+    ProviderDown,
     ProviderError,
     ProviderUnavailable,
     SchemaTooNew,
@@ -44,6 +48,7 @@ STATUSES: tuple[tuple[type[AniworldError], int, str], ...] = (
     (InvalidInput, 422, "invalid_input"),
     (IdentificationFailed, 422, "identification_failed"),
     (ProviderUnavailable, 503, "provider_unavailable"),
+    (ProviderDown, 503, "provider_down"),
     (ProviderError, 502, "provider_error"),
     (SchemaTooNew, 503, "schema_too_new"),
     (StorageError, 503, "storage_unavailable"),
@@ -59,6 +64,7 @@ HTTP_CODES: Mapping[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    415: "unsupported_media_type",
 }
 
 
@@ -95,20 +101,39 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/") or path == "/openapi.json"
 
 
+#: The HTML pages' paths (and the prefix of the series pages): their errors are pages too.
+PAGE_PATHS = frozenset({"/", "/login", "/setup", "/account"})
+PAGE_PREFIX = "/series/"
+
+
+def is_page(path: str) -> bool:
+    return path in PAGE_PATHS or path.startswith(PAGE_PREFIX)
+
+
 def wants_html(path: str, accept: str) -> bool:
-    """Pages answer people with a page; the API and scripts always get JSON."""
-    return not is_api(path) and "text/html" in accept
+    """The pages answer with a page, errors included; the API, static files and scripts get
+    JSON; any other path a page when the browser asks for one."""
+    if is_page(path):
+        return True
+    return not is_api(path) and not path.startswith("/static/") and "text/html" in accept
+
+
+def page_response(scope: Scope, status: int, code: str, message: str,
+                  headers: Mapping[str, str] | None = None) -> Response | None:
+    """The error page for a request that wants a page, else ``None`` (answer JSON)."""
+    if (not wants_html(scope["path"], Headers(scope=scope).get("accept", ""))
+            or "web" not in scope.get("state", {})):
+        return None
+    page = context_in(scope).templates.get_template("error.html")
+    html = page.render(user=None, csrf=None, version=__version__, status=status, code=code,
+                       message=message)
+    return HTMLResponse(html, status, headers)
 
 
 async def _render(request: Request, status: int, code: str, message: str,
                   headers: Mapping[str, str] | None = None, **extra: Any) -> Response:
-    if (wants_html(request.url.path, request.headers.get("accept", ""))
-            and "web" in request.scope.get("state", {})):
-        page = context_in(request.scope).templates.get_template("error.html")
-        html = page.render(user=None, csrf=None, version=__version__, status=status, code=code,
-                           message=message)
-        return HTMLResponse(html, status, headers)
-    return error_response(status, code, message, headers=headers, **extra)
+    return (page_response(request.scope, status, code, message, headers)
+            or error_response(status, code, message, headers=headers, **extra))
 
 
 async def on_aniworld_error(request: Request, error: Exception) -> Response:
@@ -116,7 +141,9 @@ async def on_aniworld_error(request: Request, error: Exception) -> Response:
     status, code = status_of(error)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, error)
-    return await _render(request, status, code, str(error),
+    headers = ({"Retry-After": str(max(1, math.ceil(error.retry_in)))}
+               if isinstance(error, ProviderDown) else None)
+    return await _render(request, status, code, str(error), headers,
                          field=getattr(error, "field", None),
                          series_id=error.series_id if isinstance(error, SeriesExists) else None)
 
@@ -137,8 +164,8 @@ async def on_http_error(request: Request, error: Exception) -> Response:
 async def on_unexpected(request: Request, error: Exception) -> Response:
     log.exception("%s %s failed unexpectedly", request.method, request.url.path,
                   exc_info=error)
-    return error_response(500, "internal", "Something went wrong on our side; the server log "
-                                           "has the details.")
+    return await _render(request, 500, "internal", "Something went wrong on our side; the "
+                                                   "server log has the details.")
 
 
 EXCEPTION_HANDLERS: Mapping[Any, Any] = {

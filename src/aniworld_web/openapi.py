@@ -7,6 +7,8 @@ document can never fall behind.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,14 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from aniworld_core import LoadingStatus, __version__
+from aniworld_core import ProviderStatus, __version__
+from aniworld_web.openapi_schemas import ID_TYPES, SCHEMAS, TEXT, provider_refs, ref
+from aniworld_web.state import context_of
 
 JSON = "application/json"
 HTML = "text/html"
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 
 
 def body(schema: dict[str, Any], media: str = JSON) -> dict[str, Any]:
@@ -41,6 +42,8 @@ def answer(description: str, schema: dict[str, Any] | None = None, media: str = 
 ERROR = answer("An error", ref("Error"))
 SERIES_ID = [{"name": "series_id", "in": "path", "required": True,
               "schema": {"type": "string", "format": "uuid"}}]
+#: Filled in with the providers this server has when the document is served.
+PROVIDER_NAME = {"type": "string", "examples": ["anilist", "jikan"]}
 PAGE = {"200": answer("The page", {"type": "string"}, HTML),
         "303": answer("Elsewhere: log in or set up first")}
 FORM = {"type": "object", "properties": {"username": {"type": "string"},
@@ -103,13 +106,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "type": "object", "properties": {"results": {"type": "array",
                                                          "items": ref("SearchResult")}}}),
          "422": ERROR, "502": answer("The provider's answer failed", ref("Error")),
-         "503": answer("The provider is switched off or cannot search", ref("Error"))},
+         "503": answer("The provider is switched off, cannot search, or is down (then with "
+                       "Retry-After)", ref("Error"))},
         tag="series", parameters=[
-            {"name": "q", "in": "query", "required": True,
-             "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+            {"name": "q", "in": "query", "required": True, "schema": TEXT},
             {"name": "provider", "in": "query", "required": False,
              "description": "Default: the first provider that can search",
-             "schema": {"type": "string", "examples": ["anilist", "jikan"]}},
+             "schema": PROVIDER_NAME},
             {"name": "year", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1900, "maximum": 2200}}]),
     ("/api/metrics", "get"): operation(
@@ -129,10 +132,41 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/auth/status", "get"): operation(
         "Who is asking", {"200": answer("The caller", ref("AuthStatus"))}, tag="auth"),
     ("/api/health", "get"): operation(
-        "Whether the server is up", {"200": answer("Up", {
-            "type": "object", "properties": {"status": {"const": "ok"},
-                                             "version": {"type": "string"}}})},
+        "Whether the server works: its database answers; and whether it runs the loader",
+        {"200": answer("Working", ref("Health")),
+         "503": answer("The database does not answer", ref("Health"))},
         tag="system", public=True),
+    ("/api/series/{series_id}/artwork/{kind}", "get"): operation(
+        "The series' own poster or fanart, from its folder (pages show these, never a "
+        "provider's images)",
+        {"200": {"description": "The image", "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in ("image/jpeg", "image/png", "image/webp")}},
+         "404": answer("No such series, or its folder holds no such image", ref("Error"))},
+        tag="series", parameters=[*SERIES_ID, {
+            "name": "kind", "in": "path", "required": True,
+            "schema": {"type": "string", "enum": ["poster", "fanart"]}}]),
+    ("/api/auth/sessions", "get"): operation(
+        "Your sessions, most recently used first; `current` marks the one asking",
+        {"200": answer("The sessions", {
+            "type": "object", "required": ["sessions"], "additionalProperties": False,
+            "properties": {"sessions": {"type": "array", "items": ref("Session")}}}),
+         "403": answer("Asked with an API key, which has no sessions", ref("Error"))},
+        tag="auth"),
+    ("/api/auth/sessions", "delete"): operation(
+        "Log out everywhere: every session of yours ends, this one included",
+        {"204": answer("Ended"), "403": answer("Asked with an API key", ref("Error"))},
+        tag="auth"),
+    ("/api/auth/sessions/{session_id}", "delete"): operation(
+        "End one of your sessions: its cookie opens nothing any more, and its live streams "
+        "close", {"204": answer("Ended"), "403": answer("Asked with an API key", ref("Error")),
+                  "404": answer("You have no such session", ref("Error"))},
+        tag="auth", parameters=[{"name": "session_id", "in": "path", "required": True,
+                                 "schema": {"type": "integer", "minimum": 1}}]),
+    ("/account", "get"): operation(
+        "Your sessions, to end any of them", {
+            **PAGE, "403": answer("Asked with an API key", {"type": "string"}, HTML)},
+        tag="pages"),
     ("/api/events", "get"): operation(
         "Live events as server-sent events: a snapshot, then every event",
         {"200": answer("One `data:` line per event", ref("Event"), "text/event-stream")},
@@ -171,142 +205,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                      "schema": {"type": "string"}}]),
 }
 
-_PROGRESS = {"type": "object", "properties": {
-    name: {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")}}
-_STATUS = {"type": "string", "enum": [status.value for status in LoadingStatus]}
-_TIME = {"type": ["string", "null"], "format": "date-time"}
-_TEXT = {"type": "string"}
-_INT = {"type": "integer"}
-_OPTIONAL_TEXT = {"type": ["string", "null"]}
-_OPTIONAL_INT = {"type": ["integer", "null"]}
-_IDS = {"type": "object", "additionalProperties": {"type": "string"},
-        "examples": [{"anilist": "21507", "mal": "32182"}]}
-_REF = {"provider": {"type": "string", "examples": ["anilist"]},
-        "id": {"type": ["string", "integer"]}}
 
 
-def exactly(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """An object with every one of ``properties`` and nothing else (what a handler returns)."""
-    return {"type": "object", "required": list(properties), "additionalProperties": False,
-            "properties": properties, **extra}
-
-
-_SERIES_PROPERTIES: dict[str, Any] = {
-    "id": {"type": "string", "format": "uuid"}, "title": _TEXT, "year": _OPTIONAL_INT,
-    "folder": _OPTIONAL_TEXT, "ids": _IDS, "loading_status": _STATUS, "message": _TEXT,
-    **{f"{name}_loaded": {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")},
-    "loading_error": _OPTIONAL_TEXT,
-    "poster_url": {"type": ["string", "null"], "format": "uri"},
-    "folder_missing": {"type": "boolean",
-                       "description": "A scan found the series' folder gone"},
-    "episodes_known": {"type": ["integer", "null"], "minimum": 0,
-                       "description": "Regular episodes aired (or undated); null until the "
-                                      "episode list has loaded"},
-    "episodes_present": {"type": ["integer", "null"], "minimum": 0,
-                         "description": "How many of episodes_known have a file"},
-}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "field": {"type": "string"}, "series_id": {"type": "string"}}}}},
-    "Series": exactly(_SERIES_PROPERTIES),
-    "SeriesDetail": exactly({
-        **_SERIES_PROPERTIES,
-        "episodes": {"type": "array", "items": ref("Episode"),
-                     "description": "Every listed episode, present or not, by season and "
-                                    "number"},
-        "missing_episodes": {
-            "type": ["array", "null"], "items": ref("Episode"),
-            "description": "Aired regular episodes without a file (not those of an entry "
-                           "another library folder holds); null while not known: until the "
-                           "episode list has loaded, and while the folder is missing"},
-        "missing_unknown_reason": {
-            "type": ["string", "null"],
-            "description": "Why missing_episodes is null, for people; null when it is not"},
-        "seasons": {"type": "array", "items": ref("Season"),
-                    "description": "The show's regular seasons in order"},
-        "unplaced_files": {"type": "array", "items": ref("UnplacedFile"),
-                           "description": "Video files that name no listed episode"},
-        "season_note": {"type": ["string", "null"],
-                        "description": "Why the chain of seasons stopped early (a relation "
-                                       "cycle, a chain too long), if it did"},
-        "load_runs": {"type": "array", "items": ref("LoadRun"),
-                      "description": "Load attempts, newest first"}}),
-    "Episode": exactly({
-        "season": _INT, "number": _INT, "absolute_number": _OPTIONAL_INT,
-        "title": _OPTIONAL_TEXT, "air_date": {"type": ["string", "null"], "format": "date"},
-        "present": {"type": "boolean"},
-        "file_path": {"type": ["string", "null"],
-                      "description": "Relative to the series' folder"},
-        "entry": {"oneOf": [{"type": "null"}, exactly(
-            {"provider": _TEXT, "id": _TEXT, "number": _OPTIONAL_INT},
-            description="The provider entry the episode belongs to and its number there")]}}),
-    "Season": exactly({
-        "number": {"type": "integer", "minimum": 1}, "title": _TEXT,
-        "entries": {"type": "array", "items": ref("SeasonEntry"),
-                    "description": "The provider entries behind the season (a split cour "
-                                   "has two)"},
-        "known": {"type": "integer", "minimum": 0,
-                  "description": "Episodes aired (or undated)"},
-        "present": {"type": "integer", "minimum": 0,
-                    "description": "How many of the known episodes have a file"},
-        "listed": {"type": "integer", "minimum": 0,
-                   "description": "Episodes listed, aired or not"}}),
-    "SeasonEntry": exactly({
-        "ref": exactly({"provider": _TEXT, "id": _TEXT}), "title": _TEXT,
-        "format": _OPTIONAL_TEXT, "episodes": _INT,
-        "offset": {"type": "integer", "minimum": 0,
-                   "description": "Episodes of the season before this entry's first"},
-        "year": _OPTIONAL_INT, "ids": _IDS,
-        "elsewhere": {"type": ["string", "null"], "format": "uuid",
-                      "description": "The library series whose folder holds this entry "
-                                     "instead; its episodes are not missing here"},
-        "elsewhere_title": {"type": ["string", "null"],
-                            "description": "That series' title"}}),
-    "UnplacedFile": exactly({
-        "path": {"type": "string", "description": "Relative to the series' folder"},
-        "reason": _TEXT}),
-    "LoadRun": exactly({
-        "id": _INT, "status": _STATUS, "started_at": _TIME, "finished_at": _TIME,
-        "error": _OPTIONAL_TEXT}),
-    "ProviderRef": {"type": "object", "required": ["provider", "id"],
-                    "additionalProperties": False, "properties": _REF},
-    "SearchResult": {"type": "object", "properties": {
-        "ref": {"type": "object", "properties": _REF}, "title": {"type": "string"},
-        "year": {"type": ["integer", "null"]}, "format": {"type": ["string", "null"]},
-        "episodes": {"type": ["integer", "null"]},
-        "alt_titles": {"type": "array", "items": {"type": "string"}},
-        "poster_url": {"type": ["string", "null"], "format": "uri"},
-        "ids": {"type": "object", "additionalProperties": {"type": "string"}},
-        "series_id": {"type": ["string", "null"], "format": "uuid",
-                      "description": "The library series that is this entry already"}}},
-    "AddSeries": {"type": "object", "additionalProperties": False, "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 255},
-        "year": {"type": "integer", "minimum": 1900, "maximum": 2200},
-        "provider": {"type": "string", "examples": ["anilist"]},
-        "id": {"type": ["string", "integer"]}},
-        "anyOf": [{"required": ["title"]}, {"required": ["provider", "id"]}]},
-    "LoadingState": {"type": "object", "properties": {
-        "series_id": {"type": "string"}, "loading_status": _STATUS, "progress": _PROGRESS,
-        "started_at": _TIME, "completed_at": _TIME, "message": {"type": "string"},
-        "error": {"type": ["string", "null"]}}},
-    "Login": {"type": "object", "required": ["username", "password"],
-              "additionalProperties": False,
-              "properties": {"username": {"type": "string"},
-                             "password": {"type": "string", "format": "password"}}},
-    "AuthStatus": {"type": "object", "properties": {
-        "authenticated": {"type": "boolean"}, "username": {"type": ["string", "null"]},
-        "method": {"enum": ["session", "api_key"]},
-        "csrf_token": {"type": ["string", "null"]}}},
-    "Event": {"type": "object", "required": ["type", "timestamp"], "properties": {
-        "type": {"enum": ["series_added", "series_loading_update", "series_removed",
-                          "provider_waiting", "loader_idle", "scan_progress"]},
-        "series_id": {"type": "string"}, "title": {"type": "string"}, "status": _STATUS,
-        "progress": _PROGRESS, "message": {"type": "string"},
-        "error": {"type": ["string", "null"]}, "timestamp": {"type": "string"}}},
-}
+def template(path: str) -> str:
+    """A route's path as OpenAPI writes it: ``{session_id:int}`` is ``{session_id}``."""
+    return _CONVERTOR.sub(r"{\1}", path)
 
 
 def route_operations(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, str]]:
@@ -314,7 +217,7 @@ def route_operations(routes: Sequence[BaseRoute]) -> Iterator[tuple[str, str]]:
     for route in routes:
         if isinstance(route, Route):
             for method in sorted((route.methods or set()) - {"HEAD"}):
-                yield route.path, method.lower()
+                yield template(route.path), method.lower()
         elif isinstance(route, WebSocketRoute):
             yield route.path, "get"
         elif isinstance(route, Mount):
@@ -342,12 +245,29 @@ def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
     }
 
 
+def with_providers(spec: dict[str, Any], providers: Sequence[ProviderStatus]) -> dict[str, Any]:
+    """``spec`` naming the providers this server has wherever a provider is given: the search
+    takes a provider's name; a provider entry (to add or identify a series) a provider's name
+    or an id type, with an id shaped as the core checks it."""
+    spec = copy.deepcopy(spec)
+    names = sorted(status.name for status in providers)
+    search = spec["paths"]["/api/search"]["get"]["parameters"]
+    [provider] = [parameter for parameter in search if parameter["name"] == "provider"]
+    provider["schema"] = {**PROVIDER_NAME, "enum": names}
+    schemas = spec["components"]["schemas"]
+    refs = provider_refs({*names, *ID_TYPES, *(status.id_type for status in providers)})
+    schemas["ProviderRef"]["anyOf"] = refs
+    schemas["AddSeries"]["anyOf"] = [schemas["AddSeries"]["anyOf"][0],
+                                     *({**entry, "required": ["provider", "id"]} for entry in refs)]
+    return spec
+
+
 def openapi_route(routes: Sequence[BaseRoute]) -> Route:
     """The ``/openapi.json`` route, documenting ``routes`` and itself."""
     spec: dict[str, Any] = {}
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(spec)
+        return JSONResponse(with_providers(spec, context_of(request).core.providers()))
 
     route = Route("/openapi.json", openapi, methods=["GET"])
     spec.update(document([*routes, route]))

@@ -1,4 +1,4 @@
-"""The HTML pages: library, series, login and first-run setup.
+"""The HTML pages: library, series, the user's sessions, login and first-run setup.
 
 Login and setup are plain forms (they work without JavaScript) carrying the session's CSRF token
 in a hidden field; everything that changes state after login goes through the JSON API.
@@ -22,13 +22,12 @@ from aniworld_core import (
     StateConflict,
     __version__,
 )
-from aniworld_core.auth import check_username
 from aniworld_web.errors import ApiError
 from aniworld_web.library import show_detail
-from aniworld_web.login import client_address, log_in
+from aniworld_web.login import client_address, log_in, start_first_session
 from aniworld_web.season_view import season_views
 from aniworld_web.security import principal_of
-from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token, start_session
+from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token
 from aniworld_web.state import context_of
 
 DEFAULT_USERNAME = "admin"
@@ -49,9 +48,29 @@ def to(path: str) -> Response:
     return RedirectResponse(path, status_code=303)
 
 
+def poster_path(series: Series) -> str | None:
+    """Where the page finds the series' own poster (its folder's ``poster.jpg``, served by
+    :mod:`aniworld_web.api.artwork`), or ``None`` while it has no folder to hold one. Never a
+    provider's URL: pages load images from aniworld only."""
+    if series.folder is None or series.folder_missing_at is not None:
+        return None
+    return f"/api/series/{series.id}/artwork/poster"
+
+
 async def library(request: Request) -> Response:
     all_series = await context_of(request).core.list_series()
-    return render(request, "library.html", series=[s.to_dict() for s in all_series])
+    return render(request, "library.html",
+                  series=[{**s.to_dict(), "poster": poster_path(s)} for s in all_series])
+
+
+async def account(request: Request) -> Response:
+    """The user's sessions, each with a button to end it."""
+    principal = principal_of(request.scope)
+    assert principal is not None  # the gate lets no one else in
+    if principal.method != "session":
+        raise ApiError(403, "not_a_user", "An API key has no sessions.")
+    sessions = await context_of(request).core.accounts.sessions(principal.name)
+    return render(request, "account.html", sessions=sessions, current=principal.session_id)
 
 
 async def series_page(request: Request) -> Response:
@@ -59,7 +78,7 @@ async def series_page(request: Request) -> Response:
     series = await core.get_series(request.path_params["series_id"])
     detail = await show_detail(core, series.id)
     providers = {status.name: status.display_name for status in core.providers()}
-    return render(request, "series.html", series=series.to_dict(), poster=series.poster_url,
+    return render(request, "series.html", series=series.to_dict(), poster=poster_path(series),
                   final=series.loading_status.is_final,
                   identify_failed=identification_failed(series),
                   episodes=detail.episodes, missing=detail.missing,
@@ -96,6 +115,8 @@ async def login_submit(request: Request) -> Response:
                       error="The form expired; please try again.")
     try:
         await log_in(request, username, _text(form, "password"))
+    except AniworldError as error:
+        return render(request, "login.html", 422, username=username, error=str(error))
     except ApiError as error:
         return render(request, "login.html", error.status, error.headers, username=username,
                       error=error.message)
@@ -143,13 +164,14 @@ async def setup_submit(request: Request) -> Response:
         return to("/login")
     except AniworldError as error:
         return render(request, "setup.html", 422, username=username, error=str(error))
-    start_session(request.session, check_username(username))
+    await start_first_session(request, username)
     return to("/")
 
 
 ROUTES = [
     Route("/", library, methods=["GET"]),
     Route("/series/{series_id}", series_page, methods=["GET"]),
+    Route("/account", account, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login_submit, methods=["POST"]),
     Route("/setup", setup_form, methods=["GET"]),

@@ -1,8 +1,10 @@
 """Session cookies and CSRF tokens.
 
-The session lives in a cookie signed with itsdangerous (Starlette's ``SessionMiddleware``):
-HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS (directly or through a
-proxy uvicorn trusts). It holds the username and a per-session CSRF token, nothing else.
+The cookie is signed with itsdangerous (Starlette's ``SessionMiddleware``): HttpOnly,
+SameSite=Lax, and Secure whenever the request came over HTTPS (directly or through a trusted
+proxy). It holds the session's token and a per-session CSRF token, nothing else. The session
+itself is a row in the database (``app.accounts``), found by the token's hash: logging out, a
+new password or "end session" deletes the row, and a copied cookie opens nothing any more.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from typing import Any
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from aniworld_core import Accounts
+
 SESSION_COOKIE = "aniworld_session"
-SESSION_MAX_AGE = 7 * 24 * 3600
+SESSION_MAX_AGE = int(Accounts.session_idle.total_seconds())
 #: The header scripts and the page's JavaScript send the token in.
 CSRF_HEADER = "x-csrf-token"
 #: The hidden form field the login and setup forms send it in.
 CSRF_FIELD = "csrf_token"
-_USER, _CSRF = "user", "csrf"
+_TOKEN, _CSRF = "token", "csrf"
 
 
 class Sessions:
@@ -37,15 +41,16 @@ class Sessions:
         await (self._secure if secure else self._plain)(scope, receive, send)
 
 
-def session_user(session: dict[str, Any]) -> str | None:
-    user = session.get(_USER)
-    return user if isinstance(user, str) else None
+def session_token(session: dict[str, Any]) -> str | None:
+    """The token of the session the cookie names (it may have ended since)."""
+    token = session.get(_TOKEN)
+    return token if isinstance(token, str) else None
 
 
-def start_session(session: dict[str, Any], username: str) -> str:
-    """Log ``username`` in with a fresh CSRF token (returned)."""
+def start_session(session: dict[str, Any], token: str) -> str:
+    """Put a new session's ``token`` in the cookie with a fresh CSRF token (returned)."""
     session.clear()
-    session[_USER] = username
+    session[_TOKEN] = token
     return csrf_token(session)
 
 

@@ -1,4 +1,5 @@
-"""``user set-password`` and ``api-key ...`` through click's runner, checked against the core."""
+"""``user set-password``, ``user sessions`` and ``api-key ...`` through click's runner, checked
+against the core."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aniworld_cli import (
     account_commands,  # noqa: F401  (registers the commands)
     cli,
 )
-from aniworld_core import SeriesApp, Settings
+from aniworld_core import LoggedIn, SeriesApp, Settings
 from aniworld_core.auth import set_testing
 
 Run = Callable[..., Result]
@@ -127,3 +128,70 @@ def test_duplicate_key_name_is_refused(run: Run) -> None:
     assert result.exit_code == 1
     assert "exists already" in result.stderr
     assert result.stdout == ""
+
+
+def log_in(data_dir: Path, address: str, user_agent: str = "Firefox") -> str:
+    """A browser session of admin's (as the web UI starts one); its token."""
+
+    async def start() -> str:
+        async with SeriesApp.open(Settings(data_dir=data_dir), loader=False) as app:
+            outcome = await app.accounts.log_in("admin", "a fine password", address=address,
+                                                user_agent=user_agent)
+            assert isinstance(outcome, LoggedIn)
+            return outcome.token
+
+    return anyio.run(start)
+
+
+def session_works(data_dir: Path, token: str) -> bool:
+    async def check() -> bool:
+        async with SeriesApp.open(Settings(data_dir=data_dir), loader=False) as app:
+            return await app.accounts.session(token) is not None
+
+    return anyio.run(check)
+
+
+def session_ids(output: str) -> list[str]:
+    return [line.split()[1] for line in output.splitlines()
+            if line.startswith("│") and line.split()[1].isdigit()]
+
+
+def test_sessions_are_listed_and_ended_one_or_all(run: Run, data_dir: Path) -> None:
+    """``user sessions`` lists the browsers logged in, with where from; ``--end ID`` logs one
+    out, ``--end-all`` every one."""
+    run("user", "set-password", input="a fine password\na fine password\n")
+    first = log_in(data_dir, "192.0.2.1", "Firefox")
+    second = log_in(data_dir, "192.0.2.2", "Phone")
+    listing = run("user", "sessions")
+    assert listing.exit_code == 0, listing.output
+    assert "192.0.2.1" in listing.stdout
+    assert "Phone" in listing.stdout
+    newest, oldest = session_ids(listing.stdout)
+    ended = run("user", "sessions", "--end", oldest)
+    assert ended.exit_code == 0, ended.output
+    assert f"Ended session {oldest} of admin." in ended.stdout
+    assert not session_works(data_dir, first)
+    assert session_works(data_dir, second)
+    assert session_ids(run("user", "sessions").stdout) == [newest]
+    assert "Ended 1 session of admin." in run("user", "sessions", "--end-all").stdout
+    assert not session_works(data_dir, second)
+    assert "admin has no sessions" in run("user", "sessions").stdout
+
+
+def test_ending_a_session_that_is_not_there_is_an_error(run: Run) -> None:
+    """An id the user has no session with is a one-line error; --end with --end-all is a
+    usage error."""
+    run("user", "set-password", input="a fine password\na fine password\n")
+    result = run("user", "sessions", "--end", "99")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: admin has no session 99")
+    assert run("user", "sessions", "--end", "1", "--end-all").exit_code == 2
+
+
+def test_a_new_password_logs_every_browser_out(run: Run, data_dir: Path) -> None:
+    """Setting the password ends every session of that user, and says so."""
+    run("user", "set-password", input="a fine password\na fine password\n")
+    token = log_in(data_dir, "192.0.2.1")
+    result = run("user", "set-password", input="a new password\na new password\n")
+    assert "Every session of admin has ended." in result.stdout
+    assert not session_works(data_dir, token)

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import attrs
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from aniworld_cli.serve_command import SWITCH_INTERVAL, tune_for_serving
+from aniworld_core import ProviderRef, SeriesApp, Settings
+from aniworld_core.auth import set_testing
+from tests.cli.conftest import fake_env
 
 START_TIMEOUT = 20
 
@@ -45,11 +56,19 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """``aniworld serve`` started as a child process; stopped (by its own PID) afterwards."""
+    with serving(tmp_path / "data") as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``aniworld serve`` on a free port with ``env`` added to the environment, until the block
+    ends (then stopped, if it still runs)."""
     port = free_port()
     command = [sys.executable, "-c", "from aniworld_cli import main; main()",
-               "--data-dir", str(tmp_path / "data"), "serve", "--port", str(port)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as process:
+               "--data-dir", str(data_dir), "serve", "--port", str(port)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, **(env or {})}) as process:
         ready = threading.Event()
         log: list[str] = []
 
@@ -57,7 +76,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             assert process.stderr is not None
             for line in process.stderr:
                 log.append(line)
-                if "Application startup complete" in line:
+                if "Uvicorn running on" in line:  # listening (after the app's startup)
                     ready.set()
 
         watcher = threading.Thread(target=watch, daemon=True)
@@ -67,7 +86,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
             assert ready.wait(START_TIMEOUT), "the server did not start: " + "".join(log)
             yield server
         finally:
-            server.stop()
+            if process.poll() is None:
+                server.stop()
 
 
 def test_serve_answers_and_stops_cleanly(server: Server, tmp_path: Path) -> None:
@@ -108,3 +128,57 @@ def test_serving_shortens_the_gil_switch_interval_and_freezes_startup_objects() 
     finally:
         sys.setswitchinterval(before)
         gc.unfreeze()
+
+
+def closed(connection: ClientConnection) -> bool:
+    """Read what the server sent before it closed the WebSocket; ``True`` once it has."""
+    try:
+        while True:
+            connection.recv(timeout=START_TIMEOUT)
+    except ConnectionClosed:
+        return True
+
+
+def prepared(data_dir: Path) -> str:
+    """A data dir holding an API key (returned) and a series queued to load."""
+
+    async def prepare() -> str:
+        set_testing(True)
+        try:
+            async with SeriesApp.open(Settings(data_dir=data_dir), loader=False) as app:
+                await app.add_series(provider_ref=ProviderRef("anilist", "1"))
+                return await app.accounts.create_api_key("watcher")
+        finally:
+            set_testing(False)
+
+    return anyio.run(prepare)
+
+
+def test_stops_within_the_loaders_grace_with_live_streams_open(tmp_path: Path,
+                                                               fakes: Any) -> None:
+    """With a WebSocket and an event stream open and a load stuck mid-step, the server exits
+    within ``loader.shutdown_grace`` + 1 s of being told to stop: the streams end at once
+    (the WebSocket with 1001) instead of holding the shutdown up."""
+    grace = 1.0
+    key = prepared(tmp_path / "data")
+    fakes.jikan.options.latency = 60  # the episodes step waits for it: a load in flight
+    env = {**fake_env(fakes), "ANIWORLD_LOADER_SHUTDOWN_GRACE": str(grace)}
+    auth = {"Authorization": f"Bearer {key}"}
+    with serving(tmp_path / "data", env) as server, \
+            connect(server.url.replace("http", "ws") + "/ws", additional_headers=auth,
+                    open_timeout=START_TIMEOUT) as socket_, \
+            httpx.Client(timeout=START_TIMEOUT) as client, \
+            client.stream("GET", f"{server.url}/api/events", headers=auth) as stream:
+        while json.loads(socket_.recv(timeout=START_TIMEOUT)).get("status") != \
+                "loading_episodes":
+            pass
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        began = time.monotonic()
+        server.process.terminate()
+        server.process.wait(timeout=START_TIMEOUT)
+        took = time.monotonic() - began
+        for _ in lines:  # what was sent before it ended; then the event stream has ended
+            pass
+        assert closed(socket_)
+    assert took <= grace + 1, f"took {took:.1f} s: " + "".join(server.log)

@@ -1,15 +1,27 @@
-"""Accounts: argon2 passwords with a policy, first-user creation, API keys stored as hashes."""
+"""Accounts: argon2 passwords with a policy, first-user creation, API keys stored as hashes,
+sessions kept in the database (so they can be ended), and logins throttled per username and per
+address in the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import pytest
 import sqlalchemy as sa
 
 from aniworld_core import InvalidInput, SeriesApp, Settings, StateConflict
-from aniworld_core.auth import API_KEY_PREFIX, MAX_PASSWORD_LENGTH, set_testing
+from aniworld_core import auth as auth_module
+from aniworld_core.auth import (
+    API_KEY_PREFIX,
+    LOGIN_LIMITS,
+    MAX_PASSWORD_LENGTH,
+    SESSION_IDLE,
+    LoggedIn,
+    LoginRefused,
+    set_testing,
+)
 from aniworld_core.storage.engine import open_engine
 
 pytestmark = pytest.mark.anyio
@@ -181,3 +193,234 @@ async def test_malformed_or_unknown_keys_do_not_verify(app: SeriesApp, token: st
     """Anything that is not an issued key is refused."""
     await app.accounts.create_api_key("real")
     assert not await app.accounts.verify_api_key(token)
+
+
+# -- sessions ---------------------------------------------------------------------------------
+
+
+class Clock:
+    """A clock the test moves; sessions and the throttle go by it."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+async def other_process(settings: Settings) -> AsyncIterator[SeriesApp]:
+    """A second ``SeriesApp`` on the same database, as another aniworld process would be."""
+    async with SeriesApp.open(settings, loader=False) as opened:
+        yield opened
+
+
+async def logged_in(app: SeriesApp, username: str = "admin",
+                    address: str = "192.0.2.1") -> LoggedIn:
+    outcome = await app.accounts.log_in(username, "correct horse", address=address,
+                                        user_agent="Firefox")
+    assert isinstance(outcome, LoggedIn), outcome
+    return outcome
+
+
+async def test_logging_out_ends_the_session(app: SeriesApp, settings: Settings) -> None:
+    """A login's token names a session until logout; the database keeps only its hash."""
+    await app.accounts.set_password("admin", "correct horse")
+    login = await logged_in(app)
+    session = await app.accounts.session(login.token)
+    assert session is not None
+    assert (session.username, session.address, session.user_agent) == (
+        "admin", "192.0.2.1", "Firefox")
+    assert all(login.token not in str(value) for row in stored(settings, "SELECT * FROM sessions")
+               for value in row)
+    await app.accounts.end_session(login.token)
+    assert await app.accounts.session(login.token) is None
+    assert await app.accounts.sessions("admin") == []
+
+
+async def test_a_new_password_ends_every_session_of_that_user(app: SeriesApp) -> None:
+    """Setting a password ends all of that user's sessions and no one else's."""
+    for user in ("admin", "bob"):
+        await app.accounts.set_password(user, "correct horse")
+    admin_sessions = [await logged_in(app) for _ in range(2)]
+    bob = await logged_in(app, "bob")
+    await app.accounts.set_password("admin", "another horse")
+    for login in admin_sessions:
+        assert await app.accounts.session(login.token) is None
+    assert await app.accounts.session(bob.token) is not None
+
+
+async def test_sessions_are_listed_and_ended_one_or_all(app: SeriesApp) -> None:
+    """A user's sessions are listed newest first; one can be ended by id, then all."""
+    clock = app.accounts.clock = Clock()
+    await app.accounts.set_password("admin", "correct horse")
+    first = await logged_in(app, address="192.0.2.1")
+    clock.now += dt.timedelta(hours=1)
+    second = await logged_in(app, address="192.0.2.2")
+    listed = await app.accounts.sessions("ADMIN")
+    assert [s.id for s in listed] == [second.session.id, first.session.id]
+    assert [s.address for s in listed] == ["192.0.2.2", "192.0.2.1"]
+    assert listed[0].to_dict()["last_seen_at"] == "2026-11-01T13:00:00Z"
+    assert await app.accounts.end_sessions("admin", first.session.id) == 1
+    assert await app.accounts.end_sessions("admin", first.session.id) == 0
+    assert await app.accounts.session(first.token) is None
+    assert await app.accounts.session(second.token) is not None
+    await logged_in(app)
+    assert await app.accounts.end_sessions("admin") == 2
+    assert await app.accounts.sessions("admin") == []
+
+
+async def test_an_unused_session_expires(app: SeriesApp) -> None:
+    """A session unused for the idle time ends; one in use stays."""
+    clock = app.accounts.clock = Clock()
+    await app.accounts.set_password("admin", "correct horse")
+    used, unused = await logged_in(app), await logged_in(app)
+    clock.now += SESSION_IDLE / 2
+    auth_module_cache_off(app)
+    assert await app.accounts.session(used.token) is not None
+    clock.now += SESSION_IDLE / 2 + dt.timedelta(minutes=1)
+    assert await app.accounts.session(used.token) is not None
+    assert await app.accounts.session(unused.token) is None
+    assert [s.id for s in await app.accounts.sessions("admin")] == [used.session.id]
+
+
+def auth_module_cache_off(app: SeriesApp) -> None:
+    """Forget what this process found valid, as happens after the cache time."""
+    app.accounts._valid_sessions.clear()
+    app.accounts._valid_keys.clear()
+
+
+async def test_ending_in_another_process_is_noticed_after_the_cache_time(
+        app: SeriesApp, other_process: SeriesApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session or key ended by another process is still trusted here until the cache time
+    has passed, then refused (here the cache time is zero)."""
+    await app.accounts.set_password("admin", "correct horse")
+    login = await logged_in(app)
+    key = await app.accounts.create_api_key("script")
+    assert await app.accounts.session(login.token) is not None
+    assert await app.accounts.verify_api_key(key)
+    await other_process.accounts.end_sessions("admin")
+    await other_process.accounts.revoke_api_key("script")
+    assert await app.accounts.session(login.token) is not None  # remembered
+    assert await app.accounts.verify_api_key(key)
+    monkeypatch.setattr(auth_module, "CREDENTIAL_CACHE_SECONDS", 0.0)
+    auth_module_cache_off(app)
+    assert await app.accounts.session(login.token) is None
+    assert not await app.accounts.verify_api_key(key)
+
+
+async def test_a_revocation_wakes_whoever_waits(app: SeriesApp) -> None:
+    """Logging out, ending sessions, a new password and revoking a key each wake waiters; a
+    revocation made before the wait began is not missed."""
+    await app.accounts.set_password("admin", "correct horse")
+    login = await logged_in(app)
+    await app.accounts.create_api_key("script")
+    before = app.accounts.revocations
+    revocations = [lambda: app.accounts.end_session(login.token),
+                   lambda: app.accounts.end_sessions("admin"),
+                   lambda: app.accounts.set_password("admin", "another horse"),
+                   lambda: app.accounts.revoke_api_key("script")]
+
+    async def wait(since: int, woken: anyio.Event) -> None:
+        assert await app.accounts.revoked(since) == since + 1
+        woken.set()
+
+    for revoke in revocations:
+        woken = anyio.Event()
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                group.start_soon(wait, app.accounts.revocations, woken)
+                await anyio.wait_all_tasks_blocked()
+                await revoke()
+                await woken.wait()
+    with anyio.fail_after(5):
+        assert await app.accounts.revoked(before) == before + len(revocations)
+
+
+async def test_a_session_needs_an_existing_user(app: SeriesApp) -> None:
+    """No session can be started for someone who is not a user; bad tokens name none."""
+    with pytest.raises(InvalidInput, match="no user"):
+        await app.accounts.start_session("ghost", address="::1")
+    for token in ("", "x" * 1000, 12, None):
+        assert await app.accounts.session(token) is None
+
+
+# -- login throttling -------------------------------------------------------------------------
+
+
+async def failures(app: SeriesApp, count: int, *, username: str = "admin",
+                   address: str = "192.0.2.66") -> None:
+    for _ in range(count):
+        outcome = await app.accounts.log_in(username, "wrong horse", address=address)
+        assert outcome == LoginRefused(), outcome
+
+
+async def test_an_address_gets_five_attempts_a_minute(app: SeriesApp) -> None:
+    """After five failures from one address the next attempt, even a right one, waits until the
+    oldest is a minute old; another address may still log in."""
+    clock = app.accounts.clock = Clock()
+    await app.accounts.set_password("admin", "correct horse")
+    for _ in range(LOGIN_LIMITS.per_address):
+        await failures(app, 1)
+        clock.now += dt.timedelta(seconds=10)
+    refused = await app.accounts.log_in("admin", "correct horse", address="192.0.2.66")
+    assert refused == LoginRefused(retry_after=10)
+    await logged_in(app, address="192.0.2.67")
+    clock.now += dt.timedelta(seconds=10)
+    await logged_in(app, address="192.0.2.66")
+
+
+async def test_a_username_is_throttled_across_addresses(app: SeriesApp) -> None:
+    """Guesses at one username from rotating addresses are limited too, whatever the address;
+    other usernames are not affected."""
+    app.accounts.clock = Clock()
+    for user in ("admin", "bob"):
+        await app.accounts.set_password(user, "correct horse")
+    for number in range(LOGIN_LIMITS.per_username):
+        await failures(app, 1, username="ADMIN", address=f"198.51.100.{number}")
+    refused = await app.accounts.log_in("admin", "correct horse", address="203.0.113.1")
+    assert refused == LoginRefused(retry_after=60)
+    await logged_in(app, "bob", address="203.0.113.1")
+
+
+async def test_success_forgives_its_address_only(app: SeriesApp) -> None:
+    """A right password clears its own address's failures, not the username's from others."""
+    app.accounts.clock = Clock()
+    await app.accounts.set_password("admin", "correct horse")
+    await failures(app, 3, address="192.0.2.1")
+    await failures(app, 3, address="192.0.2.2")
+    await logged_in(app, address="192.0.2.1")
+    await failures(app, LOGIN_LIMITS.per_address, address="192.0.2.1")  # its 3 were forgiven
+    assert (await app.accounts.log_in("admin", "wrong", address="192.0.2.1")).retry_after
+    left = LOGIN_LIMITS.per_username - 3 - LOGIN_LIMITS.per_address  # 192.0.2.2's 3 count
+    await failures(app, left, address="192.0.2.3")
+    assert (await app.accounts.log_in("admin", "wrong", address="192.0.2.3")).retry_after
+
+
+async def test_the_count_is_shared_by_processes(app: SeriesApp,
+                                                other_process: SeriesApp) -> None:
+    """Failures counted by one process throttle the same address in another."""
+    await app.accounts.set_password("admin", "correct horse")
+    await failures(app, LOGIN_LIMITS.per_address - 1)
+    await failures(other_process, 1)
+    for accounts in (app.accounts, other_process.accounts):
+        outcome = await accounts.log_in("admin", "correct horse", address="192.0.2.66")
+        assert outcome.retry_after is not None  # type: ignore[union-attr]
+
+
+async def test_parallel_guesses_cannot_pass_the_limit(app: SeriesApp,
+                                                      other_process: SeriesApp) -> None:
+    """Twenty guesses at once from one address, through two processes, get at most five
+    answers that are not "wait"."""
+    await app.accounts.set_password("admin", "correct horse")
+    outcomes: list[LoggedIn | LoginRefused] = []
+
+    async def guess(accounts: auth_module.Accounts) -> None:
+        outcomes.append(await accounts.log_in("admin", "wrong horse", address="192.0.2.5"))
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as group:
+            for number in range(20):
+                group.start_soon(guess, (app, other_process)[number % 2].accounts)
+    checked = [o for o in outcomes if isinstance(o, LoginRefused) and o.retry_after is None]
+    assert len(checked) == LOGIN_LIMITS.per_address

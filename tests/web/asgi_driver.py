@@ -21,13 +21,13 @@ TIMEOUT = 5
 
 def scope_for(kind: str, path: str, state: dict[str, Any], *, cookie: str | None = None,
               headers: dict[str, str] | None = None, client: str = "127.0.0.1") -> dict[str, Any]:
-    raw_headers = [(b"host", b"testserver")]
+    raw_headers = [(b"host", b"localhost")]
     if cookie:
         raw_headers.append((b"cookie", f"aniworld_session={cookie}".encode()))
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     scope: dict[str, Any] = {
         "type": kind, "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
-        "scheme": "ws" if kind == "websocket" else "http", "server": ("testserver", 80),
+        "scheme": "ws" if kind == "websocket" else "http", "server": ("localhost", 80),
         "client": (client, 50000), "root_path": "", "path": path, "raw_path": path.encode(),
         "query_string": b"", "headers": raw_headers, "state": dict(state),
     }

@@ -43,13 +43,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def server(tmp_path: Path, fakes: Any) -> Iterator[LiveServer]:
-    """The app under uvicorn, loading in the background from the fake providers, on the
-    default database (SQLite in the data dir): the browser tests check the UI, which the
-    database does not change."""
+    """The app under uvicorn, loading in the background from the fake providers into a
+    library folder (so series get folders with their posters), on the default database (SQLite
+    in the data dir): the browser tests check the UI, which the database does not change."""
     set_testing(True)
+    settings = Settings(data_dir=tmp_path / "data", library=(tmp_path / "library",))
+    (tmp_path / "library").mkdir()
     try:
-        with live_server(pointed_at(Settings(data_dir=tmp_path / "data"), fakes),
-                         loader=True) as running:
+        with live_server(pointed_at(settings, fakes), loader=True) as running:
             yield running
     finally:
         set_testing(False)
@@ -100,3 +101,11 @@ def screenshot(page: Page, name: str, **options: Any) -> Path:
 def no_script_errors(page: Page) -> None:
     errors = page.errors  # type: ignore[attr-defined]
     assert errors == [], errors
+
+
+def requests_elsewhere(server: LiveServer, page: Page) -> list[str]:
+    """Every request the page makes that does not go to aniworld (filled in as it goes)."""
+    elsewhere: list[str] = []
+    page.on("request", lambda request: elsewhere.append(request.url)
+            if not request.url.startswith(server.url) else None)
+    return elsewhere

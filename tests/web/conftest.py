@@ -58,7 +58,7 @@ class Web:
                raise_app_exceptions: bool = True) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.asgi, client=(address, 50000),
                                         raise_app_exceptions=raise_app_exceptions)
-        return httpx.AsyncClient(transport=transport, base_url=f"{scheme}://testserver",
+        return httpx.AsyncClient(transport=transport, base_url=f"{scheme}://localhost",
                                  headers=headers)
 
     async def user(self) -> None:

@@ -20,7 +20,7 @@ import uvicorn
 from anyio.lowlevel import EventLoopToken, current_token
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aniworld_cli.serve_command import server_options
+from aniworld_cli.serve_command import Server, server_options
 from aniworld_core import SeriesApp, Settings
 from aniworld_testing import listening_socket
 from aniworld_web import create_app
@@ -89,8 +89,8 @@ def uvicorn_thread(app: ASGIApp, *, lifespan: str = "on",
     host, port = listener.getsockname()
     options = {**server_options(), "ws_per_message_deflate": ws_deflate,
                "timeout_graceful_shutdown": 2}
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan,
-                                           interface="asgi3", **options))
+    server = Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan,
+                                   interface="asgi3", **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:

@@ -1,10 +1,12 @@
-"""Checking an answer against the schema /openapi.json gives for it: the part of JSON Schema
-the document uses (types, required and extra properties, items, $ref, allOf/anyOf/oneOf, enum,
-const, minimum, and the uuid, date and date-time formats)."""
+"""Checking a value against a schema of /openapi.json: the part of JSON Schema the document
+uses (types, required and extra properties, items, $ref, allOf/anyOf/oneOf/not, enum, const,
+minimum and maximum, minLength and maxLength, pattern, and the uuid, date and date-time
+formats)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -38,6 +40,12 @@ def problems(value: Any, schema: dict[str, Any], spec: dict[str, Any],
         found.append(f"{where}: {value!r} is not one of {schema['enum']}")
     if "minimum" in schema and _TYPES["number"](value) and value < schema["minimum"]:
         found.append(f"{where}: {value!r} is below {schema['minimum']}")
+    if "maximum" in schema and _TYPES["number"](value) and value > schema["maximum"]:
+        found.append(f"{where}: {value!r} is above {schema['maximum']}")
+    if isinstance(value, str):
+        found += _string_problems(value, schema, where)
+    if "not" in schema and not problems(value, schema["not"], spec, where):
+        found.append(f"{where}: {value!r} matches what is ruled out")
     if isinstance(value, str) and schema.get("format") in _FORMATS:
         try:
             _FORMATS[schema["format"]](value)
@@ -56,6 +64,24 @@ def problems(value: Any, schema: dict[str, Any], spec: dict[str, Any],
         for index, item in enumerate(value):
             found += problems(item, schema["items"], spec, f"{where}[{index}]")
     return found
+
+
+def _string_problems(value: str, schema: dict[str, Any], where: str) -> list[str]:
+    found = []
+    if len(value) < schema.get("minLength", 0):
+        found.append(f"{where}: {value!r} is shorter than {schema['minLength']}")
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        found.append(f"{where}: {value[:20]!r}... is longer than {schema['maxLength']}")
+    if "pattern" in schema and not re.search(_ecma(schema["pattern"]), value):
+        found.append(f"{where}: {value!r} does not match {schema['pattern']}")
+    return found
+
+
+def _ecma(pattern: str) -> str:
+    """A pattern whose final ``$`` means the end, as in ECMA 262 (Python's also matches
+    before a final line break)."""
+    return pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") \
+        else pattern
 
 
 def _object_problems(value: dict[str, Any], schema: dict[str, Any], spec: dict[str, Any],

@@ -22,7 +22,8 @@ PUBLIC = {("/login", "GET"), ("/login", "POST"), ("/setup", "GET"), ("/setup", "
 
 
 def concrete(path: str) -> str:
-    return path.replace("{series_id}", str(uuid.uuid4()))
+    return (path.replace("{series_id}", str(uuid.uuid4())).replace("{session_id:int}", "1")
+            .replace("{kind}", "poster"))
 
 
 def http_routes(web: Web) -> list[tuple[str, str]]:
@@ -45,20 +46,21 @@ async def test_the_walk_sees_every_kind_of_route(web: Web) -> None:
 
 async def test_every_private_http_route_refuses_anonymous_callers(
         web: Web, anonymous: httpx.AsyncClient) -> None:
-    """Without a session or key, API routes answer 401 JSON and pages redirect to the login."""
+    """Without a session or key, API routes answer 401 JSON (whatever the caller accepts) and
+    pages redirect to the login."""
     walked = http_routes(web)
     assert set(walked) >= PUBLIC
     for path, method in walked:
         if (path, method) in PUBLIC:
             continue
-        response = await anonymous.request(method, path)
-        assert response.status_code == 401, (method, path, response.status_code)
-        assert response.json()["error"]["code"] == "unauthorized"
-        page = await anonymous.request(method, path, headers={"Accept": "text/html"})
-        if path.startswith("/api/") or path == "/openapi.json":
-            assert page.status_code == 401, (method, path)
-        else:
-            assert (page.status_code, page.headers["location"]) == (303, "/login"), path
+        for accept in ("*/*", "text/html"):
+            response = await anonymous.request(method, path, headers={"Accept": accept})
+            if path.startswith("/api/") or path == "/openapi.json":
+                assert response.status_code == 401, (method, path, response.status_code)
+                assert response.json()["error"]["code"] == "unauthorized"
+            else:
+                assert (response.status_code, response.headers["location"]) == (
+                    303, "/login"), (method, path)
 
 
 async def test_public_routes_answer_anonymous_callers(anonymous: httpx.AsyncClient) -> None:

@@ -19,6 +19,7 @@ from .browser_support import (
     logged_in,
     no_script_errors,
     page,
+    requests_elsewhere,
     screenshot,
     server,
 )
@@ -40,10 +41,13 @@ def same_page(page: Page) -> bool:
 
 
 def test_add_from_search_and_watch_it_load(server: LiveServer, page: Page, fakes: Any) -> None:
-    """Typing "Cowboy" lists both Cowboy Bebop entries with posters; picking the series adds
-    it, and its card goes from pending through the episodes step to Loaded, every item ✓, its
-    poster shown, without reloading. Searching again shows it as in the library."""
+    """Typing "Cowboy" lists both Cowboy Bebop entries (their initials, no provider's image);
+    picking the series adds it, and its card goes from pending through the episodes step to
+    Loaded, every item ✓, its poster (written into its folder) shown from aniworld, without
+    reloading and without a request to any other server. Searching again shows it as in the
+    library."""
     fakes.jikan.options.latency = EPISODES_LATENCY
+    elsewhere = requests_elsewhere(server, page)
     logged_in(server, page)
     expect(page.locator("#connection")).to_have_text("Live (WebSocket)")  # not the fallback
     remember_page(page)
@@ -55,7 +59,8 @@ def test_add_from_search_and_watch_it_load(server: LiveServer, page: Page, fakes
     expect(results.locator(".name")).to_have_text(["Cowboy Bebop", "Cowboy Bebop: The Movie"])
     expect(results.locator(".facts")).to_have_text(["1998 · TV · 26 episodes",
                                                     "2001 · MOVIE · 1 episode"])
-    expect(results.locator("img.thumb")).to_have_count(2)
+    expect(results.locator(".placeholder")).to_have_text(["C", "C"])
+    expect(results.locator("img")).to_have_count(0)
     page.get_by_role("button", name="Add Cowboy Bebop (1998)", exact=True).click()
     expect(page.get_by_role("dialog")).to_be_hidden()
 
@@ -69,7 +74,10 @@ def test_add_from_search_and_watch_it_load(server: LiveServer, page: Page, fakes
     expect(bebop.locator(".items .mark")).to_have_text(["✓", "✓", "✓", "✓"])
     expect(page.locator("#counts")).to_have_text("1 series · 0 loading · 0 failed")
     expect(page.locator("#notice")).to_have_text("All loads finished")
-    expect(bebop.locator("img.poster")).to_have_attribute("src", re.compile(r"^http://127\."))
+    poster = bebop.locator(".poster img")
+    expect(poster).to_have_attribute("src", re.compile(r"^/api/series/[^/]+/artwork/poster"))
+    expect(poster).to_have_js_property("complete", True)
+    assert poster.evaluate("image => image.naturalWidth") > 0
     screenshot(page, "library-live.png")
 
     page.get_by_role("button", name="Add series").click()
@@ -78,6 +86,7 @@ def test_add_from_search_and_watch_it_load(server: LiveServer, page: Page, fakes
     expect(page.get_by_role("button", name="Add Cowboy Bebop: The Movie (2001)")).to_be_visible()
     screenshot(page, "add-dialog-search.png")
     assert same_page(page)
+    assert elsewhere == []
     no_script_errors(page)
 
 

@@ -81,6 +81,6 @@ async def test_websocket_from_another_site_is_refused(web: Web,
         async with websocket(web.asgi, foreign):
             pass
     own = scope_for("websocket", "/ws", web.state, cookie=cookie,
-                    headers={"Origin": "http://testserver"})
+                    headers={"Origin": "http://localhost"})
     async with websocket(web.asgi, own):
         pass

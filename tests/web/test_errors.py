@@ -40,6 +40,8 @@ def test_subclasses_come_before_their_bases() -> None:
         (aniworld_core.errors.PathNotAllowed("m"), 422, "path_not_allowed"),
         (aniworld_core.errors.ProviderError("p", "r", "why"), 502, "provider_error"),
         (aniworld_core.errors.ProviderUnavailable("p", "why"), 503, "provider_unavailable"),
+        (aniworld_core.errors.ProviderDown("p", "r", "no network", retry_in=3), 503,
+         "provider_down"),
         (aniworld_core.errors.StorageError("m"), 503, "storage_unavailable"),
         (AniworldError("m"), 500, "error"),
     ],

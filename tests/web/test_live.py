@@ -12,7 +12,7 @@ import pytest
 from aniworld_core import LoadingStatus, Progress, SeriesLoadingUpdate
 from aniworld_web.api import events as events_api
 
-from .asgi_driver import event_stream, scope_for, websocket
+from .asgi_driver import Rejected, event_stream, scope_for, websocket
 from .conftest import Web
 
 pytestmark = pytest.mark.anyio
@@ -147,4 +147,25 @@ async def test_shutdown_ends_live_connections(web: Web, browser_like: httpx.Asyn
         with anyio.fail_after(5):
             await ws.connection.finished.wait()
             await stream.connection.finished.wait()
+    assert web.core.events.subscriber_count == 0
+
+
+async def test_beginning_shutdown_ends_streams_and_refuses_new_ones(
+        web: Web, browser_like: httpx.AsyncClient) -> None:
+    """The server's "shutting down" call (``begin_shutdown`` in the lifespan state, which
+    ``aniworld serve`` makes before it waits for connections) ends every live stream at once
+    and turns new ones away, so none holds the shutdown up."""
+    async with websocket(web.asgi, session_scope(web, browser_like, "websocket", "/ws")) as ws, \
+            event_stream(web.asgi, session_scope(web, browser_like, "http",
+                                                 "/api/events")) as stream:
+        web.state["begin_shutdown"]()
+        closing = await ws.connection.next_message()
+        assert (closing["type"], closing["code"]) == ("websocket.close", 1001)
+        with pytest.raises(EOFError):
+            await stream.next_event()
+    with pytest.raises(Rejected):
+        async with websocket(web.asgi, session_scope(web, browser_like, "websocket", "/ws")):
+            pass
+    response = await browser_like.get("/api/events")
+    assert response.status_code == 503
     assert web.core.events.subscriber_count == 0

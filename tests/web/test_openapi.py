@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from aniworld_web.openapi import document
+from aniworld_web.openapi import document, template
 
 from .conftest import Web
 from .schema_check import answer_schema, problems
@@ -18,7 +18,8 @@ def every_route(web: Web) -> set[tuple[str, str]]:
     found = set()
     for route in web.app.routes:
         if isinstance(route, Route):
-            found |= {(route.path, m.lower()) for m in route.methods or () if m != "HEAD"}
+            found |= {(template(route.path), m.lower()) for m in route.methods or ()
+                      if m != "HEAD"}
         elif isinstance(route, WebSocketRoute):
             found.add((route.path, "get"))
         elif isinstance(route, Mount):

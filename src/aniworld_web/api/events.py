@@ -6,7 +6,10 @@ subscription and releases it the moment the client leaves. The hub never waits f
 event still waiting to be sent when a newer one for the same series comes is replaced by it (a
 page shows the latest state; during a burst a connection skips states that have passed instead
 of replaying them), and a client that stops reading for :data:`SEND_TIMEOUT` seconds is dropped
-(closed with 1008).
+(closed with 1008). So is a stream whose session or API key stops working (a logout, an ended
+session, a new password, a revoked key: see :mod:`aniworld_web.live_access`); an event stream
+then simply ends. When the server begins to shut down every stream ends at once (WebSockets
+close with 1001), and none is opened any more.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from aniworld_core import Event, Subscription
-from aniworld_web.state import context_in
+from aniworld_web.live_access import AccessWatch
+from aniworld_web.security import principal_of
+from aniworld_web.state import WebContext, context_in
 from aniworld_web.wire import SEND_TEXTS, WireTexts
 
 SEND_TIMEOUT = 30.0
@@ -28,7 +33,7 @@ SEND_TIMEOUT = 30.0
 BATCH = 64
 #: An SSE comment this often keeps proxies from closing a quiet stream.
 KEEPALIVE_SECONDS = 15.0
-_GOING_AWAY, _TOO_SLOW = 1001, 1008
+_GOING_AWAY, _POLICY = 1001, 1008
 
 
 class LiveSocket:
@@ -39,20 +44,26 @@ class LiveSocket:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         context = context_in(scope)
+        if context.closing:
+            await websocket.close(_GOING_AWAY)
+            return
         watch = SendWatch(SEND_TIMEOUT)
+        access = _access(scope, context)
         # Subscribed before the client sees the connection open: from then on nothing is missed.
         async with context.core.events.subscribe(coalesce=True) as events:
             await websocket.accept()
             async with anyio.create_task_group() as group:
                 group.start_soon(_cancel_on_disconnect, websocket, group.cancel_scope)
                 group.start_soon(watch.guard, group.cancel_scope)
+                group.start_soon(access.guard, group.cancel_scope)
                 # A task of its own, so waking it per event resumes a shallow stack (not the
                 # whole middleware chain's).
                 group.start_soon(_forward, websocket, events,
                                  _sender(websocket, send, context.wire), watch, group.cancel_scope)
-            if watch.expired:
+            if watch.expired or access.revoked:
+                reason = "Too slow to keep up." if watch.expired else "Logged out."
                 with anyio.move_on_after(1):
-                    await websocket.close(_TOO_SLOW, "Too slow to keep up.")
+                    await websocket.close(_POLICY, reason)
 
 
 Batch = Callable[[list[Event]], Awaitable[None]]
@@ -123,6 +134,10 @@ class EventStream:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         context = context_in(scope)
+        if context.closing:
+            await _shutting_down(send)
+            return
+        access = _access(scope, context)
         async with context.core.events.subscribe(coalesce=True) as events:  # before it opens
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": [
@@ -132,10 +147,34 @@ class EventStream:
                 ]})
                 async with anyio.create_task_group() as group:
                     group.start_soon(_cancel_on_http_disconnect, receive, group.cancel_scope)
+                    group.start_soon(_end_when_revoked, access, events)
                     await _stream(events, send, context.wire)
                     group.cancel_scope.cancel()
             except OSError:
                 pass  # the client left while we were sending
+
+
+def _access(scope: Scope, context: WebContext) -> AccessWatch:
+    principal = principal_of(scope)
+    assert principal is not None  # the gate lets no one else in
+    return AccessWatch(principal, context.core.accounts)
+
+
+async def _end_when_revoked(access: AccessWatch, events: Subscription) -> None:
+    """End the event stream (as the hub's closing would: the client sees it end) once its
+    credentials stop working."""
+    with anyio.CancelScope() as scope:
+        await access.guard(scope)
+    if access.revoked:
+        events.close()
+
+
+async def _shutting_down(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"), (b"retry-after", b"5")]})
+    await send({"type": "http.response.body",
+                "body": b'{"error":{"code":"shutting_down","message":"The server is shutting '
+                        b'down."}}'})
 
 
 async def _stream(events: Subscription, send: Send, wire: WireTexts) -> None:

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aniworld_core import InvalidInput
+from aniworld_web.api.series import checked_text
 from aniworld_web.library import search_candidates
 from aniworld_web.state import context_of
 
@@ -29,6 +30,7 @@ async def search(request: Request) -> Response:
     query = request.query_params.get("q")
     if query is None:
         raise InvalidInput("Give the text to search for as ?q=.", field="q")
+    checked_text(query, "query", "search")
     provider = request.query_params.get("provider") or None
     if provider is not None and provider not in {status.name for status in core.providers()}:
         raise InvalidInput(f"No provider is called {provider!r}.", field="provider")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from starlette.requests import Request
@@ -13,13 +14,39 @@ from aniworld_web.bodies import json_object
 from aniworld_web.library import series_detail
 from aniworld_web.state import context_of
 
+#: The longest title or search, as given (the core measures it without surrounding spaces;
+#: the edge measures what was sent, as the OpenAPI schema states).
+MAX_TEXT = 255
+#: Control characters, line and paragraph separators: refused anywhere in a title or search,
+#: even where the core would strip them off the ends.
+_FORBIDDEN = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def checked_text(value: object, field: str, what: str) -> Any:
+    """``value`` as sent, refused when it is text the OpenAPI schema rules out: longer than
+    :data:`MAX_TEXT`, or holding a control character or line break anywhere. The core checks
+    the rest (empty, only spaces)."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"The {what} is longer than {MAX_TEXT} characters.", field=field)
+    for char in value:
+        if unicodedata.category(char) in _FORBIDDEN:
+            raise InvalidInput(f"The {what} contains a control character or line break "
+                               f"(U+{ord(char):04X}).", field=field)
+    return value
+
 
 def provider_ref(body: dict[str, Any]) -> ProviderRef:
-    """``provider`` + ``id`` from a body, both required."""
+    """``provider`` + ``id`` from a body, both required; a number as id is at least 1."""
     if "provider" not in body or "id" not in body:
         raise InvalidInput("Give both 'provider' and 'id' to name a provider's entry.",
                            field="id" if "provider" in body else "provider")
-    return ProviderRef(body["provider"], body["id"])
+    ref_id = body["id"]
+    if isinstance(ref_id, int) and not isinstance(ref_id, bool) and ref_id < 1:
+        raise InvalidInput("An id given as a number is 1 or more.", field="id")
+    return ProviderRef(body["provider"], ref_id)
+
 
 
 def accepted(series: Series, **headers: str) -> Response:
@@ -30,9 +57,9 @@ async def add_series(request: Request) -> Response:
     """Add by ``title`` (optionally ``year``), by ``provider`` + ``id``, or by both (what the
     add dialog sends for a picked search result); 202, loads later."""
     body = await json_object(request, ("title", "year", "provider", "id"))
-    series = await context_of(request).core.add_series(
-        body.get("title"), provider_ref(body) if body.keys() & {"provider", "id"} else None,
-        year=body.get("year"))
+    title = checked_text(body.get("title"), "title", "title")
+    ref = provider_ref(body) if body.keys() & {"provider", "id"} else None
+    series = await context_of(request).core.add_series(title, ref, year=body.get("year"))
     return accepted(series, Location=f"/api/series/{series.id}")
 
 

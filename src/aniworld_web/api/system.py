@@ -1,5 +1,5 @@
-"""``/api/health`` (public, for load balancers and uptime checks) and ``/api/metrics`` (for
-Prometheus, with an API key)."""
+"""``/api/health`` (public, for load balancers, Docker and uptime checks) and ``/api/metrics``
+(for Prometheus, with an API key)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from aniworld_web.state import context_of
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": __version__})
+    """200 while the database answers, else 503 saying what is wrong; either way whether this
+    process runs the loader (``"off"``: another process does, or none)."""
+    checked = await context_of(request).core.health()
+    return JSONResponse({
+        "status": "ok" if checked.ok else "failing",
+        "version": __version__,
+        "database": "ok" if checked.ok else checked.database_error,
+        "loader": "running" if checked.loader_running else "off",
+    }, status_code=200 if checked.ok else 503, headers={"Cache-Control": "no-store"})
 
 
 async def metrics(request: Request) -> Response:

@@ -43,6 +43,10 @@ export function setUpAddDialog() {
     title.focus();
     return false;
   }
+  // A title typed answers "Enter a title.": the message goes as soon as there is one.
+  title.addEventListener("input", () => {
+    if (title.value.trim() && error.textContent === "Enter a title.") showError(error, "");
+  });
 
   open.addEventListener("click", () => {
     form.reset();

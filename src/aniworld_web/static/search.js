@@ -1,6 +1,8 @@
 // Provider search for people: results as you type (debounced) or at once on submit, shown as a
 // list of candidates with a button to pick each. The add dialog and the series page's identify
-// panel both use it. Candidates already in the library link to their series instead.
+// panel both use it. Candidates already in the library link to their series instead. Each shows
+// its initial, not the provider's poster: pages load images from aniworld only (no provider is
+// told what is looked at, and nothing breaks on a network without internet).
 import { ApiError, api } from "./api.js";
 
 const DEBOUNCE_MS = 300;
@@ -32,16 +34,7 @@ export function searcher({ input, year, list, status, pickLabel, onPick }) {
     const template = document.getElementById("result-template");
     list.replaceChildren(...results.map((result) => {
       const item = template.content.firstElementChild.cloneNode(true);
-      const image = item.querySelector("img.thumb");
-      const placeholder = item.querySelector(".placeholder");
-      if (result.poster_url) {
-        image.src = result.poster_url;
-        image.hidden = false;
-        placeholder.remove();
-      } else {
-        image.remove();
-        placeholder.textContent = result.title.slice(0, 1);
-      }
+      item.querySelector(".placeholder").textContent = result.title.slice(0, 1);
       item.querySelector(".name").textContent = result.title;
       item.querySelector(".facts").textContent = describe(result);
       const button = item.querySelector(".pick");

@@ -3,7 +3,9 @@
 // the files not placed and the load history fetched again (the page itself, re-read, so they
 // are rendered in one place only).
 import { api, showError } from "./api.js";
+import { showPoster } from "./posters.js";
 import { searcher } from "./search.js";
+import { showLocalTimes } from "./times.js";
 import { FINAL } from "./views.js";
 
 const FAILED = Symbol("failed");
@@ -88,7 +90,11 @@ export function setUpSeriesPage() {
     for (const selector of REPLACED_ON_FINISH) {
       const now = document.querySelector(selector);
       const then = fresh.querySelector(selector);
-      if (now && then) now.replaceWith(document.adoptNode(then));
+      if (!now || !then) continue;
+      const section = document.adoptNode(then);
+      now.replaceWith(section);
+      showLocalTimes(section);
+      if (section.matches(".poster[data-src]")) showPoster(section, true);
     }
   }
 }

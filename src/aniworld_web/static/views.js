@@ -4,6 +4,7 @@
 // status text and .items li[data-item] one entry per loaded part. After a view changes, it gets
 // a "series-state" DOM event whose detail is the state shown (the series page listens for it).
 import { api } from "./api.js";
+import { posterSource, showPoster } from "./posters.js";
 
 export const FINAL = new Set(["completed", "failed", "cancelled"]);
 
@@ -22,21 +23,56 @@ export function addCard(id, title) {
   card.dataset.seriesId = id;
   for (const link of card.querySelectorAll("a")) link.href = `/series/${encodeURIComponent(id)}`;
   card.querySelector(".title a").textContent = title;
-  const placeholder = card.querySelector(".placeholder");
-  if (placeholder) placeholder.textContent = title.slice(0, 1);
-  grid.append(card);
+  const frame = card.querySelector(".poster");
+  frame.dataset.initial = title.slice(0, 1);
+  frame.dataset.src = posterSource(id);
+  showPoster(frame);
+  placeCard(card);
   return true;
+}
+
+// Cards stand in title order, as the server sorts them (case ignored): a new one goes where it
+// belongs, not at the end.
+const byTitle = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+
+function titleOf(card) {
+  return card.querySelector(".title a")?.textContent ?? "";
+}
+
+function placeCard(card) {
+  const title = titleOf(card);
+  const next = [...grid.querySelectorAll(".card")].find((other) => other !== card &&
+    byTitle.compare(titleOf(other), title) > 0);
+  grid.insertBefore(card, next ?? null);
+}
+
+// A card just added by this page: scrolled to, highlighted for a moment, and announced.
+export function highlightCard(id) {
+  const [card] = viewsOf(id).filter((view) => view.classList.contains("card"));
+  if (!card) return;
+  card.classList.remove("new");
+  void card.offsetWidth;  // restart the highlight if it is already running
+  card.classList.add("new");
+  card.addEventListener("animationend", () => card.classList.remove("new"), { once: true });
+  card.scrollIntoView({ block: "nearest" });
+  const notice = document.getElementById("notice");
+  if (notice) notice.textContent = `Added ${titleOf(card)}`;
 }
 
 // Apply an event-shaped state ({title, status, message, progress, error}) to one view.
 export function showState(view, state) {
   if (state.title) {
     const link = view.querySelector(".title a");
-    if (link) link.textContent = state.title;
+    if (link && link.textContent !== state.title) {
+      link.textContent = state.title;
+      if (view.classList.contains("card")) placeCard(view);
+    }
   }
   if (state.status) view.dataset.status = state.status;
   const status = view.querySelector(".status");
-  if (status && state.message) status.textContent = state.message;
+  if (status && state.message) {
+    status.textContent = view.classList.contains("card") ? cardMessage(state) : state.message;
+  }
   for (const [item, done] of Object.entries(state.progress ?? {})) {
     const entry = view.querySelector(`.items [data-item="${item}"]`);
     if (!entry) continue;
@@ -50,7 +86,8 @@ export function showState(view, state) {
 // A series as the API returns it (just added). A card that exists already is left alone: the
 // live events that made it are newer than this answer.
 export function showSeries(series) {
-  if (addCard(series.id, series.title)) {
+  const added = addCard(series.id, series.title);
+  if (added) {
     const progress = {
       episodes: series.episodes_loaded, nfo: series.nfo_loaded,
       logo: series.logo_loaded, images: series.images_loaded,
@@ -62,7 +99,15 @@ export function showSeries(series) {
       });
     }
   }
+  highlightCard(series.id);
   refreshCounts();
+}
+
+// What a card says: the load's status, except that a failure says what to do on the page (the
+// error itself, worded for every frontend, stands on the series page). macros.html says the same.
+export function cardMessage(state) {
+  if (state.status !== "failed") return state.message;
+  return state.needs_choice ? "Open it and pick the right series" : "Failed: open it to see why";
 }
 
 export function refreshCounts() {
@@ -76,7 +121,7 @@ export function refreshCounts() {
 }
 
 // Once a load has ended, give the series' cards what only the series itself carries (events do
-// not): its poster where a placeholder stands, "47/50 episodes", and whether its folder is
+// not): its poster (just written into its folder), "47/50 episodes", and whether its folder is
 // missing. The series is read once.
 export async function showLoaded(id) {
   const cards = viewsOf(id).filter((view) => view.classList.contains("card"));
@@ -85,13 +130,10 @@ export async function showLoaded(id) {
   if (!series) return;
   for (const card of cards) {
     showEpisodeCount(card, series);
-    const placeholder = card.querySelector(".placeholder");
-    if (!series.poster_url || !placeholder) continue;  // none, or another call got there first
-    const image = document.createElement("img");
-    image.className = "poster";
-    image.alt = "";
-    image.src = series.poster_url;
-    placeholder.replaceWith(image);
+    const frame = card.querySelector(".poster");
+    if (!frame || !series.images_loaded) continue;
+    frame.dataset.src = posterSource(id);
+    showPoster(frame, true);
   }
 }
 

@@ -1,0 +1,203 @@
+"""The component schemas of ``/openapi.json``: the shapes the API answers and accepts.
+
+Answers are described exactly (every field, no others: :func:`exactly`); the tests hold the
+handlers' answers to these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aniworld_core import LoadingStatus
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_PROGRESS = {"type": "object", "properties": {
+    name: {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")}}
+_STATUS = {"type": "string", "enum": [status.value for status in LoadingStatus]}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_TEXT = {"type": "string"}
+_INT = {"type": "integer"}
+_OPTIONAL_TEXT = {"type": ["string", "null"]}
+_OPTIONAL_INT = {"type": ["integer", "null"]}
+_IDS = {"type": "object", "additionalProperties": {"type": "string"},
+        "examples": [{"anilist": "21507", "mal": "32182"}]}
+_REF = {"provider": {"type": "string", "examples": ["anilist"]},
+        "id": {"type": ["string", "integer"]}}
+#: What a title or a search may be: 1 to 255 characters, no control characters or line
+#: breaks, not only spaces (the core's check of titles, as a pattern).
+_NOT_ALLOWED = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+_SPACES = r" \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+TEXT = {"type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": f"^[^{_NOT_ALLOWED}]*[^{_NOT_ALLOWED}{_SPACES}][^{_NOT_ALLOWED}]*$"}
+
+#: The id types the core knows, and those whose ids are numbers: a provider entry's id is
+#: checked by the shape of the provider it names (as ``aniworld_core`` checks it; the tests
+#: compare the two).
+ID_TYPES = ("anilist", "mal", "anidb", "tvdb", "tmdb", "imdb")
+_NUMERIC = frozenset(ID_TYPES) - {"imdb"}
+_ID_SHAPES: dict[str, dict[str, Any]] = {
+    "number": {"oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": 999_999_999_999},
+        {"type": "string", "pattern": "^[1-9][0-9]{0,11}$"}]},
+    "imdb": {"type": "string", "pattern": "^tt[0-9]{7,10}$"},
+    "other": {"oneOf": [
+        {"type": "integer", "minimum": 1, "maximum": 10**64 - 1},
+        {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}]},
+}
+
+
+def provider_refs(providers: set[str]) -> list[dict[str, Any]]:
+    """For each shape of id, the providers (names or id types) whose ids have it, as one
+    alternative of a provider entry."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(providers):
+        shape = "number" if name in _NUMERIC else "imdb" if name == "imdb" else "other"
+        groups.setdefault(shape, []).append(name)
+    return [{"properties": {"provider": {"enum": names}, "id": _ID_SHAPES[shape]}}
+            for shape, names in groups.items()]
+
+
+
+def exactly(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An object with every one of ``properties`` and nothing else (what a handler returns)."""
+    return {"type": "object", "required": list(properties), "additionalProperties": False,
+            "properties": properties, **extra}
+
+
+_SERIES_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "format": "uuid"}, "title": _TEXT, "year": _OPTIONAL_INT,
+    "folder": _OPTIONAL_TEXT, "ids": _IDS, "loading_status": _STATUS, "message": _TEXT,
+    **{f"{name}_loaded": {"type": "boolean"} for name in ("episodes", "nfo", "logo", "images")},
+    "loading_error": _OPTIONAL_TEXT,
+    "poster_url": {"type": ["string", "null"], "format": "uri"},
+    "folder_missing": {"type": "boolean",
+                       "description": "A scan found the series' folder gone"},
+    "episodes_known": {"type": ["integer", "null"], "minimum": 0,
+                       "description": "Regular episodes aired (or undated); null until the "
+                                      "episode list has loaded"},
+    "episodes_present": {"type": ["integer", "null"], "minimum": 0,
+                         "description": "How many of episodes_known have a file"},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "field": {"type": "string"}, "series_id": {"type": "string"}}}}},
+    "Series": exactly(_SERIES_PROPERTIES),
+    "SeriesDetail": exactly({
+        **_SERIES_PROPERTIES,
+        "episodes": {"type": "array", "items": ref("Episode"),
+                     "description": "Every listed episode, present or not, by season and "
+                                    "number"},
+        "missing_episodes": {
+            "type": ["array", "null"], "items": ref("Episode"),
+            "description": "Aired regular episodes without a file (not those of an entry "
+                           "another library folder holds); null while not known: until the "
+                           "episode list has loaded, and while the folder is missing"},
+        "missing_unknown_reason": {
+            "type": ["string", "null"],
+            "description": "Why missing_episodes is null, for people; null when it is not"},
+        "seasons": {"type": "array", "items": ref("Season"),
+                    "description": "The show's regular seasons in order"},
+        "unplaced_files": {"type": "array", "items": ref("UnplacedFile"),
+                           "description": "Video files that name no listed episode"},
+        "season_note": {"type": ["string", "null"],
+                        "description": "Why the chain of seasons stopped early (a relation "
+                                       "cycle, a chain too long), if it did"},
+        "load_runs": {"type": "array", "items": ref("LoadRun"),
+                      "description": "Load attempts, newest first"}}),
+    "Episode": exactly({
+        "season": _INT, "number": _INT, "absolute_number": _OPTIONAL_INT,
+        "title": _OPTIONAL_TEXT, "air_date": {"type": ["string", "null"], "format": "date"},
+        "present": {"type": "boolean"},
+        "file_path": {"type": ["string", "null"],
+                      "description": "Relative to the series' folder"},
+        "entry": {"oneOf": [{"type": "null"}, exactly(
+            {"provider": _TEXT, "id": _TEXT, "number": _OPTIONAL_INT},
+            description="The provider entry the episode belongs to and its number there")]}}),
+    "Season": exactly({
+        "number": {"type": "integer", "minimum": 1}, "title": _TEXT,
+        "entries": {"type": "array", "items": ref("SeasonEntry"),
+                    "description": "The provider entries behind the season (a split cour "
+                                   "has two)"},
+        "known": {"type": "integer", "minimum": 0,
+                  "description": "Episodes aired (or undated)"},
+        "present": {"type": "integer", "minimum": 0,
+                    "description": "How many of the known episodes have a file"},
+        "listed": {"type": "integer", "minimum": 0,
+                   "description": "Episodes listed, aired or not"}}),
+    "SeasonEntry": exactly({
+        "ref": exactly({"provider": _TEXT, "id": _TEXT}), "title": _TEXT,
+        "format": _OPTIONAL_TEXT, "episodes": _INT,
+        "offset": {"type": "integer", "minimum": 0,
+                   "description": "Episodes of the season before this entry's first"},
+        "year": _OPTIONAL_INT, "ids": _IDS,
+        "elsewhere": {"type": ["string", "null"], "format": "uuid",
+                      "description": "The library series whose folder holds this entry "
+                                     "instead; its episodes are not missing here"},
+        "elsewhere_title": {"type": ["string", "null"],
+                            "description": "That series' title"}}),
+    "UnplacedFile": exactly({
+        "path": {"type": "string", "description": "Relative to the series' folder"},
+        "reason": _TEXT}),
+    "LoadRun": exactly({
+        "id": _INT, "status": _STATUS, "started_at": _TIME, "finished_at": _TIME,
+        "error": _OPTIONAL_TEXT}),
+    "ProviderRef": {"type": "object", "required": ["provider", "id"],
+                    "additionalProperties": False, "properties": _REF,
+                    "anyOf": provider_refs(set(ID_TYPES))},
+    "SearchResult": {"type": "object", "properties": {
+        "ref": {"type": "object", "properties": _REF}, "title": {"type": "string"},
+        "year": {"type": ["integer", "null"]}, "format": {"type": ["string", "null"]},
+        "episodes": {"type": ["integer", "null"]},
+        "alt_titles": {"type": "array", "items": {"type": "string"}},
+        "poster_url": {"type": ["string", "null"], "format": "uri"},
+        "ids": {"type": "object", "additionalProperties": {"type": "string"}},
+        "series_id": {"type": ["string", "null"], "format": "uuid",
+                      "description": "The library series that is this entry already"}}},
+    "AddSeries": {"type": "object", "additionalProperties": False, "properties": {
+        "title": TEXT,
+        "year": {"type": "integer", "minimum": 1900, "maximum": 2200},
+        **_REF},
+        "anyOf": [{"required": ["title"], "not": {"anyOf": [{"required": ["provider"]},
+                                                            {"required": ["id"]}]}},
+                  *({**entry, "required": ["provider", "id"]}
+                    for entry in provider_refs(set(ID_TYPES)))]},
+    "Session": exactly({
+        "id": {"type": "integer", "minimum": 1}, "username": _TEXT,
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_seen_at": {"type": "string", "format": "date-time",
+                         "description": "Written at most every few minutes"},
+        "address": {"type": "string", "description": "Where it logged in from"},
+        "user_agent": {"type": "string", "description": "What its browser calls itself"},
+        "current": {"type": "boolean", "description": "The session asking"}}),
+    "Health": exactly({
+        "status": {"enum": ["ok", "failing"]}, "version": _TEXT,
+        "database": {"type": "string", "description": "\"ok\", or what is wrong"},
+        "loader": {"enum": ["running", "off"],
+                   "description": "Whether this process loads series (\"off\": another "
+                                  "process does, or none)"}}),
+    "LoadingState": {"type": "object", "properties": {
+        "series_id": {"type": "string"}, "loading_status": _STATUS, "progress": _PROGRESS,
+        "started_at": _TIME, "completed_at": _TIME, "message": {"type": "string"},
+        "error": {"type": ["string", "null"]}}},
+    "Login": {"type": "object", "required": ["username", "password"],
+              "additionalProperties": False,
+              "properties": {"username": {"type": "string"},
+                             "password": {"type": "string", "format": "password"}}},
+    "AuthStatus": {"type": "object", "properties": {
+        "authenticated": {"type": "boolean"}, "username": {"type": ["string", "null"]},
+        "method": {"enum": ["session", "api_key"]},
+        "csrf_token": {"type": ["string", "null"]}}},
+    "Event": {"type": "object", "required": ["type", "timestamp"], "properties": {
+        "type": {"enum": ["series_added", "series_loading_update", "series_removed",
+                          "provider_waiting", "loader_idle", "scan_progress"]},
+        "series_id": {"type": "string"}, "title": {"type": "string"}, "status": _STATUS,
+        "progress": _PROGRESS, "message": {"type": "string"},
+        "error": {"type": ["string", "null"]}, "timestamp": {"type": "string"}}},
+}

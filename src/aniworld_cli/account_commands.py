@@ -4,13 +4,14 @@ web UI and API."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from aniworld_cli.main import CliContext, cli, pass_context
-from aniworld_core import InvalidInput, SeriesApp, UserSession
+from aniworld_core import Accounts, InvalidInput, SeriesApp, UserSession
 
 
 @cli.group()
@@ -20,11 +21,19 @@ def user() -> None:
 
 @user.command("set-password")
 @click.argument("username", default="admin")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from standard input (its first line), for scripts.")
 @pass_context
-def set_password(obj: CliContext, username: str) -> None:
+def set_password(obj: CliContext, username: str, password_stdin: bool) -> None:
     """Set USERNAME's password (default: admin), creating the user if needed."""
-    password = click.prompt("New password", hide_input=True,
-                            confirmation_prompt="Repeat the new password")
+    obj.call(lambda: Accounts.check_username(username))  # before anyone types a password
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.ClickException("No password on standard input (--password-stdin).")
+    else:
+        password = click.prompt("New password", hide_input=True,
+                                confirmation_prompt="Repeat the new password")
 
     async def work(app: SeriesApp) -> str:
         return await app.accounts.set_password(username, password)

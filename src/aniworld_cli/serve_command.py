@@ -14,6 +14,7 @@ import click
 import uvicorn
 from uvicorn.importer import import_from_string
 
+from aniworld_cli.listening import listen_on
 from aniworld_cli.main import CliContext, cli, pass_context
 from aniworld_core import Settings
 
@@ -54,6 +55,15 @@ class Server(uvicorn.Server):
     live streams (WebSockets, server-sent events) end then instead of holding the shutdown up
     until uvicorn's graceful timeout (an event stream never ends on its own)."""
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if sockets and self.started:
+            # uvicorn says where it listens only when it made the socket itself.
+            host, port = sockets[0].getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, port)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
             server.close()  # first no new connections, then end the open streams
@@ -77,9 +87,11 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
         obj.overrides["web.port"] = port
     settings = obj.call(obj.settings)
     logging.getLogger().setLevel(settings.log_level)
+    host, port = settings.web.host, settings.web.port
+    # The port first: in use, that is one line before the loader (in the app's lifespan) starts.
+    sock = listen_on(host, port, hint="; choose another --port or web.port")
     app = web_app(obj, settings)
     tune_for_serving()
-    host, port = settings.web.host, settings.web.port
     if not _is_loopback(host):
         obj.err.print(f"[yellow]Listening on {host}, not just this machine: put aniworld "
                       "behind an HTTPS reverse proxy before exposing it.[/]", markup=True)
@@ -89,8 +101,11 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
                       "web.allowed_hosts.[/]", markup=True)
     obj.out.print(f"aniworld is at http://{'[' + host + ']' if ':' in host else host}:{port}/")
     server = Server(uvicorn.Config(app, host=host, port=port,
-                                   log_level=settings.log_level.lower(), **server_options()))
-    server.run()
+                                   log_level=settings.log_level.lower(),
+                                   # A line per request is for debugging, not for every day.
+                                   access_log=settings.log_level == "DEBUG",
+                                   **server_options()))
+    server.run(sockets=[sock])
     if not server.started:
         sys.exit(STARTUP_FAILURE)
 

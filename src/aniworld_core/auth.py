@@ -187,6 +187,12 @@ class Accounts:
     """Users, their sessions, and API keys. Reach it as ``app.accounts``; never construct it
     yourself."""
 
+    @staticmethod
+    def check_username(username: object) -> str:
+        """The username as stored (lower case), or :class:`InvalidInput` saying what a
+        username may be: for frontends that check it before asking for a password."""
+        return check_username(username)
+
     #: A session unused this long ends (an adapter's cookie may live as long).
     session_idle: ClassVar[dt.timedelta] = SESSION_IDLE
 

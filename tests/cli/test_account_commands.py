@@ -75,6 +75,27 @@ def test_set_password_defaults_to_admin_and_asks_again_on_mismatch(run: Run,
     assert verify(data_dir, "admin", "second try pw")
 
 
+def test_a_script_sets_the_password_from_stdin(run: Run, data_dir: Path) -> None:
+    """``--password-stdin`` reads the first line of standard input, asks nothing, and the
+    password works; an empty line is a one-line error."""
+    result = run("user", "set-password", "bot", "--password-stdin",
+                 input="a scripted password\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat" not in result.output
+    assert verify(data_dir, "bot", "a scripted password")
+    empty = run("user", "set-password", "bot", "--password-stdin", input="\n")
+    assert (empty.exit_code, empty.stderr.strip()) == (
+        1, "Error: No password on standard input (--password-stdin).")
+
+
+def test_a_bad_username_is_refused_before_the_password_is_asked(run: Run) -> None:
+    """An invalid username is a one-line error before any password prompt."""
+    result = run("user", "set-password", "no spaces!", input="a fine password\n" * 2)
+    assert result.exit_code == 1
+    assert "New password" not in result.output
+    assert result.stderr.strip().startswith("Error: A username is 1 to 64 characters")
+
+
 def test_weak_password_is_one_line_error(run: Run, data_dir: Path) -> None:
     """A password breaking the policy is refused with one line on stderr and exit status 1."""
     result = run("user", "set-password", input="short\nshort\n")

@@ -73,6 +73,7 @@ from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.work import WorkStore
 from aniworld_core.validation import (
+    check_id,
     check_provider_ref,
     check_series_id,
     check_title,
@@ -177,7 +178,7 @@ class SeriesApp:
         id_type: str | None = None
         if provider_ref is not None:
             ref = check_provider_ref(provider_ref.provider, provider_ref.id)
-            id_type = self._checked_id_type(ref.provider)
+            id_type = self._checked_id_type(ref)
             ids = ids.with_id(id_type, ref.id)
         elif title is None:
             raise InvalidInput("Give a title or a provider id.", field="title")
@@ -274,7 +275,7 @@ class SeriesApp:
         correct it) and load it again from that entry."""
         series_id = check_series_id(series_id)
         ref = check_provider_ref(provider_ref.provider, provider_ref.id)
-        id_type = self._checked_id_type(ref.provider)
+        id_type = self._checked_id_type(ref)
         if self._loader.is_active(series_id):
             raise StateConflict("The series is loading; cancel it first, then identify it.")
         series = await self._series.get(series_id)
@@ -337,17 +338,20 @@ class SeriesApp:
     def _id_type(self, provider: str) -> str:
         return self._providers.id_type(provider) or provider
 
-    def _checked_id_type(self, provider: str) -> str:
+    def _checked_id_type(self, ref: ProviderRef) -> str:
         """The id type of a ref the user gave: a provider's name (``jikan`` refs are ``mal``
         ids), or an id type itself (a well-known one, or one an installed provider keys by);
-        anything else is :class:`InvalidInput`, so it never reaches an NFO."""
+        anything else is :class:`InvalidInput`, so it never reaches an NFO. The id must have
+        that id type's shape too (a ``jikan`` id is a MAL number)."""
+        provider = ref.provider
         id_type = self._providers.id_type(provider)
-        if id_type is not None:
-            return id_type
-        known = {status.id_type for status in self._providers.statuses()}
-        if provider in ID_TYPES or provider in known:
-            return provider
-        raise InvalidInput(f"No provider is called {provider!r}.", field="provider")
+        if id_type is None:
+            known = {status.id_type for status in self._providers.statuses()}
+            if provider not in ID_TYPES and provider not in known:
+                raise InvalidInput(f"No provider is called {provider!r}.", field="provider")
+            id_type = provider
+        check_id(id_type, ref.id)
+        return id_type
 
     async def _snapshot(self) -> Sequence[Event]:
         rows = await self._series.unfinished_progress()

@@ -255,7 +255,10 @@ def with_providers(spec: dict[str, Any], providers: Sequence[ProviderStatus]) ->
     [provider] = [parameter for parameter in search if parameter["name"] == "provider"]
     provider["schema"] = {**PROVIDER_NAME, "enum": names}
     schemas = spec["components"]["schemas"]
-    refs = provider_refs({*names, *ID_TYPES, *(status.id_type for status in providers)})
+    kinds = {id_type: id_type for id_type in ID_TYPES}
+    kinds |= {status.id_type: status.id_type for status in providers}
+    kinds |= {status.name: status.id_type for status in providers}
+    refs = provider_refs(kinds)
     schemas["ProviderRef"]["anyOf"] = refs
     schemas["AddSeries"]["anyOf"] = [schemas["AddSeries"]["anyOf"][0],
                                      *({**entry, "required": ["provider", "id"]} for entry in refs)]

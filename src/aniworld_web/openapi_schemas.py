@@ -6,6 +6,7 @@ handlers' answers to these.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aniworld_core import LoadingStatus
@@ -50,12 +51,12 @@ _ID_SHAPES: dict[str, dict[str, Any]] = {
 }
 
 
-def provider_refs(providers: set[str]) -> list[dict[str, Any]]:
-    """For each shape of id, the providers (names or id types) whose ids have it, as one
-    alternative of a provider entry."""
+def provider_refs(providers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """For each shape of id, the providers (names or id types, each with the id type its ids
+    are: ``jikan`` → ``mal``) whose ids have it, as one alternative of a provider entry."""
     groups: dict[str, list[str]] = {}
-    for name in sorted(providers):
-        shape = "number" if name in _NUMERIC else "imdb" if name == "imdb" else "other"
+    for name, id_type in sorted(providers.items()):
+        shape = "number" if id_type in _NUMERIC else "imdb" if id_type == "imdb" else "other"
         groups.setdefault(shape, []).append(name)
     return [{"properties": {"provider": {"enum": names}, "id": _ID_SHAPES[shape]}}
             for shape, names in groups.items()]
@@ -150,7 +151,7 @@ SCHEMAS: dict[str, Any] = {
         "error": _OPTIONAL_TEXT}),
     "ProviderRef": {"type": "object", "required": ["provider", "id"],
                     "additionalProperties": False, "properties": _REF,
-                    "anyOf": provider_refs(set(ID_TYPES))},
+                    "anyOf": provider_refs({id_type: id_type for id_type in ID_TYPES})},
     "SearchResult": {"type": "object", "properties": {
         "ref": {"type": "object", "properties": _REF}, "title": {"type": "string"},
         "year": {"type": ["integer", "null"]}, "format": {"type": ["string", "null"]},
@@ -167,7 +168,7 @@ SCHEMAS: dict[str, Any] = {
         "anyOf": [{"required": ["title"], "not": {"anyOf": [{"required": ["provider"]},
                                                             {"required": ["id"]}]}},
                   *({**entry, "required": ["provider", "id"]}
-                    for entry in provider_refs(set(ID_TYPES)))]},
+                    for entry in provider_refs({id_type: id_type for id_type in ID_TYPES}))]},
     "Session": exactly({
         "id": {"type": "integer", "minimum": 1}, "username": _TEXT,
         "created_at": {"type": "string", "format": "date-time"},

@@ -89,9 +89,10 @@ async def test_work_waiting_for_a_provider_goes_on_once_a_check_finds_it_back(
         runs = [await app.load_runs(series.id) for series in added]
         status = {s.name: s for s in app.providers()}["jikan"]
     assert completed == {series.id for series in added}
+    # The newest run of each completed. (An attempt may have failed before the breaker saw
+    # enough failures in a row to mark the provider down: how many did depends on timing.)
     for series_runs in runs:
         assert series_runs[0].status is LoadingStatus.COMPLETED
-        assert LoadingStatus.FAILED not in {run.status for run in series_runs}
     assert not status.down
 
 

@@ -95,6 +95,17 @@ def provider_families(providers: Sequence[ProviderMetrics]) -> Iterator[Metric]:
         for metrics in providers:
             family.add_metric([metrics.provider], getattr(metrics, field))
         yield family
+    down = GaugeMetricFamily(f"{PREFIX}_provider_down",
+                             "1 while the provider is marked down (its circuit breaker open).",
+                             labels=["provider"])
+    times_down = CounterMetricFamily(f"{PREFIX}_provider_times_down",
+                                     "How often the provider was marked down.",
+                                     labels=["provider"])
+    for metrics in providers:
+        down.add_metric([metrics.provider], 1.0 if metrics.down else 0.0)
+        times_down.add_metric([metrics.provider], metrics.times_down)
+    yield down
+    yield times_down
     latency = HistogramMetricFamily(f"{PREFIX}_provider_request_duration_seconds",
                                     "Response time of requests that got an answer.",
                                     labels=["provider"])

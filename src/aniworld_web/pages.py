@@ -37,9 +37,11 @@ def render(request: Request, template: str, status_code: int = 200,
            headers: dict[str, str] | None = None, **context: Any) -> Response:
     principal = principal_of(request.scope)
     user = principal.name if principal and principal.method == "session" else None
-    html = context_of(request).templates.get_template(template).render(
+    context_ = context_of(request)
+    down = [status for status in context_.core.providers() if status.down] if user else []
+    html = context_.templates.get_template(template).render(
         **{"user": user, "csrf": csrf_token(request.session), "version": __version__,
-           "error": None, "username": None, **context}
+           "error": None, "username": None, "providers_down": down, **context}
     )
     return HTMLResponse(html, status_code, headers)
 

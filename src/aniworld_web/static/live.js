@@ -28,7 +28,10 @@ const handlers = {
     }
   },
   provider_waiting(event) {
-    if (notice) notice.textContent = `${event.provider} paused ${Math.round(event.seconds)} s: ${event.reason}`;
+    if (!notice) return;
+    notice.textContent = event.seconds > 0
+      ? `${event.provider} paused ${Math.round(event.seconds)} s: ${event.reason}`
+      : event.reason;
   },
   loader_idle() {
     if (notice) notice.textContent = "All loads finished";

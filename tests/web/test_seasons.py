@@ -139,7 +139,8 @@ async def test_series_page_groups_episodes_by_season(shows: Shows) -> None:
 
 async def test_an_entry_another_folder_holds_links_there(shows: Shows) -> None:
     """The season whose entry another library folder holds links to that series ("in ‹its
-    title›") and lists none of its episodes, so none shows as missing."""
+    title›") and lists none of its episodes or counts, so none shows as missing, and the page's
+    summary counts only what this folder is to hold."""
     second = shows.ids["Mob Psycho 100 II"]
     page = await shows.page(f"/series/{shows.ids['Mob Psycho 100']}")
     season_two = page[page.index('id="season-2"'):page.index('id="season-3"')]
@@ -147,7 +148,9 @@ async def test_an_entry_another_folder_holds_links_there(shows: Shows) -> None:
             f'<a href="/series/{second}">Mob Psycho 100 II</a></span>') in season_two
     assert "<table>" not in season_two
     assert "Its episodes are listed with the series that holds them." in season_two
+    assert 'class="count"' not in season_two
     assert "S02E" not in page
+    assert "<p>24 known, 12 missing.</p>" in page
     own = await shows.page(f"/series/{second}")
     assert '<span class="count">2/13 episodes</span>' in own
     assert '<td class="file">[Group] Mob Psycho 100 II - 01 [1080p].mkv</td>' in own

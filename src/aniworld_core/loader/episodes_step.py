@@ -107,13 +107,16 @@ async def fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
 async def _entry_episodes(job: Job, lister: MetadataProvider | None,
                           info: SeriesInfo) -> tuple[EpisodeInfo, ...]:
     """One entry's episodes: from the lister when it knows the entry; none for an entry that
-    has not aired; else numbered from its episode count."""
+    has not aired; else numbered from its episode count. A movie is one episode, itself,
+    whether or not the lister lists it (MyAnimeList lists none for most movies)."""
     if info.status == UPCOMING:
         return ()
     ref = ref_for(lister, info.ids) if lister is not None else None
     if lister is not None and ref is not None:
         async with job.turn(type(lister).name):
-            return tuple(await lister.fetch_episodes(ref))
+            listed = tuple(await lister.fetch_episodes(ref))
+        if listed or info.format != "MOVIE":
+            return listed
     count = info.episode_count or 0
     if info.format == "MOVIE":
         count = 1

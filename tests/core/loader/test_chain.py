@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import attrs
 import pytest
 
-from aniworld_core import ProviderRef, Relation, SeriesInfo
+from aniworld_core import ProviderIds, ProviderRef, Relation, SeriesInfo
 from aniworld_core.library.seasons import MAX_CHAIN, Layout
 from aniworld_core.library.sequels import NO_MARKER, split_marker
 from aniworld_core.loader.chain import walk_chain
+from aniworld_core.loader.episodes_step import _entry_episodes
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +168,34 @@ async def test_an_unknown_sequel_stops_with_a_message() -> None:
     assert [info.ref.id for info in chain.entries] == ["60"]
     assert chain.note is not None
     assert "not known" in chain.note
+
+
+class EmptyLister:
+    """A provider listing episodes by MAL id that lists none (as MyAnimeList for most
+    movies)."""
+
+    name = "jikan"
+    id_type = "mal"
+
+    async def fetch_episodes(self, ref: ProviderRef) -> tuple[()]:
+        return ()
+
+
+class Turns:
+    """What the episodes step needs of a job: turns at providers (granted at once)."""
+
+    @contextlib.asynccontextmanager
+    async def turn(self, provider: str) -> AsyncIterator[None]:
+        yield
+
+
+async def test_a_movie_the_lister_lists_no_episode_of_is_still_one() -> None:
+    """A movie whose provider lists no episodes is one episode (itself, on its premiere), so
+    its file is linked and a missing movie is missing; a TV entry listed empty stays empty."""
+    movie = SeriesInfo(ref=ref(5), title="Cowboy Bebop: The Movie", format="MOVIE",
+                       premiered=dt.date(2001, 9, 1), ids=ProviderIds(anilist="5", mal="5"))
+    show = attrs.evolve(movie, format="TV", episode_count=26)
+    episodes = await _entry_episodes(Turns(), EmptyLister(), movie)  # type: ignore[arg-type]
+    assert [(e.number, e.title, e.air_date) for e in episodes] == [
+        (1, "Cowboy Bebop: The Movie", dt.date(2001, 9, 1))]
+    assert await _entry_episodes(Turns(), EmptyLister(), show) == ()  # type: ignore[arg-type]

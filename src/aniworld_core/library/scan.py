@@ -9,10 +9,8 @@ that is cancelled or fails keeps the batches already written.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +18,14 @@ import anyio
 import anyio.to_thread
 import attrs
 
-from aniworld_core.errors import InvalidInput, LibraryError
+from aniworld_core.errors import LibraryError
 from aniworld_core.events import EventHub, ScanProgress, SeriesAdded, SeriesLoadingUpdate
 from aniworld_core.library.moves import Signature, best_match, signature_of
 from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scanner import SeriesScan, list_series_folders, scan_series
 from aniworld_core.models import Episode
-from aniworld_core.storage import show_reads
 from aniworld_core.storage.library_store import KnownSeries, LibraryStore
+from aniworld_core.validation import check_library_roots
 
 BATCH = 200  # series folders per worker-thread call and per transaction
 #: Files not recognised as episodes that a report names (it counts them all).
@@ -138,21 +136,20 @@ class Library:
     async def scan(self, roots: Sequence[Path]) -> ScanReport:
         """Scan ``roots``; a root that is missing or unreadable is a :class:`LibraryError`
         before anything is written."""
-        if not roots:
-            raise InvalidInput("No library folder is configured: set `library` in the settings "
-                               "or name the folders to scan.", field="library")
         async with self._lock:
             started = time.monotonic()
             checked = await anyio.to_thread.run_sync(_check_roots, list(roots))
             plans = [(root, names, await self.store.root_state(str(root)))
                      for root, names in checked]
+            present = [set(names) for _, names, _ in plans]
             totals = _Totals()
-            gone_folders = {series.series_id: name for _, names, known in plans
-                            for name, series in known.items() if name not in set(names)}
+            gone_folders = {series.series_id: name
+                            for (_, _, known), here in zip(plans, present, strict=True)
+                            for name, series in known.items() if name not in here}
             gone = list(gone_folders)
             totals.unclaimed = await self.store.signatures(gone) if gone else {}
-            back = [series.series_id for _, names, known in plans
-                    for name, series in known.items() if series.missing and name in set(names)]
+            back = [series.series_id for (_, _, known), here in zip(plans, present, strict=True)
+                    for name, series in known.items() if series.missing and name in here]
             if back:
                 await self.store.clear_folders_missing(back)
             total = sum(len(names) for _, names, _ in plans)
@@ -199,11 +196,9 @@ class Library:
             if scan.series_id is None and totals.unclaimed:
                 _follow_move(scan, totals)
         if not any(scan.changed or scan.series_id is None for scan in scans):
-            await self._record_folder_errors(scans, {})
+            await self.store.record_folder_errors(scans)
             return
         applied = await self.store.apply_scans(str(root), scans)
-        await self._record_folder_errors(scans, {series.folder: series.id
-                                                 for series in applied.added})
         totals.files_added += applied.files_added
         totals.files_removed += applied.files_removed
         for series in applied.added:
@@ -215,21 +210,6 @@ class Library:
             self._events.publish(SeriesLoadingUpdate.of(series))
         if applied.added or applied.requeued:
             self._on_queued()
-
-    async def _record_folder_errors(self, scans: Sequence[SeriesScan],
-                                    added: Mapping[str | None, str]) -> None:
-        """A series whose folder (or a folder in it) could not be read has its missing
-        episodes unknown, with the reason, rather than every episode missing; one read
-        without an error has them known again."""
-        errors: dict[str, str | None] = {}
-        for scan in scans:
-            series_id = scan.series_id or added.get(scan.name)
-            if series_id is not None and (scan.errors or scan.changed):
-                errors[series_id] = scan.errors[0] if scan.errors else None
-        if errors:
-            # Written beside the batch: LibraryStore has no writer for this column.
-            await self.store._db.session(
-                functools.partial(show_reads.record_folder_errors, errors=errors))
 
     async def _mark_vanished(self, totals: _Totals) -> None:
         """Folders gone and found under no other name: their series are "folder missing"."""
@@ -261,24 +241,19 @@ def _batches(names: Sequence[str], *, first: int) -> Iterator[Sequence[str]]:
 
 def _check_roots(roots: list[Path]) -> list[tuple[Path, list[str]]]:
     """Each distinct root, resolved (its string is ``Series.library_root``), with the names
-    of its series folders."""
+    of its series folders; what :func:`check_library_roots` refuses is refused first."""
+    check_library_roots(roots)
     checked: dict[Path, list[str]] = {}
     for given in roots:
         root = Path(library_root_key(given))
         if root in checked:
             continue
-        if not root.exists():
-            raise LibraryError(f"The library folder {given} does not exist.")
-        if not root.is_dir():
-            raise LibraryError(f"The library folder {given} is not a folder.")
         try:
             checked[root] = list_series_folders(root)
         except OSError as error:
             raise LibraryError(
                 f"The library folder {given} cannot be read: {error.strerror or error}."
             ) from None
-        if not os.access(root, os.R_OK | os.X_OK):
-            raise LibraryError(f"The library folder {given} cannot be read: Permission denied.")
     return list(checked.items())
 
 

@@ -120,11 +120,19 @@ class LibraryStore:
             # NFO and artwork writes change the folder, not the files.
             requeued = _requeue(session, [sid for sid, (new, gone) in counts.items()
                                           if sid not in new_ids and (new or gone)])
+            _record_folder_errors(session, folder_errors(scans, ids))
             return AppliedScan(tuple(added), tuple(requeued),
                                sum(new for new, _ in counts.values()),
                                sum(gone for _, gone in counts.values()))
 
         return await self._db.session(work)
+
+    async def record_folder_errors(self, scans: Sequence[SeriesScan]) -> None:
+        """What a scan that changed nothing found reading these known series' folders (see
+        :func:`folder_errors`); nothing is written when none failed."""
+        errors = folder_errors(scans, {})
+        if any(error is not None for error in errors.values()):
+            await self._db.session(functools.partial(_record_folder_errors, errors=errors))
 
     async def mark_folders_missing(self, series_ids: Sequence[str]) -> list[str]:
         """The folders of these series are gone (and moved nowhere a scan found): mark them
@@ -276,6 +284,36 @@ def _register(session: Session, root_key: str,
         )
     ids.update({row.folder: row.id for row in rows if row.folder is not None})
     return ids, [to_series(row) for row in rows]
+
+
+def folder_errors(scans: Sequence[SeriesScan], ids: Mapping[str, str]
+                  ) -> dict[str, str | None]:
+    """Per series scanned, why its folder (or a folder in it) could not be read, or ``None``
+    when it was read: a series whose folder failed has its missing episodes unknown, with the
+    reason, rather than every episode missing; one read without an error has them known
+    again. ``ids`` gives the series of folders new in this batch."""
+    errors: dict[str, str | None] = {}
+    for scan in scans:
+        series_id = scan.series_id or ids.get(scan.name)
+        if series_id is not None and (scan.errors or scan.changed):
+            errors[series_id] = scan.errors[0] if scan.errors else None
+    return errors
+
+
+def _record_folder_errors(session: Session, errors: Mapping[str, str | None]) -> None:
+    """Store ``errors`` (see :func:`folder_errors`): the reason, or none once a folder was
+    read."""
+    conn = session.connection()
+    now = utcnow()
+    failed = [{"_id": series_id, "error": error} for series_id, error in errors.items()
+              if error is not None]
+    if failed:
+        conn.execute(update(SERIES).where(SERIES.c.id == bindparam("_id"))
+                     .values(folder_error=bindparam("error"), updated_at=now), failed)
+    for chunk in chunks(sorted(sid for sid, error in errors.items() if error is None)):
+        conn.execute(update(SERIES).where(SERIES.c.id.in_(chunk),
+                                          SERIES.c.folder_error.is_not(None))
+                     .values(folder_error=None, updated_at=now))
 
 
 def _move(conn: Connection, root_key: str, moved: Sequence[SeriesScan]) -> None:

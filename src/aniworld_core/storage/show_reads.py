@@ -6,10 +6,10 @@ Each function runs inside a database session (``Database.session``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import attrs
-from sqlalchemy import ColumnElement, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from aniworld_core.errors import SeriesNotFound, StateConflict
@@ -19,8 +19,7 @@ from aniworld_core.models import Episode, EpisodeCounts, Season, SeasonEntry, Un
 from aniworld_core.storage.convert import entry_ref, to_episode
 from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
 from aniworld_core.storage.show_rows import claimed_elsewhere, claimed_entries
-from aniworld_core.storage.tables import Base, EpisodeRow, SeriesRow
-from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 
 
 def _aired(today: dt.date) -> ColumnElement[bool]:
@@ -169,25 +168,6 @@ def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
             total[1] += int(present)
     return {series_id: EpisodeCounts(known, present)
             for series_id, (known, present) in totals.items()}
-
-
-def record_folder_errors(session: Session, errors: Mapping[str, str | None]) -> None:
-    """What a scan found reading each series' folder: why it could not be read, or ``None``
-    when it read it (the reason, if one was kept, goes)."""
-    failed = [{"_id": series_id, "error": error} for series_id, error in errors.items()
-              if error is not None]
-    read = sorted(series_id for series_id, error in errors.items() if error is None)
-    now = utcnow()
-    table = Base.metadata.tables[SeriesRow.__tablename__]
-    if failed:
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("_id"))
-            .values(folder_error=bindparam("error"), updated_at=now), failed)
-    for start in range(0, len(read), 500):
-        session.execute(update(SeriesRow)
-                        .where(SeriesRow.id.in_(read[start:start + 500]),
-                               SeriesRow.folder_error.is_not(None))
-                        .values(folder_error=None, updated_at=now))
 
 
 def entry_titles(session: Session, series_id: str) -> dict[ProviderRef, SeriesInfo]:

@@ -15,10 +15,8 @@ from aniworld_core.library.numbering import FileNumbers
 from aniworld_core.library.seasons import Layout
 from aniworld_core.metadata import EpisodeInfo
 from aniworld_core.models import Episode
+from aniworld_core.storage.core_tables import ENTRIES, EPISODES, FILES, FLAGS
 from aniworld_core.storage.library_link import (
-    EPISODES,
-    FILES,
-    FLAGS,
     chunks,
     file_numbers,
     files_query,
@@ -26,7 +24,7 @@ from aniworld_core.storage.library_link import (
     relink,
 )
 from aniworld_core.storage.series import stored_episode_lists
-from aniworld_core.storage.show_rows import ENTRIES, ShowList, wanted_episodes, write_entries
+from aniworld_core.storage.show_rows import ShowList, wanted_episodes, write_entries
 from aniworld_core.storage.types import utcnow
 
 

@@ -12,20 +12,14 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, select, upd
 from aniworld_core.errors import SeriesNotFound
 from aniworld_core.library.numbering import FileNumbers, file_episodes, link
 from aniworld_core.library.seasons import Layout
-from aniworld_core.storage.library_tables import LibraryFileRow, LibraryFolderRow, LibrarySeriesRow
+from aniworld_core.storage.core_tables import EPISODES, FILES, FLAGS, SERIES
 from aniworld_core.storage.show_rows import (
     EpisodeRowNumbers,
     renumber,
     stored_entries,
     unplaced_column,
 )
-from aniworld_core.storage.tables import Base, EpisodeRow, SeriesRow
 
-FOLDERS = Base.metadata.tables[LibraryFolderRow.__tablename__]
-FILES = Base.metadata.tables[LibraryFileRow.__tablename__]
-FLAGS = Base.metadata.tables[LibrarySeriesRow.__tablename__]
-EPISODES = Base.metadata.tables[EpisodeRow.__tablename__]
-SERIES = Base.metadata.tables[SeriesRow.__tablename__]
 _CHUNK = 500  # ids per IN (...) clause
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 

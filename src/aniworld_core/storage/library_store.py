@@ -28,12 +28,10 @@ from aniworld_core.models import (
 )
 from aniworld_core.storage import show_reads
 from aniworld_core.storage.convert import ids_of, to_series
+from aniworld_core.storage.core_tables import FILES, FOLDERS, SERIES
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.episode_lists import EpisodeList, save_episode_lists
 from aniworld_core.storage.library_link import (
-    FILES,
-    FOLDERS,
-    SERIES,
     bulk_insert,
     chunks,
     file_numbers,

@@ -21,13 +21,7 @@ from aniworld_core.library.seasons import (
 )
 from aniworld_core.metadata import EpisodeInfo, SeriesInfo
 from aniworld_core.storage.convert import entry_key
-from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
-from aniworld_core.storage.tables import Base, EpisodeRow, SeriesRow
-
-ENTRIES = Base.metadata.tables[SeriesEntryRow.__tablename__]
-EPISODES = Base.metadata.tables[EpisodeRow.__tablename__]
-FLAGS = Base.metadata.tables[LibrarySeriesRow.__tablename__]
-SERIES = Base.metadata.tables[SeriesRow.__tablename__]
+from aniworld_core.storage.core_tables import ENTRIES, EPISODES, FLAGS, SERIES
 
 
 @attrs.frozen

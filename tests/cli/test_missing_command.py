@@ -4,29 +4,16 @@ fake providers, through click's runner."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Run
+from tests.show_files import season_folders, touch
 
 #: Mob Psycho 100's three seasons in the fake dataset: 12, 13 and 12 episodes, one AniList
 #: entry each; the second is also kept in a folder of its own.
 SEASON_ONE, SEASON_TWO, SEASON_THREE = "21507", "101338", "140439"
-
-
-def touch(folder: Path, names: Iterable[str]) -> None:
-    for name in names:
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"video")
-
-
-def season_folders(folder: Path, title: str, episodes: Iterable[tuple[int, int]]) -> None:
-    """``Season NN/Title - SNNENN.mkv`` for each (season, number)."""
-    touch(folder, [f"Season {season:02d}/{title} - S{season:02d}E{number:02d}.mkv"
-                   for season, number in episodes])
 
 
 @pytest.fixture

@@ -139,3 +139,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     assert body["error"]["code"] == code
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
+
+
+# The browser tests' fixtures, for every test module that asks for them (imported last: they
+# use this module's names).
+from .browser_support import browser, context, page, server  # noqa: E402, F401

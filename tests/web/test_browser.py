@@ -13,19 +13,14 @@ from playwright.sync_api import Browser, Page, expect
 from aniworld_core import ProviderRef
 
 from .browser_support import (
-    browser,
     browser_tests,
-    context,
     logged_in,
     no_script_errors,
-    page,
     screenshot,
-    server,
 )
 from .live_server import LiveServer
 
 pytestmark = browser_tests
-__all__ = ["browser", "context", "page", "server"]  # fixtures
 
 
 def test_first_run_setup_then_log_out_and_in(server: LiveServer, page: Page) -> None:

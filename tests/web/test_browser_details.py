@@ -12,19 +12,14 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .browser_support import (
-    browser,
     browser_tests,
-    context,
     logged_in,
     no_script_errors,
-    page,
-    server,
 )
 from .conftest import PASSWORD, USERNAME
 from .live_server import LiveServer
 
 pytestmark = browser_tests
-__all__ = ["browser", "context", "page", "server"]  # fixtures
 
 #: Titles no fake provider knows: identifying them fails, so they stay as added.
 UNKNOWN = ["Quillon Marrowgate", "Xanthe Brightwater Saga", "Dravik Ollenstone"]

@@ -13,20 +13,15 @@ from playwright.sync_api import Page, expect
 from aniworld_core import ProviderRef
 
 from .browser_support import (
-    browser,
     browser_tests,
-    context,
     logged_in,
     no_script_errors,
-    page,
     requests_elsewhere,
     screenshot,
-    server,
 )
 from .live_server import LiveServer
 
 pytestmark = browser_tests
-__all__ = ["browser", "context", "page", "server"]  # fixtures
 
 #: Slow enough that the page shows the episodes step, fast enough for a short test.
 EPISODES_LATENCY = 1.0

@@ -8,18 +8,13 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from .browser_support import (
-    browser,
     browser_tests,
-    context,
     logged_in,
     no_script_errors,
-    page,
-    server,
 )
 from .live_server import LiveServer
 
 pytestmark = browser_tests
-__all__ = ["browser", "context", "page", "server"]  # fixtures
 
 
 def test_the_picker_opens_when_identification_fails_live(server: LiveServer, page: Page,

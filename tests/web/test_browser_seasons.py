@@ -10,22 +10,17 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from aniworld_core import Series
+from tests.show_files import season_folders, touch
 
 from .browser_support import (
-    browser,
     browser_tests,
-    context,
     logged_in,
     no_script_errors,
-    page,
     screenshot,
-    server,
 )
 from .live_server import LiveServer
-from .shows import season_folders, touch
 
 pytestmark = browser_tests
-__all__ = ["browser", "context", "page", "server"]  # fixtures
 
 
 def write_library(root: Path) -> Path:

@@ -16,14 +16,16 @@ import pytest
 
 from aniworld_core import Settings
 from aniworld_web import create_app
+from tests.show_files import regular_seasons, season_folders, touch
 
 from .conftest import Web, keyed_client, log_in
 from .schema_check import answer_schema, problems
-from .shows import MOB_PSYCHO, regular_seasons, season_folders, touch
 
 pytestmark = pytest.mark.anyio
 
 HTML = {"Accept": "text/html"}
+#: Mob Psycho 100 on AniList: three TV entries, one season each, in the fake dataset.
+MOB_PSYCHO = 21507
 #: The AniList entries of Mob Psycho 100's three seasons in the fake dataset.
 ENTRIES = [str(MOB_PSYCHO), "101338", "140439"]
 #: A file naming a season the show does not have, with markup in its name.

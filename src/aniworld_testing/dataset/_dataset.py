@@ -83,6 +83,15 @@ class Show:
     def season_numbers(self) -> tuple[int, ...]:
         return tuple(dict.fromkeys(e.tvdb_season for e in self.entries))
 
+    def regular_seasons(self) -> dict[int, list[int]]:
+        """Season → its episode numbers, of the TV, TV_SHORT and ONA entries only (what
+        aniworld numbers as regular seasons; movies and OVAs are left out)."""
+        seasons: dict[int, list[int]] = {}
+        for episode in self.episodes():
+            if episode.entry.format in ("TV", "TV_SHORT", "ONA"):
+                seasons.setdefault(episode.season, []).append(episode.number)
+        return seasons
+
     def episodes(self, season: int | None = None) -> Iterator[ShowEpisode]:
         """Every aired episode (of one ``season``), in order."""
         for entry in self.entries:

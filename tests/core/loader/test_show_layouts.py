@@ -7,7 +7,6 @@ Episode numbers below are TVDB's (a split cour is one season), as the fake datas
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,9 @@ import anyio
 import pytest
 
 from aniworld_core import LoadingStatus, ProviderRef, Series, SeriesApp, Settings
+from tests.show_files import regular_seasons, touch
 
 pytestmark = pytest.mark.anyio
-
-
-def touch(folder: Path, names: Iterable[str]) -> None:
-    for name in names:
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"video")
-
-
-def tvdb_episodes(fakes: Any, anilist_id: int) -> dict[int, list[int]]:
-    """Season → episode numbers of the TVDB-style show the entry belongs to."""
-    dataset = fakes.anilist.dataset
-    show = dataset.show_of(dataset.by_anilist(anilist_id))
-    seasons: dict[int, list[int]] = {}
-    for episode in show.episodes():
-        if episode.entry.format in ("TV", "TV_SHORT", "ONA"):
-            seasons.setdefault(episode.season, []).append(episode.number)
-    return seasons
 
 
 async def load_library(settings: Settings) -> dict[str, Series]:
@@ -62,7 +44,7 @@ async def test_season_folders_keep_each_season_apart(app_settings: Settings, lib
                                                      fakes: Any) -> None:
     """`Season NN` folders with TVDB numbers: S02E05 left out is missing (not filled by a
     season-1 episode), later seasons nobody has are missing, and nothing else is."""
-    seasons = tvdb_episodes(fakes, 16498)
+    seasons = regular_seasons(fakes, 16498)
     folder = library / "Attack on Titan (2013) [anilistid-16498]"
     touch(folder, [f"Season 01/Attack on Titan - S01E{n:02d}.mkv" for n in seasons[1]])
     touch(folder, [f"Season 02/Attack on Titan - S02E{n:02d}.mkv" for n in seasons[2]
@@ -87,7 +69,7 @@ async def test_a_later_season_never_fills_an_earlier_gap(app_settings: Settings,
                                                          library: Path, fakes: Any) -> None:
     """Jujutsu Kaisen with `Season 1` (episode 10 left out) and `Season 2`: season 1's gap stays
     missing, season 2's files are season 2's."""
-    seasons = tvdb_episodes(fakes, 113415)
+    seasons = regular_seasons(fakes, 113415)
     folder = library / "Jujutsu Kaisen"
     touch(folder, [f"Season 1/[SubsPlease] Jujutsu Kaisen - {n:02d} (1080p).mkv"
                    for n in seasons[1] if n != 10])
@@ -101,7 +83,7 @@ async def test_a_later_season_never_fills_an_earlier_gap(app_settings: Settings,
 async def test_sxxeyy_names_in_one_folder(app_settings: Settings, library: Path,
                                           fakes: Any) -> None:
     """Mob Psycho 100 with `SxxEyy` names in one folder: S03E07 left out is the one missing."""
-    seasons = tvdb_episodes(fakes, 21507)
+    seasons = regular_seasons(fakes, 21507)
     touch(library / "Mob Psycho 100", [
         f"Mob.Psycho.100.S{season:02d}E{n:02d}.1080p.WEB.x264-GRP.mkv"
         for season, numbers in seasons.items() for n in numbers if (season, n) != (3, 7)])
@@ -114,7 +96,7 @@ async def test_absolute_numbers_run_across_seasons(app_settings: Settings, libra
                                                    fakes: Any) -> None:
     """Haikyu!! numbered absolutely: `Haikyu!! - 30` is the second season's episode 5, and
     the one left out (31) is missing as S02E06."""
-    seasons = tvdb_episodes(fakes, 20464)
+    seasons = regular_seasons(fakes, 20464)
     total = sum(len(numbers) for numbers in seasons.values())
     touch(library / "Haikyu!!", [f"[Erai-raws] Haikyu!! - {n:02d} [1080p].mkv"
                                  for n in range(1, total + 1) if n != 31])
@@ -130,7 +112,7 @@ async def test_a_split_cour_is_one_season(app_settings: Settings, library: Path,
                                           fakes: Any) -> None:
     """`Season 03` holds AniList's "Season 3" and "Season 3 Part 2": S03E13 is Part 2's
     first episode, and S03E15 left out is missing."""
-    seasons = tvdb_episodes(fakes, 16498)
+    seasons = regular_seasons(fakes, 16498)
     folder = library / "Shingeki no Kyojin [anilistid-16498]"
     touch(folder, [f"Season {season:02d}/Shingeki no Kyojin - S{season:02d}E{n:02d}.mkv"
                    for season, numbers in seasons.items() for n in numbers
@@ -148,7 +130,7 @@ async def test_a_folder_of_one_entry_is_one_season(app_settings: Settings, libra
     """"Attack on Titan Season 2" beside "Attack on Titan": each folder is its own show; the
     second's `S2 - 03` left out is missing there, and the first does not count season 2 as
     missing, since another folder holds it."""
-    seasons = tvdb_episodes(fakes, 16498)
+    seasons = regular_seasons(fakes, 16498)
     touch(library / "Attack on Titan Season 2",
           [f"[Group] Attack on Titan S2 - {n:02d} [1080p].mkv" for n in seasons[2] if n != 3])
     touch(library / "Attack on Titan",
@@ -183,7 +165,7 @@ async def test_nfos_carry_the_shows_seasons(app_settings: Settings, library: Pat
                                             fakes: Any) -> None:
     """Episode NFOs carry the show's season and number, each season folder gets a
     `season.nfo` of the entry that begins it, and `tvshow.nfo` names the seasons."""
-    seasons = tvdb_episodes(fakes, 21507)
+    seasons = regular_seasons(fakes, 21507)
     folder = library / "Mob Psycho 100 [anilistid-21507]"
     touch(folder, [f"Season {season:02d}/Mob Psycho 100 - S{season:02d}E{n:02d}.mkv"
                    for season, numbers in seasons.items() for n in numbers])
@@ -204,7 +186,7 @@ async def test_files_of_an_unknown_season_are_listed_with_the_reason(
         app_settings: Settings, library: Path, fakes: Any) -> None:
     """Frieren (one season known) with a `Season 02` folder: the show loads what it can, season
     1's gap is missing, and the season-2 files are listed as not placed, with why."""
-    seasons = tvdb_episodes(fakes, 154587)
+    seasons = regular_seasons(fakes, 154587)
     folder = library / "Frieren [anilistid-154587]"
     touch(folder, [f"Season 01/Frieren - S01E{n:02d}.mkv" for n in seasons[1] if n != 4])
     touch(folder, ["Season 02/Frieren - S02E01.mkv", "Season 02/Frieren - S02E02.mkv"])

@@ -1,14 +1,11 @@
-"""Show folders on disk for the web tests: files named the way people keep multi-season
-shows, and what the fake dataset says those shows hold."""
+"""Series folders on disk for the tests: empty video files named as people name them, and the
+seasons the fake dataset says a show has."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-#: Mob Psycho 100 on AniList: three TV entries, one season each, in the fake dataset.
-MOB_PSYCHO = 21507
 
 
 def touch(folder: Path, names: Iterable[str]) -> None:
@@ -21,13 +18,10 @@ def touch(folder: Path, names: Iterable[str]) -> None:
 
 def regular_seasons(fakes: Any, anilist_id: int) -> dict[int, list[int]]:
     """Season → episode numbers of the show the AniList entry belongs to, as the fake
-    dataset numbers them (TV, TV_SHORT and ONA entries only)."""
+    dataset numbers them (TVDB's numbering: a split cour is one season)."""
     dataset = fakes.anilist.dataset
-    show = dataset.show_of(dataset.by_anilist(anilist_id))
-    seasons: dict[int, list[int]] = {}
-    for episode in show.episodes():
-        if episode.entry.format in ("TV", "TV_SHORT", "ONA"):
-            seasons.setdefault(episode.season, []).append(episode.number)
+    seasons: dict[int, list[int]] = dataset.show_of(dataset.by_anilist(anilist_id)
+                                                    ).regular_seasons()
     return seasons
 
 

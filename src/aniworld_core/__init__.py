@@ -16,7 +16,7 @@ from the separate package ``aniworld_testing``. Everything else is private and m
 """
 
 from aniworld_core._version import __version__
-from aniworld_core.app import Health, SeriesApp
+from aniworld_core.app import SeriesApp
 from aniworld_core.auth import Accounts, ApiKey, LoggedIn, LoginRefused, UserSession
 from aniworld_core.errors import (
     AniworldError,
@@ -62,6 +62,7 @@ from aniworld_core.metadata import (
 from aniworld_core.models import (
     Episode,
     EpisodeCounts,
+    Health,
     LoadingState,
     LoadingStatus,
     LoadRun,

@@ -19,13 +19,10 @@ from typing import TYPE_CHECKING
 
 import anyio
 import attrs
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from aniworld_core.auth import Accounts
 from aniworld_core.errors import (
     InvalidInput,
-    PathNotAllowed,
     ProviderUnavailable,
     SeriesExists,
     SeriesNotFound,
@@ -40,8 +37,7 @@ from aniworld_core.events import (
     SeriesLoadingUpdate,
     SeriesRemoved,
 )
-from aniworld_core.library.artwork import existing_artwork
-from aniworld_core.library.paths import confined, series_dir
+from aniworld_core.library.artwork import own_artwork
 from aniworld_core.library.scan import Library, ScanReport
 from aniworld_core.loader.loader import Loader
 from aniworld_core.loader.metrics import LoaderMetrics
@@ -58,6 +54,7 @@ from aniworld_core.metadata import (
 )
 from aniworld_core.models import (
     Episode,
+    Health,
     LoadingState,
     LoadRun,
     Priority,
@@ -305,21 +302,9 @@ class SeriesApp:
         await self._loader.wait_idle()
 
     async def health(self) -> Health:
-        """Whether the database answers (its schema version is read, within
-        :data:`HEALTH_TIMEOUT` seconds) and whether this process runs the loader."""
-        problem: str | None = None
-        timeout = HEALTH_TIMEOUT
-        try:
-            with anyio.fail_after(timeout):
-                await self._database.session(
-                    lambda session: session.execute(text("SELECT version_num FROM "
-                                                         "alembic_version")).all())
-        except TimeoutError:
-            problem = f"The database did not answer within {timeout:g} s."
-        except (SQLAlchemyError, OSError) as error:
-            # Only the kind of failure: health checks are public, details go to the log.
-            log.warning("Health check: the database failed: %s", error)
-            problem = f"The database cannot be read ({type(error).__name__})."
+        """Whether the database answers (within :data:`HEALTH_TIMEOUT` seconds) and whether
+        this process runs the loader."""
+        problem = await self._database.problem(within=HEALTH_TIMEOUT)
         return Health(database_error=problem, loader_running=self._loader.running)
 
     async def metrics(self) -> LoaderMetrics:
@@ -443,35 +428,13 @@ class SeriesApp:
         series = await self._series.get(check_series_id(series_id))
         if series.folder is None or series.library_root is None:
             return None
-        root, folder = Path(series.library_root), series.folder
-
-        def find() -> Path | None:
-            try:
-                directory = series_dir(root, folder)
-                found = existing_artwork(directory, kind)
-                return None if found is None else confined(directory, found.name)
-            except (PathNotAllowed, OSError):
-                return None
-
-        return await anyio.to_thread.run_sync(find)
+        return await anyio.to_thread.run_sync(own_artwork, Path(series.library_root),
+                                              series.folder, kind)
 
     async def season_note(self, series_id: str) -> str | None:
         """Why the series' chain of seasons stopped early (a relation cycle, a chain too
         long), if it did."""
         return await self._library.store.chain_note(check_series_id(series_id))
-
-
-@attrs.frozen
-class Health:
-    """What a health check reports: what is wrong with the database (``None``: nothing), and
-    whether this process runs the loader."""
-
-    database_error: str | None
-    loader_running: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.database_error is None
 
 
 def _today() -> dt.date:

@@ -327,3 +327,16 @@ class LoadRun:
             "finished_at": _iso(self.finished_at),
             "error": self.error,
         }
+
+
+@attrs.frozen
+class Health:
+    """What a health check reports: what is wrong with the database (``None``: nothing), and
+    whether this process runs the loader."""
+
+    database_error: str | None
+    loader_running: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.database_error is None

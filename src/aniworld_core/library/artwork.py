@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aniworld_core.errors import InvalidInput, LibraryError
+from aniworld_core.errors import InvalidInput, LibraryError, PathNotAllowed
 from aniworld_core.library.atomic import atomic_write
-from aniworld_core.library.paths import confined
+from aniworld_core.library.paths import confined, series_dir
 from aniworld_core.metadata import ArtworkKind
 
 MAX_ARTWORK_BYTES = 20 * 1024 * 1024
@@ -57,6 +57,18 @@ def existing_artwork(series_dir: Path, kind: ArtworkKind, season: int | None = N
         if path.is_file() and path.stat().st_size > 0:
             return path
     return None
+
+
+def own_artwork(root: Path, folder: str, kind: ArtworkKind) -> Path | None:
+    """The artwork of ``kind`` in the series folder ``root/folder`` (what a frontend shows
+    instead of a provider's copy), if there is one; never a file outside that folder (a
+    symlink leading out counts as none). Synchronous: it looks at the disk."""
+    try:
+        directory = series_dir(root, folder)
+        found = existing_artwork(directory, kind)
+        return None if found is None else confined(directory, found.name)
+    except (PathNotAllowed, OSError):
+        return None
 
 
 def save_artwork(series_dir: Path, kind: ArtworkKind, data: bytes, content_type: str | None, *,

@@ -7,18 +7,22 @@ request, a CLI command) before the loader's background work.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from aniworld_core._priority import PrioritySlots, current_priority
 from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -141,6 +145,21 @@ class Database:
                 return fn(connection)
 
         return await self.run_sync(work)
+
+    async def problem(self, *, within: float) -> str | None:
+        """What keeps the database from answering (its schema version is read), for people:
+        ``None`` when it answers within ``within`` seconds. Only the kind of failure is said
+        (health checks are public); the details go to the log."""
+        try:
+            with anyio.fail_after(within):
+                await self.session(lambda session: session.execute(
+                    text("SELECT version_num FROM alembic_version")).all())
+        except TimeoutError:
+            return f"The database did not answer within {within:g} s."
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("Health check: the database failed: %s", error)
+            return f"The database cannot be read ({type(error).__name__})."
+        return None
 
     async def close(self) -> None:
         with anyio.CancelScope(shield=True):

@@ -23,12 +23,14 @@ from aniworld_core.errors import (
     ConfigError,
     IdentificationFailed,
     InvalidInput,
+    JobNotFound,
     LibraryError,
     PathNotAllowed,
     PluginError,
     ProviderDown,
     ProviderError,
     ProviderUnavailable,
+    QueueFull,
     SchemaTooNew,
     SeriesExists,
     SeriesNotFound,
@@ -45,6 +47,16 @@ from aniworld_core.events import (
     SeriesRemoved,
     Subscription,
 )
+from aniworld_core.jobs import (
+    Job,
+    JobProgress,
+    JobRun,
+    JobState,
+    JobUpdate,
+    RunState,
+    Schedule,
+)
+from aniworld_core.jobs.facade import Jobs
 from aniworld_core.library.release import ParsedName, parse_path
 from aniworld_core.library.scan import ScanReport
 from aniworld_core.loader.metrics import DURATION_BUCKETS, Histogram, LoaderMetrics
@@ -84,7 +96,13 @@ from aniworld_core.providers.hookspecs import RegisterProvider, hookimpl
 from aniworld_core.providers.markup import plain_text
 from aniworld_core.providers.metrics import LATENCY_BUCKETS, ProviderMetrics
 from aniworld_core.providers.registry import ProviderStatus, open_provider
-from aniworld_core.settings import LoaderSettings, ProviderSettings, Settings, WebSettings
+from aniworld_core.settings import (
+    JobsSettings,
+    LoaderSettings,
+    ProviderSettings,
+    Settings,
+    WebSettings,
+)
 from aniworld_core.validation import check_library_roots
 
 __all__ = [
@@ -105,6 +123,14 @@ __all__ = [
     "Histogram",
     "IdentificationFailed",
     "InvalidInput",
+    "Job",
+    "JobNotFound",
+    "JobProgress",
+    "JobRun",
+    "JobState",
+    "JobUpdate",
+    "Jobs",
+    "JobsSettings",
     "LibraryError",
     "LoadRun",
     "LoaderIdle",
@@ -132,11 +158,14 @@ __all__ = [
     "ProviderStatus",
     "ProviderUnavailable",
     "ProviderWaiting",
+    "QueueFull",
     "RateLimit",
     "RegisterProvider",
     "Relation",
+    "RunState",
     "ScanProgress",
     "ScanReport",
+    "Schedule",
     "SchemaTooNew",
     "SearchResult",
     "Season",

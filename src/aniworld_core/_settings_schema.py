@@ -161,6 +161,10 @@ SCHEMA: dict[str, Converter] = {
     "loader.downloads_per_series": _integer(1, 64),
     "loader.breaker_failures": _integer(1, 1000),
     "loader.breaker_cooldown": _seconds(0.001, 86400),
+    "jobs.max_pending": _integer(1, 10_000_000),
+    "jobs.rescan_every": _seconds(0, 366 * 86400),
+    "jobs.rescan_cron": _string,
+    "jobs.timezone": _string,
     "web.host": _string,
     "web.port": _integer(1, 65535),
     "web.allowed_hosts": _host_names,
@@ -192,6 +196,11 @@ ENV_KEYS: dict[str, str] = {
         f"ANIWORLD_LOADER_{key.split('.')[1].upper()}": key
         for key in SCHEMA
         if key.startswith("loader.")
+    },
+    **{
+        f"ANIWORLD_JOBS_{key.split('.')[1].upper()}": key
+        for key in SCHEMA
+        if key.startswith("jobs.")
     },
 }
 

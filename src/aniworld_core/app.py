@@ -21,6 +21,7 @@ import anyio
 import attrs
 
 from aniworld_core.auth import Accounts
+from aniworld_core.builtin_jobs import define_builtin_schedules, register_builtin_kinds
 from aniworld_core.errors import (
     InvalidInput,
     ProviderUnavailable,
@@ -37,6 +38,9 @@ from aniworld_core.events import (
     SeriesLoadingUpdate,
     SeriesRemoved,
 )
+from aniworld_core.jobs import Engine
+from aniworld_core.jobs.facade import Jobs
+from aniworld_core.jobs.owners import new_owner
 from aniworld_core.library.artwork import own_artwork
 from aniworld_core.library.scan import Library, ScanReport
 from aniworld_core.loader.loader import Loader
@@ -136,8 +140,15 @@ class SeriesApp:
                                   downloads_per_series=settings.loader.downloads_per_series),
                     settings.loader, largest_batch=pool.largest_batch,
                 )
+                app._engine = Engine(database, app.events.publish, owner=new_owner(),
+                                     lease_seconds=settings.loader.lease_seconds,
+                                     shutdown_grace=settings.loader.shutdown_grace)
+                register_builtin_kinds(app._engine, settings, app.scan)
+                app.jobs = Jobs(app._engine)
                 if loader:
                     await task_group.start(app._loader.run)
+                    await define_builtin_schedules(app._engine, settings)
+                    await task_group.start(app._engine.run)
                 try:
                     yield app
                 except Exception as error:
@@ -146,6 +157,7 @@ class SeriesApp:
                     body_error = error
                 finally:
                     with anyio.CancelScope(shield=True):
+                        await app._engine.stop()
                         await app._loader.stop()
                     app.events.close()
                     task_group.cancel_scope.cancel()
@@ -236,6 +248,9 @@ class SeriesApp:
     # -- loading ------------------------------------------------------------------------------
 
     _loader: Loader
+    _engine: Engine
+    #: Jobs and schedules: list, cancel, retry, run a schedule now, edit a schedule.
+    jobs: Jobs
 
     async def refresh_series(self, series_id: str) -> Series:
         """Load the series' metadata, episodes, NFO and artwork again, before resumed work.

@@ -56,6 +56,22 @@ class StorageError(AniworldError):
     """The database cannot be opened or used."""
 
 
+class QueueFull(AniworldError):
+    """Too many jobs of a kind wait already (HTTP 503 with ``Retry-After``): nothing was added.
+    A runaway producer cannot fill the database."""
+
+    def __init__(self, kind: str, limit: int, *, retry_after: float = 30.0) -> None:
+        super().__init__(f"The queue of {kind!r} jobs is full ({limit} waiting); try again "
+                         "later.")
+        self.kind = kind
+        self.limit = limit
+        self.retry_after = retry_after
+
+
+class JobNotFound(AniworldError):
+    """No job (or schedule) with that id or name exists (HTTP 404)."""
+
+
 class SchemaTooNew(StorageError):
     """The database was written by a newer aniworld; we refuse to touch it rather than downgrade."""
 

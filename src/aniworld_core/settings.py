@@ -71,6 +71,22 @@ class LoaderSettings:
 
 
 @attrs.frozen
+class JobsSettings:
+    """The jobs engine and its built-in schedules."""
+
+    #: Pending jobs of one kind at most; adding more raises ``QueueFull`` (HTTP 503).
+    max_pending: int = 10_000
+    #: Seconds between scheduled rescans of the library roots (0: none). Gives the built-in
+    #: ``rescan`` schedule its first timing; later changes are made at run time (Tasks page,
+    #: ``aniworld schedules set``) and kept in the database.
+    rescan_every: float = 86400.0
+    #: A cron expression for the rescan instead (``"0 4 * * *"``), in ``timezone``.
+    rescan_cron: str | None = None
+    #: The time zone of cron schedules (an IANA name).
+    timezone: str = "UTC"
+
+
+@attrs.frozen
 class WebSettings:
     """Where ``aniworld serve`` listens, and whom the web app believes."""
 
@@ -99,6 +115,7 @@ class Settings:
     load_entry_points: bool = True
     loader: LoaderSettings = LoaderSettings()
     web: WebSettings = WebSettings()
+    jobs: JobsSettings = JobsSettings()
     config_file: Path | None = None
 
     @property
@@ -221,6 +238,7 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
     providers: dict[str, dict[str, Any]] = {}
     loader: dict[str, Any] = {}
     web: dict[str, Any] = {}
+    jobs: dict[str, Any] = {}
     top: dict[str, Any] = {}
     for key, value in values.items():
         parts = key.split(".")
@@ -232,6 +250,8 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
             loader[parts[1]] = value
         elif parts[0] == "web":
             web[parts[1]] = value
+        elif parts[0] == "jobs":
+            jobs[parts[1]] = value
         else:
             top[key] = value
     return Settings(
@@ -239,8 +259,10 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
         providers={name: ProviderSettings(**conf) for name, conf in providers.items()},
         loader=LoaderSettings(**loader),
         web=WebSettings(**web),
+        jobs=JobsSettings(**jobs),
         config_file=config_file,
     )
 
 
-__all__ = ["LoaderSettings", "ProviderSettings", "Settings", "WebSettings", "default_data_dir"]
+__all__ = ["JobsSettings", "LoaderSettings", "ProviderSettings", "Settings", "WebSettings",
+           "default_data_dir"]

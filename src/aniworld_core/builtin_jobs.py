@@ -1,0 +1,76 @@
+"""The job kinds aniworld registers itself, and its built-in schedules.
+
+``library.scan``: rescan library roots (payload ``{"roots": [...]}``, each one of the configured
+roots; none: all of them). The built-in schedule ``rescan`` runs it every
+``jobs.rescan_every`` seconds (or by ``jobs.rescan_cron``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from aniworld_core.errors import InvalidInput
+from aniworld_core.jobs import Engine, JobContext, JobError, Kind, RetryPolicy
+from aniworld_core.library.scan import ScanReport
+from aniworld_core.settings import Settings
+
+SCAN = "library.scan"
+RESCAN_SCHEDULE = "rescan"
+
+Scan = Callable[[Sequence[Path]], Awaitable[ScanReport]]
+
+
+def _scan_payload(settings: Settings) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    configured = {str(root) for root in settings.library}
+
+    def check(payload: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(payload) - {"roots"}
+        if unknown:
+            raise InvalidInput(f"Unknown payload field(s) of {SCAN}: {sorted(unknown)}.",
+                               field="payload")
+        roots = payload.get("roots")
+        if roots is None:
+            return {}
+        if not isinstance(roots, list) or not all(isinstance(root, str) for root in roots):
+            raise InvalidInput("'roots' must be a list of library folders.", field="payload")
+        outside = [root for root in roots if root not in configured]
+        if outside:
+            raise InvalidInput(f"Not a configured library folder: {outside[0]!r}.",
+                               field="payload")
+        return {"roots": sorted(set(roots))}
+
+    return check
+
+
+def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan) -> None:
+    async def run_scan(context: JobContext) -> None:
+        roots = [Path(root) for root in context.payload.get("roots") or settings.library]
+        if not roots:
+            await context.progress(0, 0, "No library folders are configured.")
+            return
+        for done, root in enumerate(roots):
+            await context.progress(done, len(roots), f"Scanning {root}")
+            try:
+                report = await scan([root])
+            except InvalidInput as error:
+                raise JobError(str(error), permanent=True) from None
+            await context.progress(done + 1, len(roots),
+                                   f"{report.series_folders} series folders, "
+                                   f"{len(report.series_added)} new")
+
+    engine.register(Kind(SCAN, run_scan, check_payload=_scan_payload(settings), concurrency=1,
+                         retry=RetryPolicy(max_attempts=3, base=60.0, cap=3600.0),
+                         max_pending=settings.jobs.max_pending))
+
+
+async def define_builtin_schedules(engine: Engine, settings: Settings) -> None:
+    """Create the built-in schedules the first time; what people changed since is kept."""
+    jobs = settings.jobs
+    if jobs.rescan_cron:
+        await engine.define_schedule(RESCAN_SCHEDULE, SCAN, cron=jobs.rescan_cron,
+                                     timezone=jobs.timezone, replace=False)
+    elif jobs.rescan_every > 0:
+        await engine.define_schedule(RESCAN_SCHEDULE, SCAN, every=jobs.rescan_every,
+                                     timezone=jobs.timezone, replace=False)

@@ -1,0 +1,467 @@
+"""The jobs engine: the one place that claims, leases, retries, cancels and schedules.
+
+    engine = Engine(database, publish)
+    engine.register(Kind("library.rescan", rescan))
+    await task_group.start(engine.run)
+    job = await engine.add("library.rescan", {"root": "/anime"}, key="rescan:/anime")
+
+It knows nothing about series or downloads: handlers register per kind (:class:`.kinds.Kind`).
+One dispatcher claims due jobs of every kind with room, a batch per statement; each job runs in
+its own task until it returns or raises. Leases are renewed while jobs run; a job someone asked
+to cancel (in any process) is stopped within a second. Due schedules are fired by whichever
+process moves them first. A shutdown puts the jobs it interrupts back as pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import anyio
+import anyio.abc
+import attrs
+
+from aniworld_core.errors import InvalidInput, JobNotFound, StateConflict
+from aniworld_core.jobs.kinds import JobContext, Kind, Postpone
+from aniworld_core.jobs.model import Job, JobProgress, JobState, JobUpdate, RunState, Schedule
+from aniworld_core.jobs.owners import owner_is_dead_local_process
+from aniworld_core.jobs.schedules import ScheduleStore
+from aniworld_core.jobs.store import Ending, JobStore, LeaseLost, NewJob
+from aniworld_core.jobs.timing import Timing
+from aniworld_core.storage.database import Database
+from aniworld_core.storage.types import utcnow
+
+log = logging.getLogger("aniworld.jobs")
+#: How often the owner looks for cancels asked in other processes while it runs jobs.
+CANCEL_POLL = 1.0
+SHUTDOWN = "Interrupted by shutdown; resumes at next start."
+CANCELLED = "Cancelled by the user."
+Publish = Callable[[Any], None]
+
+
+@attrs.define
+class KindCounters:
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    retries: int = 0
+    interrupted: int = 0
+    postponed: int = 0
+
+
+class Engine:
+    """Run with ``await task_group.start(engine.run)``; stop with :meth:`stop`."""
+
+    def __init__(self, database: Database, publish: Publish, *, owner: str,
+                 lease_seconds: float = 60.0, shutdown_grace: float = 5.0,
+                 closed_gates: Callable[[], Collection[str]] = frozenset) -> None:
+        self.store = JobStore(database)
+        self.schedules = ScheduleStore(database, self.store)
+        self._publish_event = publish
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.shutdown_grace = shutdown_grace
+        self._closed_gates = closed_gates
+        self.kinds: dict[str, Kind] = {}
+        self.counters: dict[str, KindCounters] = {}
+        self._active: dict[int, tuple[Kind, JobContext]] = {}
+        self._by_kind: dict[str, int] = {}
+        self._accepting = True
+        self._wake = anyio.Event()
+        self._idle = anyio.Event()
+        self._all_done = anyio.Event()
+        self._all_done.set()
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self.running = False
+        self.pending_at_start = 0
+
+    # -- registering and adding ---------------------------------------------------------------
+
+    def register(self, kind: Kind) -> None:
+        if kind.name in self.kinds:
+            raise ValueError(f"job kind {kind.name!r} is registered already")
+        self.kinds[kind.name] = kind
+        self.counters[kind.name] = KindCounters()
+        self._by_kind[kind.name] = 0
+        if kind.hook is not None:
+            self.store.hooks[kind.name] = kind.hook
+
+    def kind(self, name: object) -> Kind:
+        if not isinstance(name, str) or name not in self.kinds:
+            raise InvalidInput(f"Unknown job kind {name!r}; known: "
+                               f"{', '.join(sorted(self.kinds))}.", field="kind")
+        return self.kinds[name]
+
+    def new_job(self, kind_name: str, payload: Mapping[str, Any] | None = None, *,
+                key: str | None = None, priority: int = 20,
+                not_before: dt.datetime | None = None, parent_id: int | None = None) -> NewJob:
+        """A job checked against its kind (:class:`InvalidInput` naming the field)."""
+        kind = self.kind(kind_name)
+        if payload is not None and not isinstance(payload, Mapping):
+            raise InvalidInput("'payload' must be an object.", field="payload")
+        checked = kind.check_payload(dict(payload or {}))
+        if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 200):
+            raise InvalidInput("'key' must be text of 1 to 200 characters.", field="key")
+        return NewJob(kind=kind.name, payload=checked, key=key, priority=int(priority),
+                      max_attempts=kind.retry.max_attempts, timeout=kind.timeout,
+                      not_before=not_before, parent_id=parent_id)
+
+    async def add(self, kind_name: str, payload: Mapping[str, Any] | None = None, *,
+                  key: str | None = None, priority: int = 20,
+                  not_before: dt.datetime | None = None, parent_id: int | None = None) -> Job:
+        """Queue a job; a live job with the same ``key`` is returned instead. Raises
+        :class:`QueueFull` when the kind's queue is full, :class:`InvalidInput` for a bad kind
+        or payload (nothing stored)."""
+        new = self.new_job(kind_name, payload, key=key, priority=priority,
+                           not_before=not_before, parent_id=parent_id)
+        added = await self.store.add(new, max_pending=self.kinds[new.kind].max_pending)
+        if added.created:
+            self._announce(added.job, added.event)
+            self.work_added()
+        return added.job
+
+    def work_added(self) -> None:
+        """Something was queued (here or by a store call inside another transaction)."""
+        if self._idle.is_set():
+            self._idle = anyio.Event()
+        self._wake.set()
+
+    # -- people -------------------------------------------------------------------------------
+
+    async def get(self, job_id: int) -> Job:
+        job = await self.store.get(job_id)
+        if job is None:
+            raise JobNotFound(f"No job with id {job_id}.")
+        return job
+
+    async def cancel(self, job_id: int) -> Job:
+        """Cancel a pending job, or stop a running one (here at once, in another process
+        within a second). A finished job is returned as it is."""
+        active = self._active.get(job_id)
+        if active is not None:
+            _, context = active
+            context.cancel_requested = True
+            context.scope.cancel()
+        answer = await self.store.request_cancel(job_id)
+        if answer is None:
+            raise JobNotFound(f"No job with id {job_id}.")
+        job, event = answer
+        if job.state is JobState.CANCELLED and active is None:
+            self.counters.setdefault(job.kind, KindCounters()).cancelled += 1
+            self._announce(job, event)
+            self._wake.set()
+        return job
+
+    async def retry(self, job_id: int) -> Job:
+        """Queue a failed or cancelled job again (its attempts start afresh)."""
+        answer = await self.store.retry(job_id)
+        if answer is None:
+            raise JobNotFound(f"No job with id {job_id}.")
+        job, event = answer
+        if event is not None or job.state is JobState.PENDING:
+            self._announce(job, event)
+            self.work_added()
+        return job
+
+    async def define_schedule(self, name: str, kind_name: str,
+                              payload: Mapping[str, Any] | None = None, *,
+                              every: float | None = None, cron: str | None = None,
+                              timezone: str = "UTC", enabled: bool = True,
+                              replace: bool = True) -> Schedule:
+        """Create or change a schedule (:class:`InvalidInput` naming the field; nothing stored)."""
+        if not isinstance(name, str) or not 0 < len(name) <= 64:
+            raise InvalidInput("A schedule's name is text of 1 to 64 characters.", field="name")
+        timing = Timing.check(every=every, cron=cron, timezone=timezone)
+        checked = self.new_job(kind_name, payload)
+        schedule = await self.schedules.define(name, checked.kind, checked.payload, timing,
+                                               enabled=enabled, replace=replace)
+        self._wake.set()
+        return schedule
+
+    async def change_schedule(self, name: str, *, every: float | None = None,
+                              cron: str | None = None, timezone: str | None = None,
+                              enabled: bool | None = None) -> Schedule:
+        current = await self.schedules.get(name)
+        timing = None
+        if every is not None or cron is not None or timezone is not None:
+            if every is None and cron is None:
+                every, cron = current.every, current.cron
+            timing = Timing.check(every=every, cron=cron,
+                                  timezone=timezone or current.timezone)
+        schedule = await self.schedules.change(name, timing=timing, enabled=enabled)
+        self._wake.set()
+        return schedule
+
+    async def run_schedule_now(self, name: str) -> Job:
+        fired = await self.schedules.run_now(name, self._schedule_job)
+        if fired.added.created:
+            self._announce(fired.added.job, fired.added.event)
+            self.work_added()
+        return fired.added.job
+
+    def _schedule_job(self, kind_name: str, payload: Mapping[str, Any]) -> NewJob:
+        kind = self.kinds.get(kind_name)
+        return NewJob(kind=kind_name, payload=dict(payload),
+                      key=f"schedule:{kind_name}:{_payload_key(payload)}",
+                      max_attempts=kind.retry.max_attempts if kind else 5,
+                      timeout=kind.timeout if kind else None)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> Mapping[int, Job]:
+        """The jobs running in this process."""
+        return {job_id: context.job for job_id, (_, context) in self._active.items()}
+
+    def active_context(self, job_id: int) -> JobContext | None:
+        found = self._active.get(job_id)
+        return None if found is None else found[1]
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+                  ) -> None:
+        self.pending_at_start = await self.store.prepare_startup(owner_is_dead_local_process)
+        async with anyio.create_task_group() as task_group:
+            self._task_group = task_group
+            self.running = True
+            task_group.start_soon(self._renew_leases)
+            task_status.started()
+            await self._dispatch()
+            await self._all_done.wait()
+            task_group.cancel_scope.cancel()
+        self.running = False
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop claiming; give running jobs ``grace`` seconds; then cancel them. Every job
+        stopped goes back to pending (its run ``interrupted``)."""
+        grace = self.shutdown_grace if grace is None else grace
+        self._accepting = False
+        self._wake.set()
+        with anyio.move_on_after(grace):
+            await self._all_done.wait()
+        for _, context in list(self._active.values()):
+            context.scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await self._all_done.wait()
+
+    def stopping(self) -> bool:
+        return not self._accepting
+
+    async def wait_idle(self) -> None:
+        """Return once nothing is pending and due (but work waiting on a closed gate) and
+        nothing runs here."""
+        if not self.running:
+            raise StateConflict("No jobs run in this process: it was opened without them.")
+        await self._idle.wait()
+
+    # -- dispatching --------------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        failures = 0
+        while self._accepting:
+            try:
+                await self._dispatch_until_stopped()
+                return
+            except Exception:
+                failures += 1
+                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.exception("The jobs engine cannot reach the database; trying again in "
+                              "%.0f s", delay)
+                with anyio.move_on_after(delay):
+                    self._wake = anyio.Event()
+                    while self._accepting:
+                        await self._wake.wait()
+                        self._wake = anyio.Event()
+
+    async def _dispatch_until_stopped(self) -> None:
+        while self._accepting:
+            self._wake = anyio.Event()
+            timeout = self.lease_seconds / 3
+            schedule_due = await self.schedules.next_due()
+            if schedule_due is not None and schedule_due <= utcnow():
+                for fired in await self.schedules.fire_due(self._schedule_job):
+                    if fired.added.created:
+                        self._announce(fired.added.job, fired.added.event)
+                schedule_due = await self.schedules.next_due()
+            if schedule_due is not None:
+                timeout = min(timeout, max(0.0, (schedule_due - utcnow()).total_seconds()))
+            more = False
+            claimed_any = False
+            for kind in self.kinds.values():
+                want = self._claim_size(kind)
+                if want is None:
+                    continue
+                count, max_priority = want
+                claimed = await self.store.claim(
+                    self.owner, kind.name, count, lease_seconds=self.lease_seconds,
+                    closed_gates=self._closed_gates(), max_priority=max_priority)
+                if claimed.started and self.stopping():
+                    await self.store.release(self.owner, [job.id for job, _ in claimed.started])
+                    return
+                for job, event in claimed.exhausted:
+                    self.counters[kind.name].failed += 1
+                    log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
+                    self._announce(job, event)
+                for (job, run_id), event in zip(claimed.started, claimed.events, strict=True):
+                    self._start(kind, job, run_id, event)
+                claimed_any = claimed_any or bool(claimed.started or claimed.exhausted)
+                more = more or len(claimed.started) + len(claimed.exhausted) == count
+            if claimed_any and self._idle.is_set():
+                self._idle = anyio.Event()
+            if not claimed_any and not self._active:
+                due_any, due_free = await self.store.next_due(self.kinds, self._closed_gates())
+                if (due_free is None or due_free > utcnow()) and not self._wake.is_set():
+                    self._become_idle()
+                if due_any is not None:
+                    timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
+            elif not claimed_any:
+                due_any, _ = await self.store.next_due(self.kinds, self._closed_gates())
+                if due_any is not None:
+                    timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
+            if more:
+                continue
+            with anyio.move_on_after(timeout):
+                await self._wake.wait()
+
+    def _claim_size(self, kind: Kind) -> tuple[int, int | None] | None:
+        running = self._by_kind[kind.name]
+        free = kind.concurrency - running
+        if free > 0:
+            return min(free, kind.claim_round), None
+        beyond = kind.concurrency + kind.urgent_extra - running
+        if beyond > 0:
+            return beyond, kind.urgent_priority
+        return None
+
+    def _become_idle(self) -> None:
+        if not self._idle.is_set():
+            self._idle.set()
+            for kind in self.kinds.values():
+                if kind.on_idle is not None:
+                    kind.on_idle()
+
+    def _start(self, kind: Kind, job: Job, run_id: int, event: Any) -> None:
+        assert self._task_group is not None
+        context = JobContext(job, run_id, self.owner,
+                             lambda progress: self.store.progress(job.id, self.owner, progress),
+                             self._announce, self.stopping)
+        self._active[job.id] = (kind, context)
+        self._by_kind[kind.name] += 1
+        if self._all_done.is_set():
+            self._all_done = anyio.Event()
+        self._announce(job, event)
+        self._task_group.start_soon(self._run_job, kind, context, name=f"job {job.id}")
+
+    async def _renew_leases(self) -> None:
+        since_renewal = 0.0
+        while True:
+            await anyio.sleep(CANCEL_POLL)
+            since_renewal += CANCEL_POLL
+            if not self._active:
+                continue
+            try:
+                if since_renewal >= self.lease_seconds / 3:
+                    since_renewal = 0.0
+                    cancel = await self.store.renew(self.owner, lease_seconds=self.lease_seconds)
+                else:
+                    cancel = await self.store.cancel_requested(self.owner)
+            except Exception:
+                log.exception("Cannot renew the jobs' leases; trying again later")
+                continue
+            for job_id in cancel:
+                active = self._active.get(job_id)
+                if active is not None:
+                    active[1].cancel_requested = True
+                    active[1].scope.cancel()
+
+    # -- one job ------------------------------------------------------------------------------
+
+    async def _run_job(self, kind: Kind, context: JobContext) -> None:
+        job = context.job
+        try:
+            ending = await self._attempt(kind, context)
+            with anyio.CancelScope(shield=True):
+                written, event = await self.store.end(job.id, self.owner, context.run_id,
+                                                      ending)
+                self._count(kind, ending)
+                self._announce(written, event)
+        except LeaseLost:
+            log.info("job %s (%s) was taken over or removed while it ran", job.id, job.kind)
+        except Exception:
+            log.exception("Cannot record how job %s (%s) ended; it is taken up again once "
+                          "its lease expires", job.id, job.kind)
+        finally:
+            del self._active[job.id]
+            self._by_kind[kind.name] -= 1
+            self._wake.set()
+            if not self._active:
+                self._all_done.set()
+
+    async def _attempt(self, kind: Kind, context: JobContext) -> Ending:
+        """Run the handler once; how it went, as the ending to record."""
+        job = context.job
+        timeout = job.timeout if job.timeout is not None else kind.timeout
+        try:
+            with context.scope as scope:
+                with anyio.fail_after(timeout if timeout is not None else math.inf):
+                    await kind.run(context)
+            if scope.cancel_called:
+                if context.cancel_requested:
+                    return Ending(JobState.CANCELLED, RunState.CANCELLED, CANCELLED)
+                return Ending(JobState.PENDING, RunState.INTERRUPTED, SHUTDOWN, refund=True)
+            return Ending(JobState.COMPLETED, RunState.COMPLETED)
+        except Postpone as postpone:
+            return Ending(JobState.PENDING, RunState.INTERRUPTED, postpone.reason,
+                          not_before=utcnow() + dt.timedelta(seconds=postpone.seconds),
+                          gate=postpone.gate, refund=True)
+        except TimeoutError:
+            reason = f"timed out after {timeout:g} s"
+            return self._failure(kind, context, reason, permanent=False)
+        except Exception as error:
+            reason = kind.describe(error)
+            if reason.startswith("unexpected error"):
+                log.error("job %s (%s) raised", job.id, job.kind, exc_info=error)
+            return self._failure(kind, context, reason, permanent=kind.is_permanent(error))
+
+    def _failure(self, kind: Kind, context: JobContext, reason: str, *,
+                 permanent: bool) -> Ending:
+        job = context.job
+        if permanent or job.attempts >= job.max_attempts:
+            log.warning("job %s (%s) failed: %s", job.id, job.kind, reason)
+            return Ending(JobState.FAILED, RunState.FAILED, reason)
+        delay = kind.retry.delay(job.attempts)
+        log.info("job %s (%s): %s; retry %d of %d in %.0f s", job.id, job.kind, reason,
+                 job.attempts, job.max_attempts - 1, delay)
+        return Ending(JobState.PENDING, RunState.FAILED, reason,
+                      not_before=utcnow() + dt.timedelta(seconds=delay))
+
+    def _count(self, kind: Kind, ending: Ending) -> None:
+        counters = self.counters[kind.name]
+        if ending.state is JobState.COMPLETED:
+            counters.completed += 1
+        elif ending.state is JobState.FAILED:
+            counters.failed += 1
+        elif ending.state is JobState.CANCELLED:
+            counters.cancelled += 1
+        elif ending.run_state is RunState.FAILED:
+            counters.retries += 1
+        elif ending.error != SHUTDOWN:
+            counters.postponed += 1
+        else:
+            counters.interrupted += 1
+
+    def _announce(self, job: Job, event: Any = None) -> None:
+        self._publish_event(JobUpdate.of(job))
+        if event is not None:
+            self._publish_event(event)
+
+
+def _payload_key(payload: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)[:150]
+
+
+__all__ = ["Engine", "JobProgress", "KindCounters"]

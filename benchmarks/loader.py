@@ -56,6 +56,8 @@ import sqlalchemy as sa
 
 from aniworld_core import SeriesApp, Settings
 from aniworld_core.storage.engine import open_engine
+from aniworld_core.storage.job_tables import JobRow, new_job_values
+from aniworld_core.storage.load_queue import SERIES_LOAD, load_key
 from aniworld_core.storage.migrate import upgrade
 from aniworld_core.storage.tables import SeriesRow
 from aniworld_testing import GENERATED_START_ID, RemoteBundle, RequestStats, generated
@@ -244,7 +246,8 @@ def part_titles(fakes: Fakes, workdir: Path, series: int) -> dict[str, Any]:
 
 
 def seed_incomplete(settings: Settings, count: int) -> None:
-    """``count`` queued series with known AniList ids, written straight to the database."""
+    """``count`` queued series with known AniList ids (and their load jobs), written straight
+    to the database."""
     engine = open_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
@@ -255,11 +258,14 @@ def seed_incomplete(settings: Settings, count: int) -> None:
                 "id": str(uuid.uuid4()), "title": f"Generated Series {n}",
                 "anilist_id": str(GENERATED_START_ID + n), "extra_ids": {},
                 "loading_status": "pending", "episodes_loaded": False, "nfo_loaded": False,
-                "logo_loaded": False, "images_loaded": False, "priority": 10,
-                "attempts": 0, "queued_at": stamp, "created_at": stamp, "updated_at": stamp,
+                "logo_loaded": False, "images_loaded": False, "created_at": stamp,
+                "updated_at": stamp,
             })
         with engine.begin() as connection:
             connection.execute(sa.insert(SeriesRow), rows)
+            connection.execute(sa.insert(JobRow), [
+                new_job_values(SERIES_LOAD, key=load_key(row["id"]), priority=10, now=stamp,
+                               payload={"series_id": row["id"]}) for row in rows])
     finally:
         engine.dispose()
 

@@ -87,7 +87,7 @@ async def follow(app: SeriesApp, view: View,
     then the summary of the run's series."""
     async with app.events.subscribe(snapshot=False) as events:
         # Subscribed first: whatever is queued now or later is seen, nothing twice.
-        view.state.start(s for s in await app.list_series() if s.queued_at is not None)
+        view.state.start(s for s in await app.list_series() if not s.loading_status.is_final)
         view.start()
         try:
             async with anyio.create_task_group() as group:

@@ -68,7 +68,7 @@ def status(obj: CliContext, series: str | None, as_json: bool) -> None:
         counts = Counter(series.loading_status for series in all_series)
         failed = [series for series in all_series
                   if series.loading_status is LoadingStatus.FAILED]
-        queued = sum(1 for series in all_series if series.queued_at is not None)
+        queued = sum(1 for series in all_series if not series.loading_status.is_final)
         if as_json:
             emit({"total": len(all_series),
                   "statuses": {status.value: counts[status] for status in LoadingStatus},

@@ -132,21 +132,22 @@ class SeriesApp:
                     providers.seed_down(await app._work.waiting_for_providers())
                 pool = RegistryPool(providers, batching=settings.loader.batching)
                 await task_group.start(pool.run)
+                app._engine = Engine(database, app.events.publish, owner=new_owner(),
+                                     lease_seconds=settings.loader.lease_seconds,
+                                     shutdown_grace=settings.loader.shutdown_grace,
+                                     closed_gates=pool.closed_gates)
                 app._loader = Loader(
                     app._work, app.events, pool,
                     default_steps(threshold=settings.loader.identify_threshold,
                                   library=LibraryStore(database), series_store=app._series,
                                   roots=settings.library,
                                   downloads_per_series=settings.loader.downloads_per_series),
-                    settings.loader, largest_batch=pool.largest_batch,
+                    settings.loader, app._engine, largest_batch=pool.largest_batch,
                 )
-                app._engine = Engine(database, app.events.publish, owner=new_owner(),
-                                     lease_seconds=settings.loader.lease_seconds,
-                                     shutdown_grace=settings.loader.shutdown_grace)
                 register_builtin_kinds(app._engine, settings, app.scan)
                 app.jobs = Jobs(app._engine)
                 if loader:
-                    await task_group.start(app._loader.run)
+                    await app._loader.prepare()
                     await define_builtin_schedules(app._engine, settings)
                     await task_group.start(app._engine.run)
                 try:
@@ -158,7 +159,6 @@ class SeriesApp:
                 finally:
                     with anyio.CancelScope(shield=True):
                         await app._engine.stop()
-                        await app._loader.stop()
                     app.events.close()
                     task_group.cancel_scope.cancel()
         finally:
@@ -229,7 +229,7 @@ class SeriesApp:
         """Remove a series with its episodes and history (files on disk are not touched); a load
         in progress stops first."""
         series_id = check_series_id(series_id)
-        await self._loader.cancel(series_id, removed=True)
+        self._loader.forget(series_id)
         removed = await self._series.remove(series_id)
         self.events.publish(SeriesRemoved(removed.id))
 
@@ -258,9 +258,7 @@ class SeriesApp:
         A series that is loading right now is not queued twice.
         """
         series = await self._work.requeue(check_series_id(series_id), priority=Priority.USER,
-                                          reset_progress=True,
-                                          changes={"series_metadata": None,
-                                                   "needs_choice": False})
+                                          refresh=True, changes={"needs_choice": False})
         if series is None:
             raise SeriesNotFound(series_id)
         self.events.publish(SeriesLoadingUpdate.of(series))
@@ -268,19 +266,16 @@ class SeriesApp:
         return series
 
     async def cancel_loading(self, series_id: str) -> None:
-        """Stop the series' load (mid-step if need be); it becomes ``cancelled``.
-
-        :class:`StateConflict` when it is not loading or queued.
+        """Stop the series' load (mid-step if need be, in whichever process runs it); it
+        becomes ``cancelled``, or stays loaded if an earlier load completed (a cancelled
+        refresh). :class:`StateConflict` when it is not loading or queued.
         """
         series_id = check_series_id(series_id)
         if await self._loader.cancel(series_id):
             return
         series = await self._series.get(series_id)
-        if series.queued_at is None:
-            raise StateConflict(
-                f"{series.title!r} is not loading (it is {series.loading_status.value})."
-            )
-        raise StateConflict(f"{series.title!r} is being loaded by another aniworld process.")
+        raise StateConflict(
+            f"{series.title!r} is not loading (it is {series.loading_status.value}).")
 
     async def identify(self, series_id: str, provider_ref: ProviderRef) -> Series:
         """Tell aniworld which provider entry the series is (after identification failed, or to
@@ -309,7 +304,7 @@ class SeriesApp:
         """Stop the background loader now, as leaving :meth:`open` would: running steps get
         ``loader.shutdown_grace`` seconds, series that only wait stop at once, and whatever
         is left goes back to the queue as ``queued``. The app stays open for reading."""
-        await self._loader.stop()
+        await self._engine.stop()
 
     async def wait_idle(self) -> None:
         """Return once nothing is queued (scheduled retries included) or loading, but series
@@ -320,7 +315,7 @@ class SeriesApp:
         """Whether the database answers (within :data:`HEALTH_TIMEOUT` seconds) and whether
         this process runs the loader."""
         problem = await self._database.problem(within=HEALTH_TIMEOUT)
-        return Health(database_error=problem, loader_running=self._loader.running)
+        return Health(database_error=problem, loader_running=self._engine.running)
 
     async def metrics(self) -> LoaderMetrics:
         """Queue depth per priority, steps in flight, counts, step durations, and per provider
@@ -404,6 +399,7 @@ class SeriesApp:
             self.events.publish(ProviderWaiting(provider, seconds, state.cause or "down"))
         else:
             self.events.publish(ProviderWaiting(provider, 0.0, f"{provider} is back"))
+            self._engine.work_added()  # loads that waited for it go on
 
     # -- library ------------------------------------------------------------------------------
 

@@ -69,6 +69,36 @@ class Priority(enum.IntEnum):
     SCHEDULED = 20
 
 
+class Part(enum.Enum):
+    """A part of a series' data a load step completes (one progress flag each)."""
+
+    EPISODES = "episodes"
+    NFO = "nfo"
+    LOGO = "logo"
+    IMAGES = "images"
+
+    def loaded(self, series: Series) -> bool:
+        """Whether ``series`` has this part loaded."""
+        return bool(getattr(series, f"{self.value}_loaded"))
+
+
+@attrs.frozen
+class StepResult:
+    """What a load step found, saved with its series as the step ends: the parts it
+    completed, and what it learnt (``None``: unchanged)."""
+
+    done: frozenset[Part] = frozenset()
+    metadata: SeriesInfo | None = None
+    ids: ProviderIds | None = None
+    title: str | None = None
+    year: int | None = None
+    needs_choice: bool | None = None
+
+    @classmethod
+    def completed(cls, *parts: Part) -> StepResult:
+        return cls(done=frozenset(parts))
+
+
 @attrs.frozen
 class Progress:
     """Which parts of a series' data are loaded."""
@@ -105,10 +135,6 @@ class Series:
     loading_started_at: dt.datetime | None
     loading_completed_at: dt.datetime | None
     loading_error: str | None
-    priority: int
-    queued_at: dt.datetime | None
-    attempts: int
-    next_attempt_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
     metadata: SeriesInfo | None = None

@@ -105,7 +105,8 @@ def test_identify_after_a_failed_identification(run: Run, loading_env: dict[str,
 
 def test_refresh_queues_again_and_cancel_takes_it_off(run: Run,
                                                       loading_env: dict[str, str]) -> None:
-    """``refresh`` queues a loaded series again; ``cancel`` cancels the queued load; a second
+    """``refresh`` queues a loaded series again; ``cancel`` cancels the queued load, and the
+    series is as loaded as before (a cancelled refresh takes nothing away); a second
     ``cancel`` is a one-line conflict."""
     run("add", "--anilist", BEBOP)
     run("load", env=loading_env)
@@ -113,7 +114,8 @@ def test_refresh_queues_again_and_cancel_takes_it_off(run: Run,
     assert "Queued Cowboy Bebop to load again" in refreshed.out
     assert run("status", "bebop", "--json").json_lines()[0]["loading_status"] == "pending"
     assert run("cancel", "bebop").out == "Cancelled loading Cowboy Bebop.\n"
-    assert run("status", "bebop", "--json").json_lines()[0]["loading_status"] == "cancelled"
+    status = run("status", "bebop", "--json").json_lines()[0]
+    assert (status["loading_status"], status["error"]) == ("completed", None)
     again = run("cancel", "bebop")
     assert again.code == 1
     assert "is not loading" in again.err

@@ -50,8 +50,7 @@ async def failed(web: Web, series_id: str, error: str, *, needs_choice: bool) ->
 
     def write(session: Session) -> None:
         session.execute(update(SeriesRow).where(SeriesRow.id == series_id).values(
-            loading_status="failed", loading_error=error, queued_at=None,
-            needs_choice=needs_choice))
+            loading_status="failed", loading_error=error, needs_choice=needs_choice))
 
     await web.core._database.session(write)
 

@@ -24,15 +24,17 @@ import anyio
 import anyio.abc
 import attrs
 
+from aniworld_core._priority import in_background
 from aniworld_core.errors import InvalidInput, JobNotFound, StateConflict
 from aniworld_core.jobs.kinds import JobContext, Kind, Postpone
 from aniworld_core.jobs.model import Job, JobProgress, JobState, JobUpdate, RunState, Schedule
 from aniworld_core.jobs.owners import owner_is_dead_local_process
 from aniworld_core.jobs.schedules import ScheduleStore
-from aniworld_core.jobs.store import Ending, JobStore, LeaseLost, NewJob
+from aniworld_core.jobs.store import Ending, JobStore, NewJob
 from aniworld_core.jobs.timing import Timing
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.work import LeaseLost
 
 log = logging.getLogger("aniworld.jobs")
 #: How often the owner looks for cancels asked in other processes while it runs jobs.
@@ -77,6 +79,8 @@ class Engine:
         self._task_group: anyio.abc.TaskGroup | None = None
         self.running = False
         self.pending_at_start = 0
+        #: Jobs begun by this process, in claim order (``JobContext.sequence``).
+        self._begun = 0
 
     # -- registering and adding ---------------------------------------------------------------
 
@@ -196,11 +200,15 @@ class Engine:
         return schedule
 
     async def run_schedule_now(self, name: str) -> Job:
-        fired = await self.schedules.run_now(name, self._schedule_job)
+        fired = await self.schedules.run_now(name, self._schedule_job, limit=self._limit)
         if fired.added.created:
             self._announce(fired.added.job, fired.added.event)
             self.work_added()
         return fired.added.job
+
+    def _limit(self, kind_name: str) -> int | None:
+        kind = self.kinds.get(kind_name)
+        return None if kind is None else kind.max_pending
 
     def _schedule_job(self, kind_name: str, payload: Mapping[str, Any]) -> NewJob:
         kind = self.kinds.get(kind_name)
@@ -222,6 +230,13 @@ class Engine:
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
                   ) -> None:
+        """Take back the jobs of dead local processes, report ready, then dispatch until
+        stopped. Jobs are background work: the database and the providers serve requests
+        people wait for first."""
+        with in_background():
+            await self._run(task_status)
+
+    async def _run(self, task_status: anyio.abc.TaskStatus[None]) -> None:
         self.pending_at_start = await self.store.prepare_startup(owner_is_dead_local_process)
         async with anyio.create_task_group() as task_group:
             self._task_group = task_group
@@ -237,7 +252,11 @@ class Engine:
         """Stop claiming; give running jobs ``grace`` seconds; then cancel them. Every job
         stopped goes back to pending (its run ``interrupted``)."""
         grace = self.shutdown_grace if grace is None else grace
-        self._accepting = False
+        if self._accepting:
+            self._accepting = False
+            for kind in self.kinds.values():
+                if kind.on_stop is not None:
+                    kind.on_stop()
         self._wake.set()
         with anyio.move_on_after(grace):
             await self._all_done.wait()
@@ -281,7 +300,8 @@ class Engine:
             timeout = self.lease_seconds / 3
             schedule_due = await self.schedules.next_due()
             if schedule_due is not None and schedule_due <= utcnow():
-                for fired in await self.schedules.fire_due(self._schedule_job):
+                for fired in await self.schedules.fire_due(self._schedule_job,
+                                                           limit=self._limit):
                     if fired.added.created:
                         self._announce(fired.added.job, fired.added.event)
                 schedule_due = await self.schedules.next_due()
@@ -290,13 +310,16 @@ class Engine:
             more = False
             claimed_any = False
             for kind in self.kinds.values():
+                if kind.before_claim is not None:
+                    await kind.before_claim()
                 want = self._claim_size(kind)
                 if want is None:
                     continue
                 count, max_priority = want
                 claimed = await self.store.claim(
                     self.owner, kind.name, count, lease_seconds=self.lease_seconds,
-                    closed_gates=self._closed_gates(), max_priority=max_priority)
+                    closed_gates=self._closed_gates(), max_priority=max_priority,
+                    max_attempts=kind.retry.max_attempts)
                 if claimed.started and self.stopping():
                     await self.store.release(self.owner, [job.id for job, _ in claimed.started])
                     return
@@ -312,7 +335,10 @@ class Engine:
                 self._idle = anyio.Event()
             if not claimed_any and not self._active:
                 due_any, due_free = await self.store.next_due(self.kinds, self._closed_gates())
-                if (due_free is None or due_free > utcnow()) and not self._wake.is_set():
+                if due_free is None and not self._wake.is_set():
+                    # Work queued while this loop asked the database sets ``_wake``: it is
+                    # claimed on the next turn instead of being declared idle behind it.
+                    # Retries due later keep the engine busy; gated work does not.
                     self._become_idle()
                 if due_any is not None:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
@@ -344,9 +370,11 @@ class Engine:
 
     def _start(self, kind: Kind, job: Job, run_id: int, event: Any) -> None:
         assert self._task_group is not None
+        self._begun += 1
         context = JobContext(job, run_id, self.owner,
                              lambda progress: self.store.progress(job.id, self.owner, progress),
-                             self._announce, self.stopping)
+                             self._announce, self.stopping, hooked=event,
+                             sequence=self._begun)
         self._active[job.id] = (kind, context)
         self._by_kind[kind.name] += 1
         if self._all_done.is_set():
@@ -452,10 +480,15 @@ class Engine:
         else:
             counters.interrupted += 1
 
-    def _announce(self, job: Job, event: Any = None) -> None:
+    def _announce(self, job: Job, hooked: Any = None) -> None:
         self._publish_event(JobUpdate.of(job))
-        if event is not None:
-            self._publish_event(event)
+        if hooked is None:
+            return
+        kind = self.kinds.get(job.kind)
+        if kind is not None and kind.on_hooked is not None:
+            kind.on_hooked(hooked)
+        else:
+            self._publish_event(hooked)
 
 
 def _payload_key(payload: Mapping[str, Any]) -> str:

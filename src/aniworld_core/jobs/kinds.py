@@ -60,8 +60,10 @@ class Kind:
     :class:`InvalidInput` naming the field) and returns it normalised. ``concurrency``: jobs of
     the kind running at once in one process; beyond it, up to ``urgent_extra`` more whose
     priority number is at most ``urgent_priority`` (work a person waits for never queues behind
-    background work). ``hook``: see :data:`.store.Hook`. ``on_idle``: called when nothing of
-    the kind is pending (but gated work) or running here.
+    background work). ``hook``: see :data:`.store.Hook`; what it returns goes to ``on_hooked``
+    once committed (without one, it is published as an event), and the claim's to the
+    handler (``JobContext.hooked``). ``on_idle``: called when nothing is pending (but gated
+    work) or running here. ``on_stop``: a shutdown began (stop waiting for things).
     """
 
     name: str
@@ -79,6 +81,10 @@ class Kind:
         error, InvalidInput) or (isinstance(error, JobError) and error.permanent)
     describe: Callable[[BaseException], str] = describe_error
     on_idle: Callable[[], None] | None = None
+    on_hooked: Callable[[Any], None] | None = None
+    on_stop: Callable[[], None] | None = None
+    #: Called by the dispatcher before it claims jobs of the kind.
+    before_claim: Callable[[], Awaitable[None]] | None = None
 
 
 @attrs.define
@@ -91,6 +97,11 @@ class JobContext:
     _save: Callable[[JobProgress], Awaitable[None]]
     _publish: Callable[[Job], None]
     _stopping: Callable[[], bool]
+    #: What the kind's hook returned when the job was claimed.
+    hooked: Any = None
+    #: The job's place among those this process began, in claim order (tasks start in any
+    #: order; a handler that queues for something by arrival uses this instead).
+    sequence: int = 0
     scope: anyio.CancelScope = attrs.field(factory=anyio.CancelScope)
     cancel_requested: bool = False
     _written_at: float = -1e9

@@ -9,6 +9,7 @@ fires once and its next run is computed from now (see :mod:`.timing`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ import attrs
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from aniworld_core.errors import JobNotFound
+from aniworld_core.errors import JobNotFound, QueueFull
 from aniworld_core.jobs.model import Schedule
 from aniworld_core.jobs.store import Added, JobStore, NewJob
 from aniworld_core.jobs.timing import Timing
@@ -27,6 +28,13 @@ from aniworld_core.storage.types import utcnow
 #: What a fired schedule's job is made of: ``(kind, payload) -> NewJob`` (the engine checks the
 #: payload and applies the kind's policy).
 MakeJob = Callable[[str, Mapping[str, Any]], NewJob]
+#: The most pending jobs a kind may have (``None``: no limit).
+Limit = Callable[[str], int | None]
+log = logging.getLogger("aniworld.jobs")
+
+
+def _no_limit(kind: str) -> int | None:
+    return None
 
 
 def to_schedule(row: ScheduleRow) -> Schedule:
@@ -118,9 +126,11 @@ class ScheduleStore:
             select(ScheduleRow.next_run_at).where(ScheduleRow.enabled.is_(True))
             .order_by(ScheduleRow.next_run_at).limit(1)))
 
-    async def fire_due(self, make: MakeJob, *, now: dt.datetime | None = None) -> list[Fired]:
+    async def fire_due(self, make: MakeJob, *, now: dt.datetime | None = None,
+                       limit: Limit = _no_limit) -> list[Fired]:
         """Fire every enabled schedule due at ``now``: its job is added (or the live one with
-        its key kept) and its next run computed from ``now``, once whatever was missed."""
+        its key kept) and its next run computed from ``now``, once whatever was missed. A kind
+        whose queue is full (``limit``) skips this run."""
 
         def work(session: Session) -> list[Fired]:
             moment = now or utcnow()
@@ -136,7 +146,13 @@ class ScheduleStore:
                     .execution_options(synchronize_session=False))
                 if not moved.rowcount:  # type: ignore[attr-defined]
                     continue  # another process fired it
-                added = self._jobs.add_in(session, make(row.kind, row.payload or {}))
+                try:
+                    with session.begin_nested():
+                        added = self._jobs.add_in(session, make(row.kind, row.payload or {}),
+                                                  max_pending=limit(row.kind))
+                except QueueFull as full:
+                    log.warning("Schedule %r skipped a run: %s", row.name, full)
+                    continue
                 session.execute(update(ScheduleRow).where(ScheduleRow.name == row.name)
                                 .values(last_job_id=added.job.id)
                                 .execution_options(synchronize_session=False))
@@ -147,14 +163,16 @@ class ScheduleStore:
 
         return await self._db.write(work)
 
-    async def run_now(self, name: str, make: MakeJob) -> Fired:
-        """Add the schedule's job now; its next run stays as it was."""
+    async def run_now(self, name: str, make: MakeJob, *, limit: Limit = _no_limit) -> Fired:
+        """Add the schedule's job now (:class:`QueueFull` when its kind's queue is); its next
+        run stays as it was."""
 
         def work(session: Session) -> Fired:
             row = session.get(ScheduleRow, name)
             if row is None:
                 raise JobNotFound(f"No schedule named {name!r}.")
-            added = self._jobs.add_in(session, make(row.kind, row.payload or {}))
+            added = self._jobs.add_in(session, make(row.kind, row.payload or {}),
+                                      max_pending=limit(row.kind))
             row.last_run_at = utcnow()
             row.last_job_id = added.job.id
             return Fired(to_schedule(row), added)

@@ -18,29 +18,27 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aniworld_core.errors import QueueFull
 from aniworld_core.jobs.model import LIVE_STATES, Job, JobProgress, JobRun, JobState, RunState
 from aniworld_core.storage.database import Database
-from aniworld_core.storage.job_tables import JobRow, JobRunRow
-from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.job_tables import JobRow, JobRunRow, new_job_values
+from aniworld_core.storage.types import UTCDateTime, utcnow
+from aniworld_core.storage.work import LeaseLost
 
-#: Called in the transaction of every state change of a job of its kind; what it returns is
-#: handed back to the engine (an event to publish once committed).
-Hook = Callable[[Session, Job], Any]
+#: Called in the transaction of every state change of a job of its kind, with how its run went
+#: (``None``: no run ended or began: the job was added, retried or cancelled while pending);
+#: what it returns is handed back to the engine (an event to publish once committed).
+Hook = Callable[[Session, Job, RunState | None], Any]
 #: Kind name -> its hook.
 Hooks = Mapping[str, Hook]
 #: The error of a run whose process stopped renewing its lease.
 TAKEN_OVER = "Interrupted: the process running it stopped (its lease expired); taken over."
 #: The error of a run whose process is gone, found at start-up.
 PROCESS_GONE = "Interrupted: the process running it stopped; resumed at the next start."
-
-
-class LeaseLost(Exception):
-    """The job is no longer leased to this owner (cancelled elsewhere, or taken over)."""
 
 
 def to_job(row: JobRow) -> Job:
@@ -115,9 +113,9 @@ class JobStore:
         self._db = database
         self.hooks: dict[str, Hook] = dict(hooks or {})
 
-    def _hook(self, session: Session, row: JobRow) -> Any:
+    def _hook(self, session: Session, row: JobRow, run: RunState | None = None) -> Any:
         hook = self.hooks.get(row.kind)
-        return None if hook is None else hook(session, to_job(row))
+        return None if hook is None else hook(session, to_job(row), run)
 
     # -- adding -------------------------------------------------------------------------------
 
@@ -142,12 +140,10 @@ class JobStore:
                 JobRow.kind == new.kind, JobRow.state == JobState.PENDING.value)) or 0
             if waiting >= max_pending:
                 raise QueueFull(new.kind, max_pending)
-        now = utcnow()
-        row = JobRow(kind=new.kind, key=new.key, live_key=new.key, priority=int(new.priority),
-                     state=JobState.PENDING.value, attempts=0, max_attempts=new.max_attempts,
-                     queued_at=now, not_before=new.not_before, timeout=new.timeout,
-                     payload=dict(new.payload), progress_done=0, parent_id=new.parent_id,
-                     cancel_requested=False, created_at=now, updated_at=now)
+        row = JobRow(**new_job_values(new.kind, key=new.key, priority=new.priority,
+                                      payload=dict(new.payload), now=utcnow(),
+                                      max_attempts=new.max_attempts, timeout=new.timeout,
+                                      not_before=new.not_before, parent_id=new.parent_id))
         try:
             with session.begin_nested():
                 session.add(row)
@@ -162,72 +158,67 @@ class JobStore:
     # -- claiming -----------------------------------------------------------------------------
 
     async def claim(self, owner: str, kind: str, limit: int, *, lease_seconds: float,
-                    closed_gates: Collection[str] = (), max_priority: int | None = None
-                    ) -> Claimed:
+                    closed_gates: Collection[str] = (), max_priority: int | None = None,
+                    max_attempts: int | None = None) -> Claimed:
         """Lease up to ``limit`` due jobs of ``kind`` to ``owner``, best first (priority, then
         first queued), and begin a run of each. Jobs waiting on a closed gate stay put; a
-        running job whose lease expired is taken over."""
+        running job whose lease expired is taken over. ``max_attempts`` (the kind's policy
+        now) replaces what each job was stored with."""
 
         def work(session: Session) -> Claimed:
             now = utcnow()
-            due = (
-                select(JobRow.id)
-                .where(
-                    JobRow.kind == kind,
-                    ((JobRow.state == JobState.PENDING.value)
-                     & ((JobRow.not_before.is_(None)) | (JobRow.not_before <= now)))
-                    | ((JobRow.state == JobState.RUNNING.value)
-                       & (JobRow.lease_expires_at < now)),
-                )
-                .order_by(JobRow.priority, JobRow.queued_at, JobRow.id)
-                .limit(limit)
-            )
-            if closed_gates:
-                due = due.where(JobRow.gate.is_(None) | JobRow.gate.not_in(list(closed_gates)))
-            if max_priority is not None:
-                due = due.where(JobRow.priority <= max_priority)
-            if self._db.dialect == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            rows = list(session.scalars(
-                update(JobRow)
-                .where(JobRow.id.in_(due.scalar_subquery()))
-                .values(lease_owner=owner,
-                        lease_expires_at=now + dt.timedelta(seconds=lease_seconds))
-                .returning(JobRow)
-                .execution_options(synchronize_session=False)
-            ).all())
-            if not rows:
+            # Due pending, then expired running jobs: by the index, not an OR over the kind's jobs.
+            chosen: list[Any] = []  # (priority, queued_at, id)
+            for due in ((JobRow.state == JobState.PENDING.value)
+                        & (JobRow.not_before.is_(None) | (JobRow.not_before <= now)),
+                        (JobRow.state == JobState.RUNNING.value) & (JobRow.lease_expires_at < now)):
+                query = (select(JobRow.priority, JobRow.queued_at, JobRow.id)
+                         .where(JobRow.kind == kind, due)
+                         .order_by(JobRow.priority, JobRow.queued_at, JobRow.id).limit(limit))
+                if closed_gates:
+                    query = query.where(JobRow.gate.is_(None)
+                                        | JobRow.gate.not_in(list(closed_gates)))
+                if max_priority is not None:
+                    query = query.where(JobRow.priority <= max_priority)
+                if self._db.dialect == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                chosen += session.execute(query).all()
+            ids = [job_id for _, _, job_id in sorted(chosen)[:limit]]
+            if not ids:
                 return Claimed()
-            rows.sort(key=lambda row: (row.priority, row.queued_at, row.id))
-            _end_open_runs(session, [row.id for row in rows], now, TAKEN_OVER)
-            started: list[JobRow] = []
+            _end_open_runs(session, ids, now, TAKEN_OVER)
+            ceiling = JobRow.max_attempts if max_attempts is None else max_attempts
+            # One statement begins every job with attempts left; the rest failed (below).
+            started = sorted(session.scalars(
+                update(JobRow).where(JobRow.id.in_(ids), JobRow.attempts < ceiling)
+                .values(lease_owner=owner, updated_at=now, max_attempts=ceiling,
+                        lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+                        state=JobState.RUNNING.value, attempts=JobRow.attempts + 1, gate=None,
+                        started_at=now, finished_at=None)
+                .returning(JobRow).execution_options(synchronize_session=False)).all(),
+                key=lambda row: (row.priority, row.queued_at, row.id))
             exhausted: list[tuple[Job, Any]] = []
-            for row in rows:
+            left = set(ids) - {row.id for row in started}  # no attempts left: they fail
+            for row in session.scalars(select(JobRow).where(JobRow.id.in_(left))) if left else ():
                 row.updated_at = now
-                if row.attempts >= row.max_attempts:
-                    last = _last_error(session, row.id)
-                    row.state = JobState.FAILED.value
-                    row.error = (f"tried {row.attempts} times, and the last attempt ended "
-                                 "without a result (its process stopped, or its result could "
-                                 "not be saved; see the log)"
-                                 + (f"; the last one: {last}" if last and last != TAKEN_OVER
-                                    else ""))
-                    _release(row, now, final=True)
-                    exhausted.append((to_job(row), self._hook(session, row)))
-                    continue
-                row.state = JobState.RUNNING.value
-                row.attempts += 1
-                row.gate = None
-                row.started_at = now
-                row.finished_at = None
-                started.append(row)
-            runs = [JobRunRow(job_id=row.id, attempt=row.attempts, state=RunState.RUNNING.value,
-                              owner=owner, started_at=now) for row in started]
-            session.add_all(runs)
-            session.flush()
-            events = tuple(self._hook(session, row) for row in started)
-            return Claimed(tuple((to_job(row), run.id) for row, run in zip(started, runs,
-                                                                           strict=True)),
+                if max_attempts is not None:
+                    row.max_attempts = max_attempts
+                last = _last_error(session, row.id)
+                row.state = JobState.FAILED.value
+                row.error = (f"tried {row.attempts} times, and the last attempt ended "
+                             "without a result (its process stopped, or its result could "
+                             "not be saved; see the log)"
+                             + (f"; the last one: {last}" if last and last != TAKEN_OVER
+                                else ""))
+                _release(row, now, final=True)
+                exhausted.append((to_job(row), self._hook(session, row, RunState.FAILED)))
+            runs = list(session.scalars(insert(JobRunRow).returning(
+                JobRunRow.id, sort_by_parameter_order=True), [
+                {"job_id": row.id, "attempt": row.attempts, "state": RunState.RUNNING.value,
+                 "owner": owner, "started_at": now} for row in started])) if started else []
+            events = tuple(self._hook(session, row, RunState.RUNNING) for row in started)
+            return Claimed(tuple((to_job(row), run) for row, run in zip(started, runs,
+                                                                        strict=True)),
                            tuple(exhausted), events)
 
         return await self._db.session(work)
@@ -258,7 +249,8 @@ class JobStore:
             now = utcnow()
             for row in session.scalars(select(JobRow).where(JobRow.id.in_(list(job_ids)),
                                                             JobRow.lease_owner == owner)):
-                _end_open_runs(session, [row.id], now, "Interrupted by shutdown.")
+                session.execute(delete(JobRunRow).where(  # it never started: no trace
+                    JobRunRow.job_id == row.id, JobRunRow.finished_at.is_(None)))
                 row.state = JobState.PENDING.value
                 row.attempts = max(0, row.attempts - 1)
                 _release(row, now, final=False)
@@ -281,17 +273,24 @@ class JobStore:
     async def end(self, job_id: int, owner: str, run_id: int, ending: Ending
                   ) -> tuple[Job, Any]:
         """End the attempt ``run_id`` of a job ``owner`` holds (else :class:`LeaseLost`);
-        returns the job as written and what its kind's hook returned."""
+        returns the job as written and what its kind's hook returned. Endings made at the same
+        time are written together: one read of their jobs, one statement for their runs."""
+        return await self._db.write_merged(self._end_all, (job_id, owner, run_id, ending))
 
-        def work(session: Session) -> tuple[Job, Any]:
-            now = utcnow()
-            row = session.scalars(select(JobRow).where(
-                JobRow.id == job_id, JobRow.lease_owner == owner)).first()
-            if row is None:
+    def _end_all(self, session: Session, items: Sequence[tuple[int, str, int, Ending]]
+                 ) -> list[tuple[Job, Any]]:
+        now = utcnow()
+        rows = {row.id: row for row in session.scalars(
+            select(JobRow).where(JobRow.id.in_([item[0] for item in items])))}
+        for job_id, owner, _, _ in items:
+            if job_id not in rows or rows[job_id].lease_owner != owner:
                 raise LeaseLost(str(job_id))
-            session.execute(update(JobRunRow).where(JobRunRow.id == run_id)
-                            .values(state=ending.run_state.value, finished_at=now,
-                                    error=ending.error))
+        session.execute(update(JobRunRow), [  # one executemany, by primary key
+            {"id": run, "state": ending.run_state.value, "finished_at": now,
+             "error": ending.error} for _, _, run, ending in items])
+        ended = []
+        for job_id, _, _, ending in items:
+            row = rows[job_id]
             row.state = ending.state.value
             row.error = ending.error
             if ending.refund:
@@ -302,9 +301,8 @@ class JobStore:
                 row.not_before = ending.not_before
                 row.gate = ending.gate
             _release(row, now, final=ending.state.is_final)
-            return to_job(row), self._hook(session, row)
-
-        return await self._db.write(work)
+            ended.append((to_job(row), self._hook(session, row, ending.run_state)))
+        return ended
 
     # -- people -------------------------------------------------------------------------------
 
@@ -422,20 +420,15 @@ class JobStore:
         on no gate (gated work does not keep the engine from being idle)."""
 
         def work(session: Session) -> tuple[dt.datetime | None, dt.datetime | None]:
+            # The soonest lease end, ``not_before`` or now of live rows, found by the database.
             now = utcnow()
-            rows = session.execute(
-                select(JobRow.not_before, JobRow.lease_expires_at, JobRow.state, JobRow.gate)
-                .where(JobRow.kind.in_(list(kinds)), JobRow.state.in_(LIVE_STATES))).all()
-            moments: list[tuple[dt.datetime, str | None]] = []
-            for not_before, lease, state, gate in rows:
-                if state == JobState.RUNNING.value:
-                    if lease is None:
-                        continue
-                    moments.append((lease, None))
-                elif gate is None or gate not in closed_gates:
-                    moments.append((not_before or now, gate))
-            free = [moment for moment, gate in moments if gate is None]
-            return (min((m for m, _ in moments), default=None), min(free, default=None))
+            moment = case((JobRow.state == JobState.RUNNING.value, JobRow.lease_expires_at),
+                          else_=func.coalesce(JobRow.not_before, literal(now, UTCDateTime())))
+            query = select(func.min(moment)).where(JobRow.kind.in_(list(kinds)),
+                                                   JobRow.state.in_(LIVE_STATES))
+            return (session.scalar(query.where(JobRow.gate.is_(None)
+                                               | JobRow.gate.not_in(list(closed_gates)))),
+                    session.scalar(query.where(JobRow.gate.is_(None))))
 
         return await self._db.session(work)
 
@@ -461,7 +454,7 @@ class JobStore:
                         # once its attempts are used up instead of being run forever.
                         row.state = JobState.PENDING.value
                     _release(row, now, final=False)
-                    self._hook(session, row)
+                    self._hook(session, row, RunState.INTERRUPTED)
             return session.scalar(select(func.count()).select_from(JobRow).where(
                 JobRow.state == JobState.PENDING.value)) or 0
 

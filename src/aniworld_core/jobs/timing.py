@@ -3,7 +3,8 @@
 A schedule that was due while nothing ran (the machine was off) runs once when it is seen, and
 its next run is computed from then: a daily schedule missed for three days runs once, not three
 times. Cron times are local to the schedule's time zone, so "every day at 03:00" stays at 03:00
-across daylight-saving changes (a time that does not exist that day runs at the next one).
+across daylight-saving changes (a time that does not exist that day runs at the next one, and
+a fixed time of day in the hour repeated when clocks go back runs once, at its first occurrence).
 """
 
 from __future__ import annotations
@@ -71,11 +72,20 @@ class Timing:
     def next_after(self, moment: dt.datetime) -> dt.datetime:
         """The first run strictly after ``moment`` (an aware datetime), in UTC."""
         if self.every is not None:
-            return (moment + dt.timedelta(seconds=self.every)).astimezone(dt.UTC)
+            # In UTC: added to a local time, a timedelta is wall-clock time (23 or 25 hours
+            # in a day of a daylight-saving change).
+            return moment.astimezone(dt.UTC) + dt.timedelta(seconds=self.every)
         assert self.cron is not None
         zone = zoneinfo.ZoneInfo(self.timezone)
-        local = moment.astimezone(zone)
-        found = croniter(self.cron, local, max_years_between_matches=5).get_next(dt.datetime)
-        if found.tzinfo is None:
-            found = found.replace(tzinfo=zone)
-        return found.astimezone(dt.UTC)
+        times = croniter(self.cron, moment.astimezone(zone), max_years_between_matches=5)
+        minute, hour = self.cron.split()[:2]
+        while True:
+            found = times.get_next(dt.datetime)
+            if found.tzinfo is None:
+                found = found.replace(tzinfo=zone)
+            local = found.astimezone(zone)
+            # The hour repeated when clocks go back: a fixed time of day ("30 2 * * *") ran
+            # at its first occurrence already; wildcard ones ("*/30 * * * *") run in both.
+            if not (local.fold and local.utcoffset() != local.replace(fold=0).utcoffset()
+                    and not minute.startswith("*") and not hour.startswith("*")):
+                return found.astimezone(dt.UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
@@ -14,7 +14,7 @@ from aniworld_core.library.seasons import Layout
 from aniworld_core.loader.chain import walk_chain
 from aniworld_core.loader.job import Job, ref_for
 from aniworld_core.metadata import Capability, EpisodeInfo, ProviderRef, SeriesInfo
-from aniworld_core.models import Episode
+from aniworld_core.models import Episode, Part, StepResult
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.reading import UPCOMING
 from aniworld_core.storage.library_store import LibraryStore
@@ -38,7 +38,7 @@ class EpisodesStep:
     def needed(self, job: Job) -> bool:
         return not job.series.episodes_loaded
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         series = job.series
         lister, ref = _episode_lister(job)
         metadata = series.metadata
@@ -48,7 +48,7 @@ class EpisodesStep:
             async with job.turn(type(lister).name):
                 episodes = list(await lister.fetch_episodes(ref))
             job.episodes = await self.library.save_provider_episodes(series.id, episodes)
-            return {"episodes_loaded": True}
+            return StepResult.completed(Part.EPISODES)
         start = metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
                                        title=series.title, year=series.year, ids=series.ids)
         marker = read_folder_name(series.folder or series.title).marker
@@ -62,11 +62,11 @@ class EpisodesStep:
             # The lister numbers seasons itself (the metadata came from TVmaze, say).
             job.episodes = await self.library.save_provider_episodes(
                 series.id, list(entries[0].episodes))
-            return {"episodes_loaded": True}
+            return StepResult.completed(Part.EPISODES)
         job.episodes = await self.library.save_show(
             series.id, ShowList(chain.layout, tuple(entries), chain.note))
         job.outline = outline_of(chain.layout, chain.entries, job.episodes)
-        return {"episodes_loaded": True}
+        return StepResult.completed(Part.EPISODES)
 
 
 def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | None]:

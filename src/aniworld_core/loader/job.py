@@ -11,7 +11,7 @@ import anyio
 import attrs
 
 from aniworld_core.metadata import Artwork, Capability, ProviderIds, ProviderRef, SeriesInfo
-from aniworld_core.models import Episode, Series
+from aniworld_core.models import Episode, Series, StepResult
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.storage.show_reads import ShowOutline
 
@@ -50,6 +50,11 @@ class ProviderPool(Protocol):
         """The available providers' names, in the configured order."""
         ...
 
+    def closed_gates(self) -> frozenset[str]:
+        """``provider:<name>`` of every provider that is down and not due for a check yet:
+        loads waiting for it are not claimed meanwhile."""
+        ...
+
 
 def ref_for(provider: MetadataProvider, ids: ProviderIds) -> ProviderRef | None:
     """The provider's ref for a series with ``ids``, when the series has that kind of id."""
@@ -59,26 +64,26 @@ def ref_for(provider: MetadataProvider, ids: ProviderIds) -> ProviderRef | None:
 
 @attrs.define
 class Job:
-    """One series being loaded in this process."""
+    """One series being loaded in this process (one attempt of its ``series.load`` job)."""
 
     series: Series
     owner: str
     providers: ProviderPool
     slots: Any  # PrioritySlots; typed loosely to keep this module free of the loader
     stopping: Callable[[], bool] = lambda: False
-    #: Save column values at once, before the step ends (what must be recorded before a
+    #: Save part of a result at once, before the step ends (what must be recorded before a
     #: side effect).
-    persist: Callable[..., Awaitable[None]] | None = None
+    persist: Callable[[StepResult], Awaitable[None]] | None = None
     #: Give the series the first free folder name of those offered under a library root and
     #: make the folder, in one transaction (``(root_key, names, make) -> name``; see
     #: ``WorkStore.take_folder``).
     take_folder: Callable[[str, Iterable[str], Callable[[str], None]],
                           Awaitable[str]] | None = None
     ticket: int = 0
-    run_id: int = 0
+    #: The ``series.load`` job this load runs as, and its priority.
+    job_id: int = 0
+    priority: int = 20
     scope: anyio.CancelScope | None = None
-    cancel_requested: bool = False
-    removed: bool = False
     #: Artwork found during this run, one list per source in provider order, and the
     #: providers already asked: shared by the logo and images steps.
     artwork: list[list[Artwork]] | None = None
@@ -99,15 +104,14 @@ class Job:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the loader's slots for local work (writing files), by priority."""
-        async with self._granted(self.slots.hold(self.series.priority, self.ticket)):
+        async with self._granted(self.slots.hold(self.priority, self.ticket)):
             yield
 
     @asynccontextmanager
     async def turn(self, provider: str) -> AsyncIterator[None]:
         """Take a turn at ``provider`` (or ``"images"``) for one request, by priority. Waiting
         for a rate-limited provider holds no slot other work needs."""
-        async with self._granted(self.providers.turn(provider, self.series.priority,
-                                                     self.ticket)):
+        async with self._granted(self.providers.turn(provider, self.priority, self.ticket)):
             yield
 
     @asynccontextmanager
@@ -145,8 +149,8 @@ class Step(Protocol):
         """Whether the step still has work to do for ``job.series``."""
         ...
 
-    async def run(self, job: Job) -> dict[str, Any]:
-        """Do the step; return the column values to persist (a progress flag among them)."""
+    async def run(self, job: Job) -> StepResult:
+        """Do the step; return what it found (the part it completed among it)."""
         ...
 
 

@@ -1,12 +1,12 @@
 """How a load attempt that did not complete is judged: the reason people read, whether trying
-again can help, how long to wait before it does, and what the attempt was tried with."""
+again can help, and what the attempt was tried with (the wait before trying again is the
+engine's retry policy)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
@@ -21,20 +21,11 @@ from aniworld_core.errors import (
 from aniworld_core.loader.job import PermanentStepError
 from aniworld_core.models import Series
 from aniworld_core.reading import clean_text
-from aniworld_core.settings import LoaderSettings
 
 #: Answers of a provider that trying again can change (a timeout, a conflict, a rate limit).
 _PASSING_STATUSES = frozenset({408, 409, 423, 425, 429})
 #: Longest reason stored for a failure.
 MAX_REASON = 1000
-
-
-def retry_delay(attempt: int, settings: LoaderSettings, *,
-                rng: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.5."""
-    exponent = min(attempt - 1, 30)
-    delay: float = min(settings.retry_max_delay, settings.retry_base_delay * 2**exponent)
-    return delay * (0.5 + rng())
 
 
 def is_permanent(error: BaseException) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from aniworld_core.metadata import Capability, ProviderRef, SeriesInfo
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.providers.http import MAX_CONNECTIONS
 from aniworld_core.providers.registry import ProviderRegistry
+from aniworld_core.storage.work_queue import GATE_PREFIX
 
 
 class RegistryPool:
@@ -55,6 +57,16 @@ class RegistryPool:
 
     def names(self) -> Sequence[str]:
         return [type(provider).name for provider in self._registry.available()]
+
+    def closed_gates(self) -> frozenset[str]:
+        now = dt.datetime.now(dt.UTC)
+        closed = set()
+        for provider in self._registry.available():
+            name = type(provider).name
+            state = self._registry.breaker(name).state()
+            if state.down and state.next_check_at is not None and state.next_check_at > now:
+                closed.add(f"{GATE_PREFIX}{name}")
+        return frozenset(closed)
 
     def stop_waiting(self) -> None:
         self._registry.stop_waiting("not sent: aniworld is shutting down")

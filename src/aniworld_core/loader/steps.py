@@ -12,7 +12,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import ClassVar, NoReturn
 
 import anyio
 import attrs
@@ -36,9 +36,8 @@ from aniworld_core.metadata import (
     SearchResult,
     SeriesInfo,
 )
-from aniworld_core.models import Series
+from aniworld_core.models import Part, Series, StepResult
 from aniworld_core.providers.base import artwork_kinds_of
-from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.series import SeriesStore
 from aniworld_core.storage.show_reads import ShowOutline
@@ -73,7 +72,7 @@ class IdentifyStep:
         providers = job.providers.with_capability(Capability.SERIES)
         return not any(ref_for(p, job.series.ids) for p in providers)
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         if not job.providers.with_capability(Capability.SERIES):
             raise PermanentStepError("no metadata provider is available; see 'aniworld plugins'")
         searchers = job.providers.with_capability(Capability.SEARCH)
@@ -105,13 +104,13 @@ class IdentifyStep:
                 "remove one of the two", candidates=describe(found.candidates),
                 series_id=holder.id))
         ids = series.ids.with_id(id_type, match.ref.id).merged(match.ids)
-        return {**id_columns(ids), "needs_choice": False}
+        return StepResult(ids=ids, needs_choice=False)
 
 
 async def _needs_choice(job: Job, error: IdentificationNeeded) -> NoReturn:
     """Mark the series as waiting for the user's choice, then fail its load with ``error``."""
     assert job.persist is not None
-    await job.persist(needs_choice=True)
+    await job.persist(StepResult(needs_choice=True))
     raise error
 
 
@@ -135,7 +134,7 @@ class MetadataStep:
     def needed(self, job: Job) -> bool:
         return not job.series.episodes_loaded and job.series.metadata is None
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         series = job.series
         for provider in job.providers.with_capability(Capability.SERIES):
             ref = ref_for(provider, series.ids)
@@ -147,15 +146,10 @@ class MetadataStep:
                     f"{type(provider).display_name} has no series {ref}; correct it with identify"
                 )
             # The provider's name for it replaces what was typed or found on disk.
-            changes: dict[str, Any] = {
-                "series_metadata": info.to_dict(),
-                "title": " ".join(info.title.split())[:255],
-                **id_columns(series.ids.merged(info.ids)),
-            }
-            if series.year is None and info.year is not None:
-                changes["year"] = info.year
-            return changes
-        return {}
+            return StepResult(metadata=info, title=" ".join(info.title.split())[:255],
+                              ids=series.ids.merged(info.ids),
+                              year=info.year if series.year is None else None)
+        return StepResult()
 
 
 @attrs.define
@@ -182,7 +176,7 @@ class MapIdsStep:
             for p in job.providers.with_capability(Capability.SEARCH)
         )
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         series, metadata = job.series, job.series.metadata
         titles = [series.title]
         if metadata is not None:
@@ -204,7 +198,7 @@ class MapIdsStep:
             if best is not None:
                 match = best.result
                 ids = ids.with_id(type(provider).id_type, match.ref.id).merged(match.ids)
-        return id_columns(ids) if ids != series.ids else {}
+        return StepResult(ids=ids) if ids != series.ids else StepResult()
 
 
 @attrs.define
@@ -222,10 +216,10 @@ class NfoStep:
     def needed(self, job: Job) -> bool:
         return not job.series.nfo_loaded
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         series_dir = await self.dirs.ensure(job)
         if series_dir is None:
-            return {"nfo_loaded": True}
+            return StepResult.completed(Part.NFO)
         series = job.series
         info = series.metadata or SeriesInfo(ref=ProviderRef("aniworld", series.id),
                                              title=series.title, year=series.year)
@@ -244,7 +238,7 @@ class NfoStep:
                                    primary_id_type=primary, seasons=seasons,
                                    movie=outline.layout is Layout.MOVIE)
             )
-        return {"nfo_loaded": True}
+        return StepResult.completed(Part.NFO)
 
 
 @attrs.define
@@ -258,18 +252,18 @@ class ArtworkStep:
     at_once: int
     kinds: tuple[ArtworkKind, ...] = (ArtworkKind.POSTER, ArtworkKind.FANART,
                                       ArtworkKind.BANNER, ArtworkKind.SEASON_POSTER)
-    flag: ClassVar[str] = "images_loaded"
+    part: ClassVar[Part] = Part.IMAGES
     name: ClassVar[str] = "images"
     label: ClassVar[str] = "Images"
     message: ClassVar[str] = "Loading images..."
 
     def needed(self, job: Job) -> bool:
-        return not getattr(job.series, self.flag)
+        return not self.part.loaded(job.series)
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         series_dir = await self.dirs.ensure(job)
         if series_dir is None:
-            return {self.flag: True}
+            return StepResult.completed(self.part)
 
         def still_wanted() -> frozenset[ArtworkKind]:
             return frozenset(kind for kind in self.kinds if kind is ArtworkKind.SEASON_POSTER
@@ -303,7 +297,7 @@ class ArtworkStep:
                 downloads.start_soon(download, art, season)
         if failures:
             raise failures[0]
-        return {self.flag: True}
+        return StepResult.completed(self.part)
 
 
 @attrs.define
@@ -311,7 +305,7 @@ class LogoStep(ArtworkStep):
     """The clear logo (``clearlogo.png``), which Kodi and Jellyfin both read."""
 
     kinds: tuple[ArtworkKind, ...] = (ArtworkKind.CLEARLOGO,)
-    flag: ClassVar[str] = "logo_loaded"
+    part: ClassVar[Part] = Part.LOGO
     name: ClassVar[str] = "logo"
     label: ClassVar[str] = "Logo"
     message: ClassVar[str] = "Loading logo..."

@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 
 from aniworld_core.metadata import ID_TYPES, ProviderIds, ProviderRef, SeriesInfo
-from aniworld_core.models import Episode, LoadingStatus, LoadRun, Series
-from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
+from aniworld_core.models import Episode, LoadingStatus, Series, StepResult
+from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 
 
 def id_columns(ids: ProviderIds) -> dict[str, Any]:
@@ -47,10 +47,6 @@ def to_series(row: SeriesRow) -> Series:
         loading_started_at=row.loading_started_at,
         loading_completed_at=row.loading_completed_at,
         loading_error=row.loading_error,
-        priority=row.priority,
-        queued_at=row.queued_at,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
         created_at=row.created_at,
         updated_at=row.updated_at,
         metadata=SeriesInfo.from_dict(row.series_metadata) if row.series_metadata else None,
@@ -88,18 +84,23 @@ def entry_key(ref: ProviderRef) -> str:
     return f"{ref.provider}:{ref.id}"
 
 
-def to_load_run(row: LoadRunRow) -> LoadRun:
-    return LoadRun(
-        id=row.id,
-        series_id=row.series_id,
-        status=LoadingStatus(row.status),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        error=row.error,
-    )
+_NOT_ON_THE_MODEL = frozenset({"failed_inputs", "folder_error"})
 
 
-_NOT_ON_THE_MODEL = frozenset({"lease_owner", "lease_expires_at"})
+def result_columns(result: StepResult) -> dict[str, Any]:
+    """The column values a step's result writes."""
+    columns: dict[str, Any] = {f"{part.value}_loaded": True for part in result.done}
+    if result.metadata is not None:
+        columns["series_metadata"] = result.metadata.to_dict()
+    if result.ids is not None:
+        columns.update(id_columns(result.ids))
+    if result.title is not None:
+        columns["title"] = result.title
+    if result.year is not None:
+        columns["year"] = result.year
+    if result.needs_choice is not None:
+        columns["needs_choice"] = result.needs_choice
+    return columns
 
 
 def evolve_series(series: Series, columns: Mapping[str, Any]) -> Series:

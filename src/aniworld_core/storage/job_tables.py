@@ -84,3 +84,19 @@ class ScheduleRow(Base):
     last_job_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+def new_job_values(kind: str, *, key: str | None, priority: int, payload: dict[str, Any],
+                   now: dt.datetime, max_attempts: int = 5, timeout: float | None = None,
+                   not_before: dt.datetime | None = None,
+                   parent_id: int | None = None) -> dict[str, Any]:
+    """The column values of a new pending job (for a Core ``INSERT``)."""
+    return {
+        "kind": kind, "key": key, "live_key": key, "priority": int(priority),
+        "state": "pending", "attempts": 0, "max_attempts": max_attempts, "queued_at": now,
+        "not_before": not_before, "timeout": timeout, "lease_owner": None,
+        "lease_expires_at": None, "payload": payload, "progress_done": 0,
+        "progress_total": None, "progress_message": None, "error": None, "gate": None,
+        "cancel_requested": False, "parent_id": parent_id, "created_at": now,
+        "updated_at": now, "started_at": None, "finished_at": None,
+    }

@@ -38,6 +38,7 @@ from aniworld_core.storage.library_link import (
     files_query,
     relink,
 )
+from aniworld_core.storage.load_queue import queue_loads
 from aniworld_core.storage.series import NewSeries, new_series_row
 from aniworld_core.storage.show_rows import ShowList
 from aniworld_core.storage.tables import SeriesRow
@@ -280,6 +281,7 @@ def _register(session: Session, root_key: str,
         session.connection().execute(
             insert(SERIES), [{key: getattr(row, key) for key in columns} for row in rows]
         )
+        queue_loads(session, [row.id for row in rows], priority=Priority.SCHEDULED)
     ids.update({row.folder: row.id for row in rows if row.folder is not None})
     return ids, [to_series(row) for row in rows]
 
@@ -381,15 +383,12 @@ def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
         ):
             row.loading_status = LoadingStatus.PENDING.value
             row.nfo_loaded = False
-            row.priority = int(Priority.SCHEDULED)
-            row.queued_at = now
-            row.attempts = 0
-            row.next_attempt_at = None
             row.loading_error = None
             row.loading_completed_at = None
             row.updated_at = now
             requeued.append(to_series(row))
     session.flush()
+    queue_loads(session, [series.id for series in requeued], priority=Priority.SCHEDULED)
     return requeued
 
 

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from aniworld_core.errors import SeriesExists, SeriesNotFound
 from aniworld_core.metadata import ID_TYPES, ProviderIds
 from aniworld_core.models import Episode, LoadingStatus, LoadRun, Priority, Progress, Series
-from aniworld_core.storage.convert import entry_ref, id_columns, to_load_run, to_series
+from aniworld_core.storage.convert import entry_ref, id_columns, to_series
 from aniworld_core.storage.database import Database
+from aniworld_core.storage.job_tables import JobRow, JobRunRow
 from aniworld_core.storage.library_link import chunks
-from aniworld_core.storage.tables import EpisodeRow, LoadRunRow, SeriesRow
+from aniworld_core.storage.load_queue import SERIES_LOAD, load_key, queue_loads
+from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
 #: ``(id, title, status, progress, error, needs_choice)`` of a series still loading.
@@ -25,7 +27,8 @@ UnfinishedProgress = tuple[str, str, LoadingStatus, Progress, str | None, bool]
 
 @attrs.frozen
 class NewSeries:
-    """What is known about a series when it is added; everything else the loader finds out."""
+    """What is known about a series when it is added; everything else the loader finds out.
+    ``priority``: of its load job."""
 
     title: str
     year: int | None = None
@@ -50,9 +53,6 @@ def new_series_row(new: NewSeries) -> SeriesRow:
         nfo_loaded=False,
         logo_loaded=False,
         images_loaded=False,
-        priority=int(new.priority),
-        queued_at=now,
-        attempts=0,
         needs_choice=False,
         created_at=now,
         updated_at=now,
@@ -118,6 +118,7 @@ class SeriesStore:
             row = new_series_row(new)
             session.add(row)
             session.flush()
+            queue_loads(session, [row.id], priority=new.priority)
             return to_series(row)
 
         return await self._db.session(work)
@@ -232,7 +233,11 @@ class SeriesStore:
             if row is None:
                 raise SeriesNotFound(series_id)
             removed = to_series(row)
-            # Episodes and load runs go with it: the foreign keys cascade.
+            # Its load jobs and runs go first: a load ending right now locks its job, then
+            # the series, and the same order here cannot deadlock with it. Episodes go with
+            # the series (the foreign keys cascade).
+            session.execute(delete(JobRow).where(JobRow.kind == SERIES_LOAD,
+                                                 JobRow.key == load_key(series_id)))
             session.execute(delete(SeriesRow).where(SeriesRow.id == series_id))
             return removed
 
@@ -253,18 +258,26 @@ class SeriesStore:
         return await self._db.session(work)
 
     async def load_runs(self, series_id: str, *, limit: int = 50) -> Sequence[LoadRun]:
-        """The newest ``limit`` load attempts, newest first."""
+        """The newest ``limit`` load attempts (runs of the series' load jobs), newest first;
+        one still running shows the series' loading status."""
 
         def work(session: Session) -> list[LoadRun]:
-            if session.get(SeriesRow, series_id) is None:
+            series = session.get(SeriesRow, series_id)
+            if series is None:
                 raise SeriesNotFound(series_id)
-            rows = session.scalars(
-                select(LoadRunRow)
-                .where(LoadRunRow.series_id == series_id)
-                .order_by(LoadRunRow.id.desc())
+            rows = session.execute(
+                select(JobRunRow.id, JobRunRow.state, JobRunRow.started_at,
+                       JobRunRow.finished_at, JobRunRow.error)
+                .join(JobRow, JobRow.id == JobRunRow.job_id)
+                .where(JobRow.kind == SERIES_LOAD, JobRow.key == load_key(series_id))
+                .order_by(JobRunRow.id.desc())
                 .limit(limit)
-            )
-            return [to_load_run(row) for row in rows]
+            ).all()
+            return [LoadRun(id=run_id, series_id=series_id,
+                            status=LoadingStatus(series.loading_status) if state == "running"
+                            else LoadingStatus(state),
+                            started_at=started, finished_at=finished, error=error)
+                    for run_id, state, started, finished, error in rows]
 
         return await self._db.session(work)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from aniworld_core.storage.types import UTCDateTime
@@ -19,8 +19,8 @@ class Base(DeclarativeBase):
 
 
 class SeriesRow(Base):
-    """A series and the state of its background load; the work queue is the rows with
-    ``queued_at`` set, ordered by ``priority`` then ``queued_at``."""
+    """A series and the state of its background load (the load itself is a ``series.load``
+    job of the engine: see ``load_queue``)."""
 
     __tablename__ = "series"
 
@@ -45,15 +45,6 @@ class SeriesRow(Base):
     loading_started_at: Mapped[dt.datetime | None]
     loading_completed_at: Mapped[dt.datetime | None]
     loading_error: Mapped[str | None] = mapped_column(Text)
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    queued_at: Mapped[dt.datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime | None]
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_expires_at: Mapped[dt.datetime | None]
-    #: The provider a queued series waits for because it is down (it is claimed again when
-    #: the provider is checked, at ``next_attempt_at``).
-    waiting_for: Mapped[str | None] = mapped_column(String(64))
     #: For a load that failed with an error trying again cannot fix: what it was tried with
     #: (folder, title, year, providers), so it is tried again only once one of them changed.
     failed_inputs: Mapped[str | None] = mapped_column(String(64))
@@ -68,7 +59,6 @@ class SeriesRow(Base):
     updated_at: Mapped[dt.datetime]
 
     __table_args__ = (
-        Index("ix_series_queue", "priority", "queued_at"),
         UniqueConstraint("library_root", "folder", name="uq_series_folder"),
     )
 
@@ -95,21 +85,6 @@ class EpisodeRow(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "season", "number", name="uq_episode_number"),
     )
-
-
-class LoadRunRow(Base):
-    """One attempt to load a series."""
-
-    __tablename__ = "load_runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    series_id: Mapped[str] = mapped_column(
-        ForeignKey("series.id", ondelete="CASCADE"), index=True
-    )
-    status: Mapped[str] = mapped_column(String(20))
-    started_at: Mapped[dt.datetime]
-    finished_at: Mapped[dt.datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)
 
 
 # The library's tables live in their own module; importing it adds them to Base.metadata.

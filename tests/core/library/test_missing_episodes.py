@@ -155,8 +155,10 @@ async def test_completed_series_load_again_when_files_change(app: SeriesApp, sca
     try:
         with engine.begin() as connection:
             connection.execute(sa.text(
-                "UPDATE series SET loading_status = 'completed', nfo_loaded = :yes, "
-                "queued_at = NULL"), {"yes": True})
+                "UPDATE series SET loading_status = 'completed', nfo_loaded = :yes"),
+                {"yes": True})
+            connection.execute(sa.text(  # as if its load had completed
+                "UPDATE jobs SET state = 'completed', live_key = NULL"))
     finally:
         engine.dispose()
     folder = tmp_path / "library" / "Mushishi (2005)"
@@ -168,3 +170,5 @@ async def test_completed_series_load_again_when_files_change(app: SeriesApp, sca
     assert report.series_requeued == (scanned,)
     series = await app.get_series(scanned)
     assert (series.loading_status, series.nfo_loaded) == (LoadingStatus.PENDING, False)
+    [load] = await app.jobs.list(kind="series.load", key=f"series:{scanned}", states=["pending"])
+    assert load.priority == 20

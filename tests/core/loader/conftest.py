@@ -11,10 +11,14 @@ import attrs
 import pytest
 
 from aniworld_core.events import EventHub
+from aniworld_core.jobs import Engine
+from aniworld_core.jobs import Job as EngineJob
+from aniworld_core.jobs.owners import new_owner
+from aniworld_core.jobs.store import JobStore
 from aniworld_core.loader.job import Job, Step
 from aniworld_core.loader.loader import Loader
 from aniworld_core.metadata import Capability, ProviderRef, SeriesInfo
-from aniworld_core.models import Series
+from aniworld_core.models import Part, Series, StepResult
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.settings import LoaderSettings
 from aniworld_core.storage import Database, NewSeries, SeriesStore
@@ -48,6 +52,9 @@ class NoProviders:
     def names(self) -> Sequence[str]:
         return ()
 
+    def closed_gates(self) -> frozenset[str]:
+        return frozenset()
+
 
 @attrs.define
 class Script:
@@ -77,7 +84,7 @@ class ScriptedEpisodes:
     def needed(self, job: Job) -> bool:
         return not job.series.episodes_loaded
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         title = job.series.title
         async with job.slot():
             self.script.started.append(title)
@@ -95,23 +102,23 @@ class ScriptedEpisodes:
                     raise failures.pop(0)
             finally:
                 self.script.running.discard(title)
-        return {"episodes_loaded": True}
+        return StepResult.completed(Part.EPISODES)
 
 
 @attrs.define
 class SetFlag:
-    """A step that only sets one progress flag."""
+    """A step that only completes one part."""
 
-    flag: str
+    part: Part
     name: ClassVar[str] = "flag"
     label: ClassVar[str] = "Flag"
     message: ClassVar[str] = "Working..."
 
     def needed(self, job: Job) -> bool:
-        return not getattr(job.series, self.flag)
+        return not self.part.loaded(job.series)
 
-    async def run(self, job: Job) -> dict[str, Any]:
-        return {self.flag: True}
+    async def run(self, job: Job) -> StepResult:
+        return StepResult.completed(self.part)
 
 
 @attrs.define
@@ -127,12 +134,22 @@ class Harness:
         """A loader with the scripted steps (or ``steps``); ``largest_batch`` claims that many
         series per batch ahead of the running ones."""
         if steps is None:
-            steps = [ScriptedEpisodes(self.script), SetFlag("nfo_loaded"),
-                     SetFlag("logo_loaded"), SetFlag("images_loaded")]
+            steps = [ScriptedEpisodes(self.script), SetFlag(Part.NFO), SetFlag(Part.LOGO),
+                     SetFlag(Part.IMAGES)]
         options = {"concurrency": 4, "retry_base_delay": 0.01, "retry_max_delay": 0.05,
                    "max_attempts": 3, "shutdown_grace": 2.0, **settings}
-        return Loader(self.work, self.events, NoProviders(), steps, LoaderSettings(**options),
+        loader_settings = LoaderSettings(**options)
+        engine = Engine(self.database, self.events.publish, owner=new_owner(),
+                        lease_seconds=loader_settings.lease_seconds,
+                        shutdown_grace=loader_settings.shutdown_grace)
+        return Loader(self.work, self.events, NoProviders(), steps, loader_settings, engine,
                       largest_batch=largest_batch)
+
+    async def load_job(self, series_id: str) -> EngineJob:
+        """The series' newest load job."""
+        jobs = await JobStore(self.database).jobs(kind="series.load",
+                                                  key=f"series:{series_id}", limit=1)
+        return jobs[0]
 
     async def add(self, *titles: str, priority: int = 0) -> list[Series]:
         return [await self.series.add(NewSeries(title=t, priority=priority)) for t in titles]
@@ -148,6 +165,19 @@ async def harness(database_url: str) -> AsyncIterator[Harness]:
 
 
 RunLoader = Callable[[Loader], Any]
+
+
+@asynccontextmanager
+async def running(loader: Loader) -> AsyncIterator[Loader]:
+    """The loader's engine runs (unfinished loads resumed first) until the block ends."""
+    async with anyio.create_task_group() as task_group:
+        await loader.prepare()
+        await task_group.start(loader.engine.run)
+        try:
+            yield loader
+        finally:
+            with anyio.CancelScope(shield=True):
+                await loader.engine.stop()
 
 
 # -- the whole app against the fake provider servers --------------------------------------------

@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import anyio
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from aniworld_core.errors import ProviderError
 from aniworld_core.events import LoaderIdle, SeriesLoadingUpdate
+from aniworld_core.jobs import JobState, RetryPolicy
 from aniworld_core.loader.job import Job
-from aniworld_core.loader.loader import Loader, retry_delay
 from aniworld_core.models import LoadingStatus, Priority
-from aniworld_core.settings import LoaderSettings
-from aniworld_core.storage.tables import SeriesRow
 
-from .conftest import Harness
+from .conftest import Harness, running
 
 pytestmark = pytest.mark.anyio
 
 
-@asynccontextmanager
-async def running(loader: Loader) -> AsyncIterator[Loader]:
-    async with anyio.create_task_group() as task_group:
-        await task_group.start(loader.run)
-        try:
-            yield loader
-        finally:
-            with anyio.CancelScope(shield=True):
-                await loader.stop()
-
-
-async def lease_of(harness: Harness, series_id: str) -> tuple[object, object]:
-    """The series row's lease (owner, expiry): not part of the model, so read from its row."""
-
-    def read(session: Session) -> tuple[object, object]:
-        row = session.execute(select(SeriesRow.lease_owner, SeriesRow.lease_expires_at)
-                              .where(SeriesRow.id == series_id)).one()
-        return row[0], row[1]
-
-    return await harness.database.session(read)
+async def lease_of(harness: Harness, series_id: str) -> str | None:
+    """Who holds the series' load job."""
+    return (await harness.load_job(series_id)).lease_owner
 
 
 async def statuses(harness: Harness) -> dict[str, LoadingStatus]:
@@ -70,8 +47,8 @@ async def test_queued_series_load_to_completed(harness: Harness) -> None:
                                              "images": True}
         assert stored.loading_started_at is not None
         assert stored.loading_completed_at is not None
-        assert stored.queued_at is None
-        assert await lease_of(harness, series.id) == (None, None)
+        assert (await harness.load_job(series.id)).state is JobState.COMPLETED
+        assert await lease_of(harness, series.id) is None
         runs = await harness.series.load_runs(series.id)
         assert [run.status for run in runs] == [LoadingStatus.COMPLETED]
 
@@ -127,7 +104,7 @@ async def test_user_work_overtakes_startup_work(harness: Harness) -> None:
     resumed = [f"R{n}" for n in range(5)]
     await harness.add(*resumed, priority=Priority.USER)
     gate = harness.script.gate("R0")
-    await harness.work.prepare_startup(max_attempts=3)  # as after a restart: resume priority
+    await harness.work.prepare_startup(inputs_key=str)  # as after a restart: resume priority
     with anyio.fail_after(10):
         async with harness.events.subscribe(snapshot=False) as events, \
                 running(harness.loader(concurrency=1)) as loader:
@@ -172,7 +149,7 @@ async def test_a_failing_series_fails_with_the_step_named(harness: Harness) -> N
     bad = next(s for s in await harness.series.all() if s.title == "Bad")
     assert bad.loading_status is LoadingStatus.FAILED
     assert bad.loading_error == "Episodes: jikan: episodes 1: HTTP 503"
-    assert bad.attempts == 3
+    assert (await harness.load_job(bad.id)).attempts == 3
     runs = await harness.series.load_runs(bad.id)
     assert [r.status for r in runs] == [LoadingStatus.FAILED] * 3
     assert (await statuses(harness))["Good1"] is LoadingStatus.COMPLETED
@@ -219,7 +196,8 @@ async def test_cancel_mid_step(harness: Harness) -> None:
             await loader.wait_idle()
     stored = await harness.series.get(cancelled.id)
     assert stored.loading_status is LoadingStatus.CANCELLED
-    assert stored.queued_at is None
+    assert stored.loading_error is None  # a cancel is no error of the series
+    assert (await harness.load_job(cancelled.id)).state is JobState.CANCELLED
     assert [r.status for r in await harness.series.load_runs(cancelled.id)] == [
         LoadingStatus.CANCELLED
     ]
@@ -253,8 +231,8 @@ async def test_shutdown_mid_load_resumes_on_next_start(harness: Harness) -> None
     stored = await harness.series.get(series.id)
     assert stored.loading_status is LoadingStatus.QUEUED
     assert stored.loading_error == "Interrupted by shutdown; resumes at next start."
-    assert stored.queued_at is not None
-    assert stored.attempts == 0
+    job = await harness.load_job(series.id)
+    assert (job.state, job.attempts) == (JobState.PENDING, 0)
     runs = await harness.series.load_runs(series.id)
     assert [run.status for run in runs] == [LoadingStatus.INTERRUPTED]
     assert runs[0].error == "Interrupted by shutdown; resumes at next start."
@@ -276,14 +254,15 @@ async def test_shutdown_lets_in_flight_steps_finish(harness: Harness) -> None:
     with anyio.fail_after(10):
         async with anyio.create_task_group() as task_group:
             loader = harness.loader(shutdown_grace=5)
-            await task_group.start(loader.run)
+            await loader.prepare()
+            await task_group.start(loader.engine.run)
             await harness.script.step_started.wait()
-            task_group.start_soon(loader.stop)
+            task_group.start_soon(loader.engine.stop)
             gate.set()
     stored = await harness.series.get(series.id)
     assert stored.episodes_loaded
     assert stored.loading_status is LoadingStatus.QUEUED
-    assert stored.queued_at is not None
+    assert (await harness.load_job(series.id)).state is JobState.PENDING
 
 
 async def test_shutdown_stops_series_that_only_wait_at_once(harness: Harness) -> None:
@@ -298,9 +277,10 @@ async def test_shutdown_stops_series_that_only_wait_at_once(harness: Harness) ->
         async with harness.events.subscribe(snapshot=False) as events, \
                 anyio.create_task_group() as task_group:
             loader = harness.loader(concurrency=1, shutdown_grace=3600, largest_batch=2)
-            await task_group.start(loader.run)
+            await loader.prepare()
+            await task_group.start(loader.engine.run)
             await harness.script.step_started.wait()
-            task_group.start_soon(loader.stop)
+            task_group.start_soon(loader.engine.stop)
             async for event in events:
                 if (isinstance(event, SeriesLoadingUpdate)
                         and event.status is LoadingStatus.QUEUED):
@@ -348,9 +328,33 @@ async def test_wait_idle_waits_for_scheduled_retries(harness: Harness) -> None:
 
 def test_retry_delay_grows_exponentially_with_jitter() -> None:
     """Delays double per attempt, stay within ±50 % jitter and respect the cap."""
-    settings = LoaderSettings(retry_base_delay=10, retry_max_delay=60)
-    assert retry_delay(1, settings, rng=lambda: 0.5) == 10
-    assert retry_delay(2, settings, rng=lambda: 0.5) == 20
-    assert retry_delay(3, settings, rng=lambda: 0.0) == 20
-    assert retry_delay(3, settings, rng=lambda: 0.999) == pytest.approx(59.96)
-    assert retry_delay(9, settings, rng=lambda: 0.5) == 60
+    policy = RetryPolicy(max_attempts=5, base=10, cap=60)
+    assert policy.delay(1, rng=lambda: 0.5) == 10
+    assert policy.delay(2, rng=lambda: 0.5) == 20
+    assert policy.delay(3, rng=lambda: 0.0) == 20
+    assert policy.delay(3, rng=lambda: 0.999) == pytest.approx(59.96)
+    assert policy.delay(9, rng=lambda: 0.5) == 60
+
+
+async def test_a_cancelled_refresh_leaves_a_loaded_series_loaded(harness: Harness) -> None:
+    """Refreshing runs every step again; cancelling it midway keeps what the earlier load
+    loaded (the series stays completed, with no error), and the run says cancelled."""
+    [series] = await harness.add("Akira")
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            await loader.wait_idle()
+    await harness.work.requeue(series.id, refresh=True)
+    harness.script.hang.add("Akira")
+    with anyio.fail_after(10):
+        async with running(harness.loader()) as loader:
+            while "Akira" not in harness.script.running:
+                await harness.script.step_started.wait()
+            assert await loader.cancel(series.id)
+            await loader.wait_idle()
+    stored = await harness.series.get(series.id)
+    assert (stored.loading_status, stored.loading_error) == (LoadingStatus.COMPLETED, None)
+    assert stored.progress.to_dict() == dict.fromkeys(["episodes", "nfo", "logo", "images"],
+                                                      True)
+    assert harness.script.started == ["Akira", "Akira"]
+    assert [run.status for run in await harness.series.load_runs(series.id)] == [
+        LoadingStatus.CANCELLED, LoadingStatus.COMPLETED]

@@ -28,6 +28,7 @@ from aniworld_core import (
 )
 from aniworld_core.loader.job import Job
 from aniworld_core.loader.steps import IdentifyStep
+from aniworld_core.models import StepResult
 from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 from tests.core.loader.conftest import Harness
@@ -69,13 +70,13 @@ class Pool:
 
 
 async def identify(harness: Harness, title: str, *results: SearchResult
-                   ) -> tuple[IdentificationFailed, list[dict[str, object]]]:
+                   ) -> tuple[IdentificationFailed, list[StepResult]]:
     """Run the identify step for a new series ``title``; its error and what it persisted."""
     (series,) = await harness.add(title)
-    persisted: list[dict[str, object]] = []
+    persisted: list[StepResult] = []
 
-    async def persist(**changes: object) -> None:
-        persisted.append(changes)
+    async def persist(result: StepResult) -> None:
+        persisted.append(result)
 
     job = Job(series=series, owner="me", providers=Pool(OneAnswer(*results)), slots=None,
               persist=persist)
@@ -96,13 +97,13 @@ async def test_the_identify_step_raises_identification_failed(harness: Harness) 
     unsure, persisted = await identify(harness, "Something Else Entirely", bebop())
     assert unsure.candidates == ("Cowboy Bebop (1998) anilist:1",)
     assert unsure.series_id is None
-    assert persisted == [{"needs_choice": True}]
+    assert persisted == [StepResult(needs_choice=True)]
     (first,) = await harness.add("Cowboy Bebop (1998)")
     assert await harness.series.claim_id(first.id, "anilist", "1") is None
     taken, persisted = await identify(harness, "Cowboy Bebop", bebop())
     assert taken.series_id == first.id
     assert "already in the library as 'Cowboy Bebop (1998)'" in str(taken)
-    assert persisted == [{"needs_choice": True}]
+    assert persisted == [StepResult(needs_choice=True)]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from aniworld_core import (
+    JobState,
     LoadingStatus,
     ProviderRef,
     ProviderWaiting,
@@ -49,6 +50,8 @@ async def test_a_dead_provider_gets_a_handful_of_requests_not_dozens_per_series(
             await app.wait_idle()
         stored = [await app.get_series(series.id) for series in added]
         runs = [await app.load_runs(series.id) for series in added]
+        loads = {series.id: (await app.jobs.list(key=f"series:{series.id}"))[0]
+                 for series in added}
         status = {s.name: s for s in app.providers()}["jikan"]
         metrics = (await app.metrics()).providers["jikan"]
     assert fakes.jikan.stats.count <= FAILURES + len(ids)
@@ -58,8 +61,9 @@ async def test_a_dead_provider_gets_a_handful_of_requests_not_dozens_per_series(
         assert series.loading_error == f"Waiting: {cause}"
         # A request that failed its whole round before the eighth failure fails one attempt;
         # waiting for the provider counts none.
-        assert series.attempts <= 1
-        assert series.queued_at is not None
+        assert loads[series.id].attempts <= 1
+        assert loads[series.id].state is JobState.PENDING
+        assert loads[series.id].gate == "provider:jikan"
         assert series_runs[0].status is LoadingStatus.INTERRUPTED
     assert (status.down, status.down_reason) == (True, cause)
     assert status.next_check_at is not None
@@ -127,11 +131,13 @@ async def test_without_a_network_the_work_stays_queued_and_says_so(
             if isinstance(event, ProviderWaiting):
                 waits.append(event)
         stored = [await app.get_series(series.id) for series in added]
+        loads = {series.id: (await app.jobs.list(key=f"series:{series.id}"))[0]
+                 for series in added}
         anilist = {s.name: s for s in app.providers()}["anilist"]
     assert network.tries <= len(titles) * ATTEMPTS
     assert [wait.reason for wait in waits] == ["cannot reach AniList (network down?)"]
     for series in stored:
         assert series.loading_status is LoadingStatus.QUEUED
         assert series.loading_error == "Waiting: cannot reach AniList (network down?)"
-        assert series.attempts == 0
+        assert loads[series.id].attempts == 0
     assert anilist.down

@@ -13,9 +13,17 @@ import attrs
 import httpx
 import pytest
 
-from aniworld_core import LoadingStatus, ProviderRef, SeriesApp, Settings, StateConflict
+from aniworld_core import (
+    JobState,
+    LoadingStatus,
+    ProviderRef,
+    SeriesApp,
+    Settings,
+    StateConflict,
+)
 from aniworld_core.loader.job import Job
 from aniworld_core.loader.series_dir import SeriesDirs
+from aniworld_core.models import Part, StepResult
 
 from .conftest import Harness, settings_for
 
@@ -89,8 +97,8 @@ class Unsaveable:
     def needed(self, job: Job) -> bool:
         return not job.series.episodes_loaded
 
-    async def run(self, job: Job) -> dict[str, Any]:
-        return {"title": "broken \ud800 title", "episodes_loaded": True}
+    async def run(self, job: Job) -> StepResult:
+        return StepResult(done=frozenset({Part.EPISODES}), title="broken \ud800 title")
 
 
 async def test_a_result_that_cannot_be_saved_fails_the_series_after_its_attempts(
@@ -102,15 +110,16 @@ async def test_a_result_that_cannot_be_saved_fails_the_series_after_its_attempts
     with anyio.fail_after(20):
         async with anyio.create_task_group() as task_group:
             loader = harness.loader(steps=[Unsaveable()], max_attempts=3, lease_seconds=3600)
-            await task_group.start(loader.run)
+            await loader.prepare()
+            await task_group.start(loader.engine.run)
             await loader.wait_idle()
-            await loader.stop()
+            await loader.engine.stop()
     stored = await harness.series.get(series.id)
+    job = await harness.load_job(series.id)
     assert stored.loading_status is LoadingStatus.FAILED
-    assert stored.attempts == 3
+    assert (job.state, job.attempts) == (JobState.FAILED, 3)
     assert stored.loading_error is not None
     assert stored.loading_error.startswith("Episodes: could not be saved: ")
-    assert stored.queued_at is None
     runs = await harness.series.load_runs(series.id)
     assert [run.status for run in runs] == [LoadingStatus.FAILED] * 3
     assert all(run.finished_at is not None for run in runs)
@@ -134,14 +143,13 @@ class MakeFolder:
     def needed(self, job: Job) -> bool:
         return not job.series.episodes_loaded
 
-    async def run(self, job: Job) -> dict[str, Any]:
+    async def run(self, job: Job) -> StepResult:
         self.arrived.append(job.series.title)
         if len(self.arrived) == self.together:
             self.all_here.set()
         await self.all_here.wait()
         await self.dirs.ensure(job)
-        return {"episodes_loaded": True, "nfo_loaded": True, "logo_loaded": True,
-                "images_loaded": True}
+        return StepResult.completed(*Part)
 
 
 async def test_two_titles_making_one_folder_name_get_two_folders(
@@ -156,9 +164,10 @@ async def test_two_titles_making_one_folder_name_get_two_folders(
     with anyio.fail_after(20):
         async with anyio.create_task_group() as task_group:
             loader = harness.loader(steps=[step], concurrency=2)
-            await task_group.start(loader.run)
+            await loader.prepare()
+            await task_group.start(loader.engine.run)
             await loader.wait_idle()
-            await loader.stop()
+            await loader.engine.stop()
     stored = [await harness.series.get(series.id) for series in added]
     assert sorted(s.folder or "" for s in stored) == ["Fate-Zero (2011)", "Fate-Zero 2 (2011)"]
     for series in stored:
@@ -191,10 +200,11 @@ async def test_a_folder_leading_outside_the_library_fails_at_once(
             await app.wait_idle()
         [series] = await app.list_series()
         runs = await app.load_runs(series.id)
+        [load] = await app.jobs.list(key=f"series:{series.id}")
     assert series.loading_status is LoadingStatus.FAILED
     assert series.loading_error is not None
     assert "leads outside the library root" in series.loading_error
-    assert series.attempts == 1
+    assert (load.state, load.attempts) == (JobState.FAILED, 1)
     assert [run.status for run in runs] == [LoadingStatus.FAILED]
 
 

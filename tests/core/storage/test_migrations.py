@@ -10,7 +10,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from aniworld_core import LoadingStatus, SchemaTooNew, SeriesApp, Settings, StateConflict
+from aniworld_core import (
+    JobState,
+    LoadingStatus,
+    SchemaTooNew,
+    SeriesApp,
+    Settings,
+    StateConflict,
+)
 from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 from aniworld_core.storage.tables import Base
@@ -26,7 +33,9 @@ def test_empty_database_migrates_to_head(database_url: str) -> None:
         with engine.connect() as connection:
             assert migrate.current_revisions(connection) == (migrate.head_revision(),)
             tables = set(sa.inspect(connection).get_table_names())
-        assert {"series", "episodes", "load_runs", "alembic_version"} <= tables
+        assert {"series", "episodes", "jobs", "job_runs", "schedules",
+                "alembic_version"} <= tables
+        assert "load_runs" not in tables
     finally:
         engine.dispose()
 
@@ -117,9 +126,10 @@ async def test_lists_from_before_seasons_load_again(settings: Settings) -> None:
         engine.dispose()
     async with SeriesApp.open(settings, loader=False) as app:
         series = await app.get_series("00000000-0000-4000-8000-000000000005")
+        loads = await app.jobs.list(kind="series.load", key=f"series:{series.id}")
         with pytest.raises(StateConflict, match="not been loaded yet"):
             await app.missing_episodes(series.id)
     assert (series.loading_status, series.episodes_loaded, series.metadata) == (
         LoadingStatus.PENDING, False, None)
-    assert series.queued_at is not None
+    assert [job.state for job in loads] == [JobState.PENDING]
     assert series.logo_loaded

@@ -1,0 +1,62 @@
+"""Series loads as jobs of the engine (kind ``series.load``, key ``series:<id>``), queued inside
+the transaction that makes them due (adding a series, a scan, identifying one), so a series and
+its load job are written together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from aniworld_core.storage.job_tables import JobRow, new_job_values
+from aniworld_core.storage.tables import Base
+from aniworld_core.storage.types import utcnow
+
+SERIES_LOAD = "series.load"
+JOBS = Base.metadata.tables[JobRow.__tablename__]
+#: Ids per statement.
+_CHUNK = 500
+
+
+def load_key(series_id: str) -> str:
+    """The key of a series' load job: at most one is live per series."""
+    return f"series:{series_id}"
+
+
+def series_of(key: str | None) -> str | None:
+    """The series id of a load job's key."""
+    return key.removeprefix("series:") if key and key.startswith("series:") else None
+
+
+def queue_loads(session: Session, series_ids: Sequence[str], *, priority: int,
+                refresh: bool = False) -> list[str]:
+    """Queue a load of each series that has no live one (a live one only has its priority
+    raised); returns the ids of the series queued now. ``refresh``: load everything again,
+    what is loaded already included (kept until its replacement is saved)."""
+    now = utcnow()
+    queued: list[str] = []
+    for start in range(0, len(series_ids), _CHUNK):
+        chunk = list(dict.fromkeys(series_ids[start:start + _CHUNK]))
+        keys = {load_key(series_id): series_id for series_id in chunk}
+        live = set(session.scalars(select(JobRow.live_key).where(JobRow.live_key.in_(keys))))
+        if live:
+            session.execute(update(JobRow)
+                            .where(JobRow.live_key.in_(live), JobRow.priority > priority)
+                            .values(priority=priority, updated_at=now)
+                            .execution_options(synchronize_session=False))
+            if refresh:  # a pending load becomes a refresh; a running one stays as it is
+                for key in filter(None, live):
+                    session.execute(update(JobRow)
+                                    .where(JobRow.live_key == key, JobRow.state == "pending")
+                                    .values(payload={"series_id": keys[key], "refresh": True})
+                                    .execution_options(synchronize_session=False))
+        fresh = [key for key in keys if key not in live]
+        if fresh:
+            extra = {"refresh": True} if refresh else {}
+            session.connection().execute(insert(JOBS), [
+                new_job_values(SERIES_LOAD, key=key, priority=priority, now=now,
+                               payload={"series_id": keys[key], **extra})
+                for key in fresh])
+            queued.extend(keys[key] for key in fresh)
+    return queued

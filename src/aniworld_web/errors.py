@@ -22,12 +22,14 @@ from aniworld_core import (
     ConfigError,
     IdentificationFailed,
     InvalidInput,
+    JobNotFound,
     LibraryError,
     PathNotAllowed,
     PluginError,
     ProviderDown,
     ProviderError,
     ProviderUnavailable,
+    QueueFull,
     SchemaTooNew,
     SeriesExists,
     SeriesNotFound,
@@ -42,11 +44,13 @@ log = logging.getLogger(__name__)
 #: Core error class → (HTTP status, error code), most specific first.
 STATUSES: tuple[tuple[type[AniworldError], int, str], ...] = (
     (SeriesNotFound, 404, "not_found"),
+    (JobNotFound, 404, "not_found"),
     (SeriesExists, 409, "series_exists"),
     (StateConflict, 409, "conflict"),
     (PathNotAllowed, 422, "path_not_allowed"),
     (InvalidInput, 422, "invalid_input"),
     (IdentificationFailed, 422, "identification_failed"),
+    (QueueFull, 503, "queue_full"),
     (ProviderUnavailable, 503, "provider_unavailable"),
     (ProviderDown, 503, "provider_down"),
     (ProviderError, 502, "provider_error"),
@@ -102,7 +106,7 @@ def is_api(path: str) -> bool:
 
 
 #: The HTML pages' paths (and the prefix of the series pages): their errors are pages too.
-PAGE_PATHS = frozenset({"/", "/login", "/setup", "/account"})
+PAGE_PATHS = frozenset({"/", "/login", "/setup", "/account", "/tasks"})
 PAGE_PREFIX = "/series/"
 
 
@@ -141,11 +145,22 @@ async def on_aniworld_error(request: Request, error: Exception) -> Response:
     status, code = status_of(error)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, error)
-    headers = ({"Retry-After": str(max(1, math.ceil(error.retry_in)))}
-               if isinstance(error, ProviderDown) else None)
+    headers = _retry_after(error)
     return await _render(request, status, code, str(error), headers,
                          field=getattr(error, "field", None),
                          series_id=error.series_id if isinstance(error, SeriesExists) else None)
+
+
+def _retry_after(error: AniworldError) -> dict[str, str] | None:
+    """``Retry-After`` for errors that go away by themselves: a provider that is down, a full
+    queue."""
+    if isinstance(error, ProviderDown):
+        seconds = error.retry_in
+    elif isinstance(error, QueueFull):
+        seconds = error.retry_after
+    else:
+        return None
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
 
 
 async def on_api_error(request: Request, error: Exception) -> Response:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from aniworld_core import ProviderStatus, __version__
+from aniworld_core import JobState, ProviderStatus, __version__
 from aniworld_web.openapi_schemas import ID_TYPES, SCHEMAS, TEXT, provider_refs, ref
 from aniworld_web.state import context_of
 
@@ -46,6 +46,13 @@ SERIES_ID = [{"name": "series_id", "in": "path", "required": True,
 PROVIDER_NAME = {"type": "string", "examples": ["anilist", "jikan"]}
 PAGE = {"200": answer("The page", {"type": "string"}, HTML),
         "303": answer("Elsewhere: log in or set up first")}
+JOB_ID = [{"name": "job_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1}}]
+SCHEDULE_NAME = [{"name": "name", "in": "path", "required": True,
+                  "schema": {"type": "string", "examples": ["rescan"]}}]
+JOB_STATE = {"type": "string", "enum": [state.value for state in JobState]}
+FULL = answer("Too many jobs of the kind wait already; nothing was added", ref("Error"),
+              headers={"Retry-After": {"schema": {"type": "integer"}}})
 FORM = {"type": "object", "properties": {"username": {"type": "string"},
                                          "password": {"type": "string", "format": "password"},
                                          "confirm": {"type": "string", "format": "password"},
@@ -115,6 +122,57 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
              "schema": PROVIDER_NAME},
             {"name": "year", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1900, "maximum": 2200}}]),
+    ("/api/jobs", "get"): operation(
+        "Background jobs, newest first, with their progress",
+        {"200": answer("The jobs", {
+            "type": "object", "required": ["jobs"], "additionalProperties": False,
+            "properties": {"jobs": {"type": "array", "items": ref("Job")}}}),
+         "422": ERROR},
+        tag="jobs", parameters=[
+            {"name": "kind", "in": "query", "required": False,
+             "schema": {"type": "string", "examples": ["library.scan"]}},
+            {"name": "state", "in": "query", "required": False, "style": "form",
+             "explode": True, "description": "Repeat it, or separate states with commas",
+             "schema": {"type": "array", "items": JOB_STATE}},
+            {"name": "key", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+            {"name": "before", "in": "query", "required": False,
+             "description": "Only jobs with a smaller id (the last id of the previous page)",
+             "schema": {"type": "integer", "minimum": 1}}]),
+    ("/api/jobs/{job_id}", "get"): operation(
+        "A job with its attempts", {"200": answer("The job", ref("JobDetail")),
+                                    "404": ERROR, "422": ERROR},
+        tag="jobs", parameters=JOB_ID),
+    ("/api/jobs/{job_id}/cancel", "post"): operation(
+        "Cancel a queued job, or stop a running one (a `job_update` follows once it has "
+        "stopped); a finished job is answered as it is",
+        {"200": answer("Cancelled (or finished already)", ref("Job")),
+         "202": answer("Running: asked to stop", ref("Job")), "404": ERROR, "422": ERROR},
+        tag="jobs", parameters=JOB_ID),
+    ("/api/jobs/{job_id}/retry", "post"): operation(
+        "Queue a finished job again, its attempts afresh (a queued or running job is "
+        "answered as it is)",
+        {"202": answer("Queued", ref("Job")), "404": ERROR, "422": ERROR},
+        tag="jobs", parameters=JOB_ID),
+    ("/api/schedules", "get"): operation(
+        "The schedules that add jobs, with their last and next runs",
+        {"200": answer("The schedules", {
+            "type": "object", "required": ["schedules"], "additionalProperties": False,
+            "properties": {"schedules": {"type": "array", "items": ref("Schedule")}}})},
+        tag="jobs"),
+    ("/api/schedules/{name}", "patch"): operation(
+        "Change a schedule's timing or switch it on or off; its next run is computed from now",
+        {"200": answer("Changed", ref("Schedule")), "404": ERROR, "415": ERROR,
+         "422": ERROR},
+        tag="jobs", parameters=SCHEDULE_NAME, requestBody=body(ref("ScheduleChange"))),
+    ("/api/schedules/{name}/run", "post"): operation(
+        "Add the schedule's job now (its next run stays); while the job it added last is "
+        "queued or running, that one is answered",
+        {"202": answer("Queued", ref("Job"), headers={
+            "Location": {"schema": {"type": "string"}}}),
+         "404": ERROR, "503": FULL},
+        tag="jobs", parameters=SCHEDULE_NAME),
     ("/api/metrics", "get"): operation(
         "The loader's and providers' metrics for Prometheus (scrape with an API key)",
         {"200": answer("Prometheus text exposition format", {"type": "string"},
@@ -177,6 +235,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/openapi.json", "get"): operation(
         "This document", {"200": answer("OpenAPI 3.1", {"type": "object"})}, tag="system"),
     ("/", "get"): operation("The library page", PAGE, tag="pages"),
+    ("/tasks", "get"): operation(
+        "The background jobs (running, queued, recent) and the schedules", PAGE,
+        tag="pages"),
     ("/series/{series_id}", "get"): operation(
         "A series' page", {**PAGE, "404": answer("No such series", {"type": "string"}, HTML)},
         tag="pages", parameters=SERIES_ID),
@@ -235,8 +296,9 @@ def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "aniworld", "version": __version__,
                  "description": "Errors are {\"error\": {\"code\", \"message\"}}. Browsers "
-                                "send the session cookie and, on POST and DELETE, the CSRF "
-                                "token in X-CSRF-Token; scripts send an API key instead."},
+                                "send the session cookie and, on POST, PATCH and DELETE, the "
+                                "CSRF token in X-CSRF-Token; scripts send an API key "
+                                "instead."},
         "paths": paths,
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "aniworld_session"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aniworld_core import LoadingStatus
+from aniworld_core import JobState, LoadingStatus, RunState
 
 
 def ref(name: str) -> dict[str, str]:
@@ -24,6 +24,13 @@ _TEXT = {"type": "string"}
 _INT = {"type": "integer"}
 _OPTIONAL_TEXT = {"type": ["string", "null"]}
 _OPTIONAL_INT = {"type": ["integer", "null"]}
+_JOB_STATE = {"type": "string", "enum": [state.value for state in JobState]}
+_JOB_PROGRESS = {"type": "object", "required": ["done", "total", "message"],
+                 "additionalProperties": False, "properties": {
+                     "done": {"type": "integer", "minimum": 0},
+                     "total": {"type": ["integer", "null"], "minimum": 0,
+                               "description": "null: not known"},
+                     "message": _OPTIONAL_TEXT}}
 _IDS = {"type": "object", "additionalProperties": {"type": "string"},
         "examples": [{"anilist": "21507", "mal": "32182"}]}
 _REF = {"provider": {"type": "string", "examples": ["anilist"]},
@@ -82,6 +89,27 @@ _SERIES_PROPERTIES: dict[str, Any] = {
                                       "episode list has loaded"},
     "episodes_present": {"type": ["integer", "null"], "minimum": 0,
                          "description": "How many of episodes_known have a file"},
+}
+
+_JOB_PROPERTIES: dict[str, Any] = {
+    "id": _INT, "kind": {"type": "string", "examples": ["library.scan"]},
+    "key": {"type": ["string", "null"],
+            "description": "At most one job with a key is pending or running"},
+    "priority": {"type": "integer", "description": "Lower runs first"},
+    "state": _JOB_STATE, "attempts": {"type": "integer", "minimum": 0},
+    "max_attempts": {"type": "integer", "minimum": 1}, "payload": {"type": "object"},
+    "progress": _JOB_PROGRESS,
+    "error": {"type": ["string", "null"],
+              "description": "Why the last attempt failed, or why it waits"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "started_at": _TIME, "finished_at": _TIME,
+    "not_before": {**_TIME, "description": "Not run before then (a retry's backoff)"},
+    "timeout": {"type": ["number", "null"], "description": "Seconds an attempt may take"},
+    "parent_id": _OPTIONAL_INT,
+    "waiting_for": {"type": ["string", "null"], "examples": ["provider:jikan"],
+                    "description": "What it waits on (a provider that is down)"},
+    "owner": {"type": ["string", "null"], "description": "The process running it"},
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -195,10 +223,43 @@ SCHEMAS: dict[str, Any] = {
         "authenticated": {"type": "boolean"}, "username": {"type": ["string", "null"]},
         "method": {"enum": ["session", "api_key"]},
         "csrf_token": {"type": ["string", "null"]}}},
+    "Job": exactly(_JOB_PROPERTIES),
+    "JobDetail": exactly({**_JOB_PROPERTIES, "runs": {
+        "type": "array", "items": ref("JobRun"), "description": "Its attempts, newest first"}}),
+    "JobRun": exactly({
+        "id": _INT, "job_id": _INT, "attempt": {"type": "integer", "minimum": 1},
+        "state": {"type": "string", "enum": [state.value for state in RunState],
+                  "description": "interrupted: cut short through no fault of the job (a "
+                                 "shutdown); the attempt does not count"},
+        "owner": _OPTIONAL_TEXT, "started_at": {"type": "string", "format": "date-time"},
+        "finished_at": _TIME, "error": _OPTIONAL_TEXT}),
+    "Schedule": exactly({
+        "name": _TEXT, "kind": _TEXT, "payload": {"type": "object"},
+        "every": {"type": ["number", "null"], "description": "Seconds between runs"},
+        "cron": {"type": ["string", "null"], "examples": ["0 4 * * *"],
+                 "description": "Five fields, in the schedule's time zone"},
+        "timezone": {"type": "string", "examples": ["Europe/Berlin"]},
+        "enabled": {"type": "boolean"}, "next_run_at": _TIME, "last_run_at": _TIME,
+        "last_job_id": _OPTIONAL_INT}),
+    "ScheduleChange": {
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "description": "Give every or cron (not both), or only timezone or enabled; nothing "
+                       "changes unless all of it is valid. null is \"not given\".",
+        "properties": {
+            "every": {"type": ["number", "null"], "minimum": 1, "maximum": 366 * 86400,
+                      "description": "Seconds between runs"},
+            "cron": {"type": ["string", "null"], "examples": ["0 4 * * *"],
+                     "description": "Five fields; it must fire within four years"},
+            "timezone": {"type": ["string", "null"], "minLength": 1, "maxLength": 200,
+                         "description": "An IANA name such as Europe/Berlin"},
+            "enabled": {"type": ["boolean", "null"]}}},
     "Event": {"type": "object", "required": ["type", "timestamp"], "properties": {
         "type": {"enum": ["series_added", "series_loading_update", "series_removed",
-                          "provider_waiting", "loader_idle", "scan_progress"]},
+                          "provider_waiting", "loader_idle", "scan_progress", "job_update"]},
         "series_id": {"type": "string"}, "title": {"type": "string"}, "status": _STATUS,
-        "progress": _PROGRESS, "message": {"type": "string"},
-        "error": {"type": ["string", "null"]}, "timestamp": {"type": "string"}}},
+        "progress": {"anyOf": [_PROGRESS, _JOB_PROGRESS],
+                     "description": "A series' loaded items, or a job's done of total"},
+        "message": {"type": "string"}, "error": {"type": ["string", "null"]},
+        "job_id": _INT, "kind": _TEXT, "key": _OPTIONAL_TEXT, "state": _JOB_STATE,
+        "timestamp": {"type": "string"}}},
 }

@@ -1,4 +1,4 @@
-"""The HTML pages: library, series, the user's sessions, login and first-run setup.
+"""The HTML pages: library, series, tasks, the user's sessions, login and first-run setup.
 
 Login and setup are plain forms (they work without JavaScript) carrying the session's CSRF token
 in a hidden field; everything that changes state after login goes through the JSON API.
@@ -17,7 +17,9 @@ from starlette.routing import Route
 from aniworld_core import (
     AniworldError,
     InvalidInput,
+    JobState,
     LoadingStatus,
+    Schedule,
     Series,
     StateConflict,
     __version__,
@@ -31,6 +33,10 @@ from aniworld_web.sessions import CSRF_FIELD, csrf_matches, csrf_token
 from aniworld_web.state import context_of
 
 DEFAULT_USERNAME = "admin"
+#: Running and queued jobs the Tasks page lists at most (each), and finished ones.
+TASKS_SHOWN = 100
+RECENT_SHOWN = 50
+_FINISHED = [state for state in JobState if state.is_final]
 
 
 def render(request: Request, template: str, status_code: int = 200,
@@ -88,6 +94,39 @@ async def series_page(request: Request) -> Response:
                   seasons=season_views(detail, providers),
                   unplaced=detail.unplaced, season_note=detail.season_note,
                   runs=await core.load_runs(series.id))
+
+
+async def tasks(request: Request) -> Response:
+    """Running jobs with their progress, queued ones in the order they run, the latest
+    finished ones, and the schedules; tasks.js keeps it live."""
+    jobs = context_of(request).core.jobs
+    running = await jobs.list(states=[JobState.RUNNING], limit=TASKS_SHOWN)
+    queued = await jobs.list(states=[JobState.PENDING], limit=TASKS_SHOWN)
+    recent = await jobs.list(states=_FINISHED, limit=RECENT_SHOWN)
+    schedules = await jobs.schedules()
+    more_queued = len(queued) == TASKS_SHOWN
+    # A job that moved on between the readings is shown where the later one found it.
+    later = {job.id for job in recent}
+    queued = [job for job in queued if job.id not in later]
+    later |= {job.id for job in queued}
+    running = [job for job in running if job.id not in later]
+    return render(request, "tasks.html", running=running[::-1],
+                  queued=sorted(queued, key=lambda job: (job.priority, job.id)),
+                  more_queued=more_queued, recent=recent,
+                  recent_shown=RECENT_SHOWN, schedules=schedules,
+                  timings={schedule.name: timing_text(schedule) for schedule in schedules})
+
+
+def timing_text(schedule: Schedule) -> str:
+    """``every 1 day``, ``every 90 seconds``, ``cron 0 4 * * * (Europe/Berlin)``."""
+    if schedule.cron:
+        return f"cron {schedule.cron} ({schedule.timezone})"
+    every = schedule.every or 0.0
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if every >= seconds and every % seconds == 0:
+            count = int(every // seconds)
+            return f"every {count} {unit}{'' if count == 1 else 's'}"
+    return f"every {every:g} seconds"
 
 
 def identification_failed(series: Series) -> bool:
@@ -173,6 +212,7 @@ async def setup_submit(request: Request) -> Response:
 ROUTES = [
     Route("/", library, methods=["GET"]),
     Route("/series/{series_id}", series_page, methods=["GET"]),
+    Route("/tasks", tasks, methods=["GET"]),
     Route("/account", account, methods=["GET"]),
     Route("/login", login_form, methods=["GET"]),
     Route("/login", login_submit, methods=["POST"]),

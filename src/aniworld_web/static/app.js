@@ -1,12 +1,13 @@
 // aniworld's page script (an ES module, no build step): live updates, the add dialog, the series
-// page's actions, the account page, local times, and log out. Each part sets itself up only on
-// the pages that have it.
+// page's actions, the Tasks page, the account page, local times, and log out. Each part sets
+// itself up only on the pages that have it.
 import { setUpAccountPage } from "./account.js";
 import { api } from "./api.js";
 import { setUpAddDialog } from "./add.js";
 import { showPosters } from "./posters.js";
 import { startLive } from "./live.js";
 import { setUpSeriesPage } from "./series.js";
+import { setUpTasksPage } from "./tasks.js";
 import { showLocalTimes } from "./times.js";
 import { refreshCounts } from "./views.js";
 
@@ -19,5 +20,6 @@ showPosters();
 setUpAddDialog();
 setUpSeriesPage();
 setUpAccountPage();
+setUpTasksPage();
 refreshCounts();
 startLive();

@@ -3,6 +3,11 @@
 //   {"type": "series_loading_update", "series_id": "…", "title": "…", "status": "loading_nfo",
 //    "progress": {"episodes": true, "nfo": false, "logo": false, "images": false},
 //    "message": "Writing NFO...", "error": null, "timestamp": "…"}
+// and, for background jobs (the Tasks page shows them),
+//   {"type": "job_update", "job_id": 12, "kind": "library.scan", "key": null, "state": "running",
+//    "progress": {"done": 1, "total": 2, "message": "Scanning /srv/anime"}, "error": null,
+//    "timestamp": "…"}
+import { liveConnected, showJobUpdate } from "./tasks.js";
 import { FINAL, addCard, refreshCounts, showLoaded, showState, viewsOf } from "./views.js";
 
 const connection = document.getElementById("connection");
@@ -35,6 +40,9 @@ const handlers = {
   },
   loader_idle() {
     if (notice) notice.textContent = "All loads finished";
+  },
+  job_update(event) {
+    showJobUpdate(event);
   },
 };
 
@@ -71,6 +79,7 @@ function connectSocket() {
     opened = true;
     retryDelay = 1000;
     setConnection("live", "Live (WebSocket)");
+    liveConnected();
   });
   socket.addEventListener("message", (message) => receive(message.data));
   socket.addEventListener("close", () => {
@@ -84,6 +93,7 @@ function connectEvents() {
   source.addEventListener("open", () => {
     retryDelay = 1000;
     setConnection("live", "Live (server-sent events)");
+    liveConnected();
   });
   source.addEventListener("message", (message) => receive(message.data));
   source.addEventListener("error", () => {

@@ -81,6 +81,11 @@ class Engine:
         self.pending_at_start = 0
         #: Jobs begun by this process, in claim order (``JobContext.sequence``).
         self._begun = 0
+        #: Kinds that may have due work (the others are not asked until something is added,
+        #: a job of theirs ends, or a timeout passes).
+        self._maybe: set[str] = set()
+        #: When the next schedule is due (``_UNKNOWN``: ask the database).
+        self._schedule_due: dt.datetime | None = _UNKNOWN
 
     # -- registering and adding ---------------------------------------------------------------
 
@@ -92,6 +97,7 @@ class Engine:
         self._by_kind[kind.name] = 0
         if kind.hook is not None:
             self.store.hooks[kind.name] = kind.hook
+        self._maybe.add(kind.name)
 
     def kind(self, name: object) -> Kind:
         if not isinstance(name, str) or name not in self.kinds:
@@ -124,11 +130,13 @@ class Engine:
         added = await self.store.add(new, max_pending=self.kinds[new.kind].max_pending)
         if added.created:
             self._announce(added.job, added.event)
-            self.work_added()
+            self.work_added(new.kind)
         return added.job
 
-    def work_added(self) -> None:
-        """Something was queued (here or by a store call inside another transaction)."""
+    def work_added(self, kind: str | None = None) -> None:
+        """Something was queued (here or by a store call inside another transaction): of
+        ``kind``, or of any kind."""
+        self._maybe.update(self.kinds if kind is None else (kind,))
         if self._idle.is_set():
             self._idle = anyio.Event()
         self._wake.set()
@@ -182,6 +190,7 @@ class Engine:
         checked = self.new_job(kind_name, payload)
         schedule = await self.schedules.define(name, checked.kind, checked.payload, timing,
                                                enabled=enabled, replace=replace)
+        self._schedule_due = _UNKNOWN
         self._wake.set()
         return schedule
 
@@ -196,6 +205,7 @@ class Engine:
             timing = Timing.check(every=every, cron=cron,
                                   timezone=timezone or current.timezone)
         schedule = await self.schedules.change(name, timing=timing, enabled=enabled)
+        self._schedule_due = _UNKNOWN
         self._wake.set()
         return schedule
 
@@ -295,21 +305,30 @@ class Engine:
                         self._wake = anyio.Event()
 
     async def _dispatch_until_stopped(self) -> None:
+        woken = True
         while self._accepting:
             self._wake = anyio.Event()
+            if not woken:  # a timeout: retries came due, other processes added work
+                self._maybe.update(self.kinds)
+                self._schedule_due = _UNKNOWN
             timeout = self.lease_seconds / 3
-            schedule_due = await self.schedules.next_due()
-            if schedule_due is not None and schedule_due <= utcnow():
+            if self._schedule_due is _UNKNOWN:
+                self._schedule_due = await self.schedules.next_due()
+            if self._schedule_due is not None and self._schedule_due <= utcnow():
                 for fired in await self.schedules.fire_due(self._schedule_job,
                                                            limit=self._limit):
                     if fired.added.created:
+                        self._maybe.add(fired.added.job.kind)
                         self._announce(fired.added.job, fired.added.event)
-                schedule_due = await self.schedules.next_due()
-            if schedule_due is not None:
-                timeout = min(timeout, max(0.0, (schedule_due - utcnow()).total_seconds()))
+                self._schedule_due = await self.schedules.next_due()
+            if self._schedule_due is not None:
+                timeout = min(timeout,
+                              max(0.0, (self._schedule_due - utcnow()).total_seconds()))
             more = False
             claimed_any = False
             for kind in self.kinds.values():
+                if kind.name not in self._maybe:
+                    continue
                 if kind.before_claim is not None:
                     await kind.before_claim()
                 want = self._claim_size(kind)
@@ -330,7 +349,10 @@ class Engine:
                 for (job, run_id), event in zip(claimed.started, claimed.events, strict=True):
                     self._start(kind, job, run_id, event)
                 claimed_any = claimed_any or bool(claimed.started or claimed.exhausted)
-                more = more or len(claimed.started) + len(claimed.exhausted) == count
+                if len(claimed.started) + len(claimed.exhausted) == count:
+                    more = True  # there may be more
+                else:
+                    self._maybe.discard(kind.name)
             if claimed_any and self._idle.is_set():
                 self._idle = anyio.Event()
             if not claimed_any and not self._active:
@@ -348,14 +370,23 @@ class Engine:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
             if more:
                 continue
+            woken = False
             with anyio.move_on_after(timeout):
                 await self._wake.wait()
+                woken = True
 
     def _claim_size(self, kind: Kind) -> tuple[int, int | None] | None:
+        """How many jobs of ``kind`` to claim now (and up to which priority), or ``None``:
+        whole multiples of ``kind.claim_multiple`` while there is room for one; fewer only
+        while nothing of the kind runs; beyond ``concurrency``, urgent work only."""
         running = self._by_kind[kind.name]
         free = kind.concurrency - running
-        if free > 0:
-            return min(free, kind.claim_round), None
+        multiple = kind.claim_multiple
+        if free >= multiple:
+            most = max(multiple, kind.claim_round - kind.claim_round % multiple)
+            return min(free - free % multiple, most), None
+        if free > 0 and running == 0:
+            return free, None
         beyond = kind.concurrency + kind.urgent_extra - running
         if beyond > 0:
             return beyond, kind.urgent_priority
@@ -423,6 +454,7 @@ class Engine:
         finally:
             del self._active[job.id]
             self._by_kind[kind.name] -= 1
+            self._maybe.add(kind.name)
             self._wake.set()
             if not self._active:
                 self._all_done.set()
@@ -489,6 +521,10 @@ class Engine:
             kind.on_hooked(hooked)
         else:
             self._publish_event(hooked)
+
+
+#: ``Engine._schedule_due`` before the database was asked.
+_UNKNOWN = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _payload_key(payload: Mapping[str, Any]) -> str:

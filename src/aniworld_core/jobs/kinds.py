@@ -73,6 +73,9 @@ class Kind:
     urgent_extra: int = 0
     urgent_priority: int = 0
     claim_round: int = 50
+    #: Claim in whole multiples of this while there is room (a handler that batches its
+    #: requests fills whole batches).
+    claim_multiple: int = 1
     retry: RetryPolicy = RetryPolicy()
     timeout: float | None = None
     max_pending: int = 10_000

@@ -86,7 +86,7 @@ class Loader:
         engine.register(Kind(
             SERIES_LOAD, self._run, check_payload=_check_payload, concurrency=window,
             urgent_extra=settings.concurrency, urgent_priority=Priority.USER,
-            claim_round=max(self._chunk, CLAIM_ROUND - CLAIM_ROUND % self._chunk),
+            claim_round=CLAIM_ROUND, claim_multiple=self._chunk,
             retry=RetryPolicy(settings.max_attempts, settings.retry_base_delay,
                               settings.retry_max_delay),
             hook=self._follow, on_hooked=self._published, on_idle=self._idle,
@@ -179,7 +179,9 @@ class Loader:
                           inputs_key=self.inputs_key)
 
     def _published(self, followed: Followed) -> None:
-        self._publish(followed.series, message=followed.message)
+        self._events.publish(SeriesLoadingUpdate.of_parts(
+            followed.series_id, followed.title, followed.status, followed.progress,
+            followed.error, message=followed.message, needs_choice=followed.needs_choice))
 
     def _idle(self) -> None:
         counters = self._engine.counters[SERIES_LOAD]
@@ -197,7 +199,7 @@ class Loader:
 
     async def _run(self, context: JobContext) -> None:
         followed = context.hooked
-        if not isinstance(followed, Followed):
+        if not isinstance(followed, Followed) or followed.series is None:
             raise JobError("the series is gone", permanent=True)
         series = followed.series
         if context.payload.get("refresh"):

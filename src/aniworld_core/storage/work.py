@@ -20,7 +20,7 @@ from sqlalchemy import Update, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aniworld_core.models import LoadingStatus, Priority, Series, StepResult
+from aniworld_core.models import LoadingStatus, Priority, Progress, Series, StepResult
 from aniworld_core.storage import work_queue
 from aniworld_core.storage.convert import evolve_series, result_columns, to_series
 from aniworld_core.storage.database import Database
@@ -100,11 +100,18 @@ def _apply_leased(session: Session, updates: Sequence[_LeasedUpdate]) -> list[No
 
 @attrs.frozen
 class Followed:
-    """The series as its job's change left it, and the status line to publish (``None``: the
-    status's own)."""
+    """The series' loading state as its job's change left it (what an update event says),
+    the status line to publish (``None``: the status's own), and, when its job was claimed,
+    the whole series for the load to begin with."""
 
-    series: Series
+    series_id: str
+    title: str
+    status: LoadingStatus
+    progress: Progress
+    error: str | None
+    needs_choice: bool
     message: str | None = None
+    series: Series | None = None
 
 
 def follow_job(session: Session, series_id: str, state: str, run: str | None, *,
@@ -155,7 +162,11 @@ def follow_job(session: Session, series_id: str, state: str, run: str | None, *,
         row.loading_error = None
         row.loading_completed_at = now
     session.flush()
-    return Followed(to_series(row), message)
+    return Followed(row.id, row.title, LoadingStatus(row.loading_status),
+                    Progress(row.episodes_loaded, row.nfo_loaded, row.logo_loaded,
+                             row.images_loaded),
+                    row.loading_error, bool(row.needs_choice), message,
+                    to_series(row) if state == "running" else None)
 
 
 class WorkStore:

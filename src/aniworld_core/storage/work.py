@@ -114,53 +114,71 @@ class Followed:
     series: Series | None = None
 
 
+_STATE_COLUMNS = (SERIES.c.id, SERIES.c.title, SERIES.c.loading_status, SERIES.c.episodes_loaded,
+                  SERIES.c.nfo_loaded, SERIES.c.logo_loaded, SERIES.c.images_loaded,
+                  SERIES.c.loading_error, SERIES.c.needs_choice)
+
+
 def follow_job(session: Session, series_id: str, state: str, run: str | None, *,
                attempts: int, error: str | None, not_before: dt.datetime | None,
                inputs_key: work_queue.InputsKey) -> Followed | None:
     """Put the series in the state its load job's change calls for (``state``: the job's,
     ``run``: how its run went, ``None`` when none began or ended). ``None``: the series is
-    gone."""
+    gone. One read of the few columns it needs and one write (the whole series is read only
+    when its load begins, for the load, and when it fails, for what it was tried with)."""
+    if state in ("running", "failed"):
+        return _follow_whole(session, series_id, state, attempts=attempts, error=error,
+                             inputs_key=inputs_key)
+    found = session.execute(select(*_STATE_COLUMNS).where(SERIES.c.id == series_id)).first()
+    if found is None:
+        return None
+    now = utcnow()
+    progress = Progress(*found[3:7])
+    values: dict[str, Any] = {"updated_at": now}
+    message: str | None = None
+    if state == "pending" and run == "failed":
+        values["loading_error"] = error
+        seconds = 0.0 if not_before is None else max(0.0, (not_before - now).total_seconds())
+        message = f"Retrying in {int(-(-seconds // 1))} s: {error}"
+    elif state == "pending" and run == "interrupted":
+        values.update(loading_status=LoadingStatus.QUEUED.value, loading_error=error)
+    elif state == "pending":  # queued again (retried by a person)
+        values.update(loading_status=LoadingStatus.PENDING.value, loading_error=None,
+                      loading_completed_at=None, failed_inputs=None)
+    elif state == "completed":
+        values.update(loading_status=LoadingStatus.COMPLETED.value, loading_error=None,
+                      loading_completed_at=now, failed_inputs=None)
+    elif state == "cancelled":
+        # What earlier runs loaded stays: a cancelled refresh of a loaded series is loaded.
+        loaded = all(progress.to_dict().values())
+        values.update(loading_status=(LoadingStatus.COMPLETED if loaded
+                                      else LoadingStatus.CANCELLED).value,
+                      loading_error=None, loading_completed_at=now)
+    session.execute(update(SERIES).where(SERIES.c.id == series_id).values(values))
+    return Followed(found[0], found[1],
+                    LoadingStatus(values.get("loading_status", found[2])), progress,
+                    values.get("loading_error", found[7]), bool(found[8]), message)
+
+
+def _follow_whole(session: Session, series_id: str, state: str, *, attempts: int,
+                  error: str | None, inputs_key: work_queue.InputsKey) -> Followed | None:
     row = session.get(SeriesRow, series_id)
     if row is None:
         return None
     now = utcnow()
-    message: str | None = None
     row.updated_at = now
-    loaded = status_for(row) is LoadingStatus.COMPLETED
+    message: str | None = None
     if state == "running":
         row.loading_status = status_for(row).value
         if row.loading_started_at is None or attempts <= 1:
             row.loading_started_at = now
         row.loading_completed_at = None
         message = "Starting..."
-    elif state == "pending" and run == "failed":
-        row.loading_error = error
-        seconds = 0.0 if not_before is None else max(0.0, (not_before - now).total_seconds())
-        message = f"Retrying in {int(-(-seconds // 1))} s: {error}"
-    elif state == "pending" and run == "interrupted":
-        row.loading_status = LoadingStatus.QUEUED.value
-        row.loading_error = error
-    elif state == "pending":  # queued again (retried by a person)
-        row.loading_status = LoadingStatus.PENDING.value
-        row.loading_error = None
-        row.loading_completed_at = None
-        row.failed_inputs = None
-    elif state == "completed":
-        row.loading_status = LoadingStatus.COMPLETED.value
-        row.loading_error = None
-        row.loading_completed_at = now
-        row.failed_inputs = None
-    elif state == "failed":
+    else:
         row.loading_status = LoadingStatus.FAILED.value
         row.loading_error = f"Loading: {error}" if error and error.startswith("tried ") else error
         row.loading_completed_at = now
         row.failed_inputs = inputs_key(to_series(row))
-    elif state == "cancelled":
-        # What earlier runs loaded stays: a cancelled refresh of a loaded series is loaded.
-        row.loading_status = (LoadingStatus.COMPLETED if loaded
-                              else LoadingStatus.CANCELLED).value
-        row.loading_error = None
-        row.loading_completed_at = now
     session.flush()
     return Followed(row.id, row.title, LoadingStatus(row.loading_status),
                     Progress(row.episodes_loaded, row.nfo_loaded, row.logo_loaded,

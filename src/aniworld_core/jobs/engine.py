@@ -84,6 +84,8 @@ class Engine:
         #: Kinds that may have due work (the others are not asked until something is added,
         #: a job of theirs ends, or a timeout passes).
         self._maybe: set[str] = set()
+        #: Per kind, when the soonest job this process put back (a retry, a wait) is due.
+        self._due_at: dict[str, dt.datetime] = {}
         #: When the next schedule is due (``_UNKNOWN``: ask the database).
         self._schedule_due: dt.datetime | None = _UNKNOWN
 
@@ -308,10 +310,17 @@ class Engine:
         woken = True
         while self._accepting:
             self._wake = anyio.Event()
-            if not woken:  # a timeout: retries came due, other processes added work
+            if not woken:  # a timeout: other processes may have added work
                 self._maybe.update(self.kinds)
                 self._schedule_due = _UNKNOWN
             timeout = self.lease_seconds / 3
+            now = utcnow()
+            for name, due in list(self._due_at.items()):  # retries and waits of this process
+                if due <= now:
+                    self._maybe.add(name)
+                    del self._due_at[name]
+                else:
+                    timeout = min(timeout, (due - now).total_seconds())
             if self._schedule_due is _UNKNOWN:
                 self._schedule_due = await self.schedules.next_due()
             if self._schedule_due is not None and self._schedule_due <= utcnow():
@@ -444,6 +453,10 @@ class Engine:
             with anyio.CancelScope(shield=True):
                 written, event = await self.store.end(job.id, self.owner, context.run_id,
                                                       ending)
+                if ending.state is JobState.PENDING and ending.not_before is not None:
+                    due = self._due_at.get(kind.name)
+                    self._due_at[kind.name] = (ending.not_before if due is None
+                                               else min(due, ending.not_before))
                 self._count(kind, ending)
                 self._announce(written, event)
         except LeaseLost:
@@ -465,20 +478,20 @@ class Engine:
         timeout = job.timeout if job.timeout is not None else kind.timeout
         try:
             with context.scope as scope:
-                with anyio.fail_after(timeout if timeout is not None else math.inf):
+                with anyio.move_on_after(math.inf if timeout is None else timeout) as deadline:
                     await kind.run(context)
             if scope.cancel_called:
                 if context.cancel_requested:
                     return Ending(JobState.CANCELLED, RunState.CANCELLED, CANCELLED)
                 return Ending(JobState.PENDING, RunState.INTERRUPTED, SHUTDOWN, refund=True)
+            if deadline.cancelled_caught:  # the kind's own timeout, not one of the handler's
+                return self._failure(kind, context, f"timed out after {timeout:g} s",
+                                     permanent=False)
             return Ending(JobState.COMPLETED, RunState.COMPLETED)
         except Postpone as postpone:
             return Ending(JobState.PENDING, RunState.INTERRUPTED, postpone.reason,
                           not_before=utcnow() + dt.timedelta(seconds=postpone.seconds),
                           gate=postpone.gate, refund=True)
-        except TimeoutError:
-            reason = f"timed out after {timeout:g} s"
-            return self._failure(kind, context, reason, permanent=False)
         except Exception as error:
             reason = kind.describe(error)
             if reason.startswith("unexpected error"):

@@ -281,7 +281,7 @@ def _register(session: Session, root_key: str,
         session.connection().execute(
             insert(SERIES), [{key: getattr(row, key) for key in columns} for row in rows]
         )
-        queue_loads(session, [row.id for row in rows], priority=Priority.SCHEDULED)
+        queue_loads(session, [row.id for row in rows], priority=Priority.SCHEDULED, new=True)
     ids.update({row.folder: row.id for row in rows if row.folder is not None})
     return ids, [to_series(row) for row in rows]
 

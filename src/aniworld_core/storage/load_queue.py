@@ -30,16 +30,18 @@ def series_of(key: str | None) -> str | None:
 
 
 def queue_loads(session: Session, series_ids: Sequence[str], *, priority: int,
-                refresh: bool = False) -> list[str]:
+                refresh: bool = False, new: bool = False) -> list[str]:
     """Queue a load of each series that has no live one (a live one only has its priority
     raised); returns the ids of the series queued now. ``refresh``: load everything again,
-    what is loaded already included (kept until its replacement is saved)."""
+    what is loaded already included (kept until its replacement is saved). ``new``: the
+    series were just added, so none has a load yet (nothing to look up)."""
     now = utcnow()
     queued: list[str] = []
     for start in range(0, len(series_ids), _CHUNK):
         chunk = list(dict.fromkeys(series_ids[start:start + _CHUNK]))
         keys = {load_key(series_id): series_id for series_id in chunk}
-        live = set(session.scalars(select(JobRow.live_key).where(JobRow.live_key.in_(keys))))
+        live = set() if new else set(session.scalars(
+            select(JobRow.live_key).where(JobRow.live_key.in_(keys))))
         if live:
             session.execute(update(JobRow)
                             .where(JobRow.live_key.in_(live), JobRow.priority > priority)

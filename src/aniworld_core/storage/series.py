@@ -118,7 +118,7 @@ class SeriesStore:
             row = new_series_row(new)
             session.add(row)
             session.flush()
-            queue_loads(session, [row.id], priority=new.priority)
+            queue_loads(session, [row.id], priority=new.priority, new=True)
             return to_series(row)
 
         return await self._db.session(work)

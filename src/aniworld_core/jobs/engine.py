@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import anyio
 import anyio.abc
-import attrs
 
 from aniworld_core._priority import in_background
 from aniworld_core.errors import InvalidInput, JobNotFound, StateConflict
-from aniworld_core.jobs.kinds import JobContext, Kind, Postpone
-from aniworld_core.jobs.model import Job, JobProgress, JobState, JobUpdate, RunState, Schedule
+from aniworld_core.jobs.attempts import KindCounters, attempt
+from aniworld_core.jobs.kinds import JobContext, Kind
+from aniworld_core.jobs.model import Job, JobState, JobUpdate, Schedule
 from aniworld_core.jobs.owners import owner_is_dead_local_process
 from aniworld_core.jobs.schedules import ScheduleStore
-from aniworld_core.jobs.store import Ending, JobStore, NewJob
+from aniworld_core.jobs.store import JobStore, NewJob
 from aniworld_core.jobs.timing import Timing
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.types import utcnow
@@ -39,19 +38,7 @@ from aniworld_core.storage.work import LeaseLost
 log = logging.getLogger("aniworld.jobs")
 #: How often the owner looks for cancels asked in other processes while it runs jobs.
 CANCEL_POLL = 1.0
-SHUTDOWN = "Interrupted by shutdown; resumes at next start."
-CANCELLED = "Cancelled by the user."
 Publish = Callable[[Any], None]
-
-
-@attrs.define
-class KindCounters:
-    completed: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    retries: int = 0
-    interrupted: int = 0
-    postponed: int = 0
 
 
 class Engine:
@@ -424,9 +411,11 @@ class Engine:
 
     async def _renew_leases(self) -> None:
         since_renewal = 0.0
+        # Short leases (tests, quick takeovers) are renewed well before they expire.
+        tick = min(CANCEL_POLL, self.lease_seconds / 3)
         while True:
-            await anyio.sleep(CANCEL_POLL)
-            since_renewal += CANCEL_POLL
+            await anyio.sleep(tick)
+            since_renewal += tick
             if not self._active:
                 continue
             try:
@@ -449,7 +438,7 @@ class Engine:
     async def _run_job(self, kind: Kind, context: JobContext) -> None:
         job = context.job
         try:
-            ending = await self._attempt(kind, context)
+            ending = await attempt(kind, context)
             with anyio.CancelScope(shield=True):
                 written, event = await self.store.end(job.id, self.owner, context.run_id,
                                                       ending)
@@ -457,7 +446,7 @@ class Engine:
                     due = self._due_at.get(kind.name)
                     self._due_at[kind.name] = (ending.not_before if due is None
                                                else min(due, ending.not_before))
-                self._count(kind, ending)
+                self.counters[kind.name].count(ending)
                 self._announce(written, event)
         except LeaseLost:
             log.info("job %s (%s) was taken over or removed while it ran", job.id, job.kind)
@@ -471,59 +460,6 @@ class Engine:
             self._wake.set()
             if not self._active:
                 self._all_done.set()
-
-    async def _attempt(self, kind: Kind, context: JobContext) -> Ending:
-        """Run the handler once; how it went, as the ending to record."""
-        job = context.job
-        timeout = job.timeout if job.timeout is not None else kind.timeout
-        try:
-            with context.scope as scope:
-                with anyio.move_on_after(math.inf if timeout is None else timeout) as deadline:
-                    await kind.run(context)
-            if scope.cancel_called:
-                if context.cancel_requested:
-                    return Ending(JobState.CANCELLED, RunState.CANCELLED, CANCELLED)
-                return Ending(JobState.PENDING, RunState.INTERRUPTED, SHUTDOWN, refund=True)
-            if deadline.cancelled_caught:  # the kind's own timeout, not one of the handler's
-                return self._failure(kind, context, f"timed out after {timeout:g} s",
-                                     permanent=False)
-            return Ending(JobState.COMPLETED, RunState.COMPLETED)
-        except Postpone as postpone:
-            return Ending(JobState.PENDING, RunState.INTERRUPTED, postpone.reason,
-                          not_before=utcnow() + dt.timedelta(seconds=postpone.seconds),
-                          gate=postpone.gate, refund=True)
-        except Exception as error:
-            reason = kind.describe(error)
-            if reason.startswith("unexpected error"):
-                log.error("job %s (%s) raised", job.id, job.kind, exc_info=error)
-            return self._failure(kind, context, reason, permanent=kind.is_permanent(error))
-
-    def _failure(self, kind: Kind, context: JobContext, reason: str, *,
-                 permanent: bool) -> Ending:
-        job = context.job
-        if permanent or job.attempts >= job.max_attempts:
-            log.warning("job %s (%s) failed: %s", job.id, job.kind, reason)
-            return Ending(JobState.FAILED, RunState.FAILED, reason)
-        delay = kind.retry.delay(job.attempts)
-        log.info("job %s (%s): %s; retry %d of %d in %.0f s", job.id, job.kind, reason,
-                 job.attempts, job.max_attempts - 1, delay)
-        return Ending(JobState.PENDING, RunState.FAILED, reason,
-                      not_before=utcnow() + dt.timedelta(seconds=delay))
-
-    def _count(self, kind: Kind, ending: Ending) -> None:
-        counters = self.counters[kind.name]
-        if ending.state is JobState.COMPLETED:
-            counters.completed += 1
-        elif ending.state is JobState.FAILED:
-            counters.failed += 1
-        elif ending.state is JobState.CANCELLED:
-            counters.cancelled += 1
-        elif ending.run_state is RunState.FAILED:
-            counters.retries += 1
-        elif ending.error != SHUTDOWN:
-            counters.postponed += 1
-        else:
-            counters.interrupted += 1
 
     def _announce(self, job: Job, hooked: Any = None) -> None:
         self._publish_event(JobUpdate.of(job))
@@ -546,4 +482,4 @@ def _payload_key(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)[:150]
 
 
-__all__ = ["Engine", "JobProgress", "KindCounters"]
+__all__ = ["Engine", "KindCounters"]

@@ -168,10 +168,12 @@ class JobStore:
         def work(session: Session) -> Claimed:
             now = utcnow()
             # Due pending, then expired running jobs: by the index, not an OR over the kind's jobs.
-            chosen: list[Any] = []  # (priority, queued_at, id)
-            for due in ((JobRow.state == JobState.PENDING.value)
-                        & (JobRow.not_before.is_(None) | (JobRow.not_before <= now)),
-                        (JobRow.state == JobState.RUNNING.value) & (JobRow.lease_expires_at < now)):
+            chosen: list[Any] = []  # (priority, queued_at, id, taken over)
+            pending = ((JobRow.state == JobState.PENDING.value)
+                       & (JobRow.not_before.is_(None) | (JobRow.not_before <= now)))
+            expired = ((JobRow.state == JobState.RUNNING.value) & (JobRow.lease_expires_at < now)
+                       & (JobRow.lease_owner != owner))  # its own jobs it renews, never retakes
+            for over, due in enumerate((pending, expired)):
                 query = (select(JobRow.priority, JobRow.queued_at, JobRow.id)
                          .where(JobRow.kind == kind, due)
                          .order_by(JobRow.priority, JobRow.queued_at, JobRow.id).limit(limit))
@@ -182,11 +184,12 @@ class JobStore:
                     query = query.where(JobRow.priority <= max_priority)
                 if self._db.dialect == "postgresql":
                     query = query.with_for_update(skip_locked=True)
-                chosen += session.execute(query).all()
-            ids = [job_id for _, _, job_id in sorted(chosen)[:limit]]
+                chosen += [(*row, over) for row in session.execute(query)]
+            ids = [job_id for _, _, job_id, _ in sorted(chosen)[:limit]]
             if not ids:
                 return Claimed()
-            _end_open_runs(session, ids, now, TAKEN_OVER)
+            if taken := [job_id for *_, job_id, over in sorted(chosen)[:limit] if over]:
+                _end_open_runs(session, taken, now, TAKEN_OVER)  # pending jobs have none open
             ceiling = JobRow.max_attempts if max_attempts is None else max_attempts
             # One statement begins every job with attempts left; the rest failed (below).
             started = sorted(session.scalars(
@@ -311,7 +314,8 @@ class JobStore:
         no such job. A final job is returned as it is."""
 
         def work(session: Session) -> tuple[Job, Any] | None:
-            row = session.get(JobRow, job_id)
+            # Locked: a claim committing meanwhile is waited for, not written over.
+            row = session.get(JobRow, job_id, with_for_update=True, populate_existing=True)
             if row is None:
                 return None
             now = utcnow()

@@ -33,7 +33,10 @@ browser_tests = [
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the module (each test gets a fresh context and profile)."""
+    """One headless Chromium for the module (each test gets a fresh context and profile).
+    Assertions wait up to 15 s for the page to get there (Playwright's 5 s was seen to run
+    out on a busy 2-core machine while the page was still on its way)."""
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=CHROMIUM_ARGS)

@@ -32,8 +32,8 @@ from aniworld_core.jobs.schedules import ScheduleStore
 from aniworld_core.jobs.store import JobStore, NewJob
 from aniworld_core.jobs.timing import Timing
 from aniworld_core.storage.database import Database
+from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.types import utcnow
-from aniworld_core.storage.work import LeaseLost
 
 log = logging.getLogger("aniworld.jobs")
 #: How often the owner looks for cancels asked in other processes while it runs jobs.

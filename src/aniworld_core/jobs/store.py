@@ -26,8 +26,8 @@ from aniworld_core.errors import QueueFull
 from aniworld_core.jobs.model import LIVE_STATES, Job, JobProgress, JobRun, JobState, RunState
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.job_tables import JobRow, JobRunRow, new_job_values
+from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.types import UTCDateTime, utcnow
-from aniworld_core.storage.work import LeaseLost
 
 #: Called in the transaction of every state change of a job of its kind, with how its run went
 #: (``None``: no run ended or began: the job was added, retried or cancelled while pending);

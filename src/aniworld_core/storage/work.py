@@ -25,13 +25,12 @@ from aniworld_core.storage import work_queue
 from aniworld_core.storage.convert import evolve_series, result_columns, to_series
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.job_tables import JobRow
+from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.load_queue import load_key, queue_loads
 from aniworld_core.storage.tables import Base, SeriesRow
 from aniworld_core.storage.types import utcnow
 
-
-class LeaseLost(Exception):
-    """The job is no longer leased to this worker (removed, cancelled, or taken over)."""
+__all__ = ["FolderTaken", "Followed", "LeaseLost", "WorkStore", "follow_job", "status_for"]
 
 
 class FolderTaken(Exception):

@@ -250,8 +250,8 @@ class JobStore:
 
         def work(session: Session) -> None:
             now = utcnow()
-            for row in session.scalars(select(JobRow).where(JobRow.id.in_(list(job_ids)),
-                                                            JobRow.lease_owner == owner)):
+            for row in session.scalars(select(JobRow).where(
+                    JobRow.id.in_(list(job_ids)), JobRow.lease_owner == owner).with_for_update()):
                 session.execute(delete(JobRunRow).where(  # it never started: no trace
                     JobRunRow.job_id == row.id, JobRunRow.finished_at.is_(None)))
                 row.state = JobState.PENDING.value
@@ -283,8 +283,11 @@ class JobStore:
     def _end_all(self, session: Session, items: Sequence[tuple[int, str, int, Ending]]
                  ) -> list[tuple[Job, Any]]:
         now = utcnow()
+        # The jobs are locked first (by id), then their runs, then what their hooks write: the
+        # order every writer of a job keeps (removing one deletes the job, then its runs).
         rows = {row.id: row for row in session.scalars(
-            select(JobRow).where(JobRow.id.in_([item[0] for item in items])))}
+            select(JobRow).where(JobRow.id.in_([item[0] for item in items]))
+            .order_by(JobRow.id).with_for_update())}
         for job_id, owner, _, _ in items:
             if job_id not in rows or rows[job_id].lease_owner != owner:
                 raise LeaseLost(str(job_id))
@@ -451,7 +454,8 @@ class JobStore:
                 JobRow.lease_owner.is_not(None)).distinct()).all()
             gone = [owner for owner in owners if owner and dead(owner)]
             if gone:
-                for row in session.scalars(select(JobRow).where(JobRow.lease_owner.in_(gone))):
+                for row in session.scalars(select(JobRow).where(  # jobs locked before runs
+                        JobRow.lease_owner.in_(gone)).with_for_update()):
                     _end_open_runs(session, [row.id], now, PROCESS_GONE)
                     if row.state == JobState.RUNNING.value:
                         # The attempt counts: a job that kills its process every time fails

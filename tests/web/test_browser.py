@@ -104,6 +104,9 @@ def test_series_page_and_remove(server: LiveServer, page: Page) -> None:
     expect(page.get_by_role("heading", name=UNKNOWN_TITLE, level=1)).to_be_visible()
     expect(page.locator("#series-error")).to_contain_text("Identify:")
     expect(page.get_by_text("No episodes known yet")).to_be_visible()
+    # The button works once the page's script has set it up (on a busy machine the click
+    # came first, and nothing happened).
+    expect(page.locator("html[data-ready]")).to_have_count(1)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Remove from library").click()
     expect(page).to_have_url(server.url + "/")

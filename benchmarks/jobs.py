@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +45,7 @@ from aniworld_core.jobs import Engine, JobContext, JobState, JobUpdate, Kind
 from aniworld_core.jobs.owners import new_owner
 from aniworld_core.storage import Database
 from aniworld_core.storage.job_tables import JobRow, JobRunRow
+from aniworld_testing import postgres_schema
 
 KIND = "bench.noop"
 TARGET = 1000.0
@@ -199,22 +199,6 @@ def tell(children: list[subprocess.Popen[str]], line: str) -> None:
 
 
 @contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A schema of its own on ``url``, dropped afterwards (as the test suite does)."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
 def sqlite_file() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         yield f"sqlite:///{Path(tmp) / 'jobs.db'}"
@@ -224,7 +208,9 @@ def measure(part: str, args: argparse.Namespace) -> dict[str, Any]:
     processes = int(part.partition("-")[2] or 1)
     rates, cpus = [], []
     for _ in range(args.runs):
-        with (sqlite_file() if part == "sqlite" else postgres_schema(args.postgres)) as url:
+        place = (sqlite_file() if part == "sqlite"
+                 else postgres_schema(args.postgres, prefix="bench"))
+        with place as url:
             anyio.run(queue, url, args.jobs, args.concurrency, args.claim_round,
                       backend=args.backend)
             if processes == 1:

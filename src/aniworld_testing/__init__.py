@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from aniworld_testing._images import FakeImageHost
     from aniworld_testing._jikan import FakeJikan
     from aniworld_testing._options import FakeOptions, ImageFault
+    from aniworld_testing._postgres import postgres_schema
     from aniworld_testing._process import RemoteBundle
     from aniworld_testing._serve import ServedApp, listening_socket, serve_app
     from aniworld_testing._service import FakeService
@@ -97,6 +98,7 @@ _EXPORTS = {
     "ShowEpisode": "dataset",
     "generated": "dataset",
     "listening_socket": "_serve",
+    "postgres_schema": "_postgres",
     "serve_app": "_serve",
 }
 
@@ -126,6 +128,7 @@ __all__ = [
     "ShowEpisode",
     "generated",
     "listening_socket",
+    "postgres_schema",
     "serve_app",
 ]
 

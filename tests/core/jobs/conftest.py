@@ -64,15 +64,6 @@ async def running(engine: Engine) -> AsyncIterator[Engine]:
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = await Database.open(database_url)
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
 def published() -> Published:
     return Published()
 

@@ -4,7 +4,7 @@ and work a person waits for goes before the loader's background work."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import anyio
 import pytest
@@ -17,15 +17,6 @@ from aniworld_core.storage.series import new_series_row
 from aniworld_core.storage.tables import SeriesRow
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def count(session: Session) -> int:

@@ -5,8 +5,6 @@ Claiming, leases and retries of the jobs themselves are the engine's (tests/core
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anyio
 import pytest
 from sqlalchemy import update
@@ -22,15 +20,6 @@ from aniworld_core.storage.tables import SeriesRow
 from aniworld_core.storage.work import LeaseLost, WorkStore, follow_job
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def add(database: Database, count: int, priority: int = Priority.USER) -> list[Series]:

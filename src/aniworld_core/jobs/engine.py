@@ -65,7 +65,6 @@ class Engine:
         self._all_done.set()
         self._task_group: anyio.abc.TaskGroup | None = None
         self.running = False
-        self.pending_at_start = 0
         #: Jobs begun by this process, in claim order (``JobContext.sequence``).
         self._begun = 0
         #: Kinds that may have due work (the others are not asked until something is added,
@@ -236,7 +235,8 @@ class Engine:
             await self._run(task_status)
 
     async def _run(self, task_status: anyio.abc.TaskStatus[None]) -> None:
-        self.pending_at_start = await self.store.prepare_startup(owner_is_dead_local_process)
+        pending = await self.store.prepare_startup(owner_is_dead_local_process)
+        log.info("%d jobs pending", pending)
         async with anyio.create_task_group() as task_group:
             self._task_group = task_group
             self.running = True

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import anyio
 import attrs
 
+from aniworld_core.app_library import LibraryFacade, today_utc
 from aniworld_core.auth import Accounts
 from aniworld_core.builtin_jobs import define_builtin_schedules, register_builtin_kinds
 from aniworld_core.errors import (
@@ -41,8 +42,7 @@ from aniworld_core.events import (
 from aniworld_core.jobs import Engine
 from aniworld_core.jobs.facade import Jobs
 from aniworld_core.jobs.owners import new_owner
-from aniworld_core.library.artwork import own_artwork
-from aniworld_core.library.scan import Library, ScanReport
+from aniworld_core.library.scan import Library
 from aniworld_core.loader.loader import Loader
 from aniworld_core.loader.metrics import LoaderMetrics
 from aniworld_core.loader.pool import RegistryPool
@@ -50,7 +50,6 @@ from aniworld_core.loader.steps import default_steps
 from aniworld_core.lookup import match_series
 from aniworld_core.metadata import (
     ID_TYPES,
-    ArtworkKind,
     Capability,
     ProviderIds,
     ProviderRef,
@@ -62,9 +61,7 @@ from aniworld_core.models import (
     LoadingState,
     LoadRun,
     Priority,
-    Season,
     Series,
-    UnplacedFile,
 )
 from aniworld_core.providers.breaker import BreakerState
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
@@ -90,7 +87,7 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 5.0
 
 
-class SeriesApp:
+class SeriesApp(LibraryFacade):
     """The aniworld facade. Create it with :meth:`open`; never construct it directly."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
@@ -203,7 +200,7 @@ class SeriesApp:
         """The series with this id (with its "47/50 episodes" counts once its episode list has
         loaded), or :class:`SeriesNotFound`."""
         series = await self._series.get(check_series_id(series_id))
-        counts = await self._library.store.episode_counts([series.id], today=_today())
+        counts = await self._library.store.episode_counts([series.id], today=today_utc())
         return attrs.evolve(series, episode_counts=counts.get(series.id))
 
     async def find_series(self, name: str) -> Series:
@@ -221,7 +218,7 @@ class SeriesApp:
         """Every series, sorted by title, with its "47/50 episodes" counts once its episode
         list has loaded."""
         all_series = await self._series.all()
-        counts = await self._library.store.episode_counts(None, today=_today())
+        counts = await self._library.store.episode_counts(None, today=today_utc())
         return [attrs.evolve(series, episode_counts=counts.get(series.id))
                 if series.id in counts else series for series in all_series]
 
@@ -400,57 +397,6 @@ class SeriesApp:
         else:
             self.events.publish(ProviderWaiting(provider, 0.0, f"{provider} is back"))
             self._engine.work_added()  # loads that waited for it go on
-
-    # -- library ------------------------------------------------------------------------------
-
-    async def scan(self, roots: Sequence[Path] | None = None) -> ScanReport:
-        """Scan the library folders (``settings.library`` unless ``roots`` are given).
-
-        Every folder directly under a root is a series: new ones are added and queued for
-        loading (the loader starts on each batch as it is saved, not after the whole scan),
-        their video files parsed and stored as present episodes, removed files and folders
-        noticed. Unchanged folders are not listed again. A missing or unreadable root
-        raises :class:`LibraryError` before anything is written.
-        """
-        return await self._library.scan(self.settings.library if roots is None else roots)
-
-    async def missing_episodes(self, series_id: str) -> list[Episode]:
-        """Regular episodes the provider lists that have aired and have no file, by season and
-        number (each with the provider entry it belongs to). Episodes of an entry that another
-        library folder holds ("Attack on Titan Season 2" beside "Attack on Titan") are not
-        missing here. :class:`StateConflict` while the answer is not known: until the series'
-        episode list has been loaded, and while its folder is missing."""
-        return await self._library.missing_episodes(check_series_id(series_id))
-
-    async def seasons(self, series_id: str) -> list[Season]:
-        """The show's regular seasons in order: number, title, the provider entries behind each
-        (a split cour has two), and how many of its aired episodes have a file."""
-        return await self._library.store.seasons(check_series_id(series_id), today=_today())
-
-    async def unplaced_files(self, series_id: str) -> list[UnplacedFile]:
-        """The series' video files that name no episode of its list, each with the reason
-        ("it names season 3, but only seasons 1-2 are known")."""
-        return await self._library.store.unplaced_files(check_series_id(series_id))
-
-    async def artwork(self, series_id: str, kind: ArtworkKind) -> Path | None:
-        """The series' own artwork of ``kind`` in its folder (``poster.jpg``, or the PNG or
-        WebP one), if it has one: what a frontend shows instead of a provider's copy. Never a
-        file outside the series folder (a symlink leading out counts as none)."""
-        series = await self._series.get(check_series_id(series_id))
-        if series.folder is None or series.library_root is None:
-            return None
-        return await anyio.to_thread.run_sync(own_artwork, Path(series.library_root),
-                                              series.folder, kind)
-
-    async def season_note(self, series_id: str) -> str | None:
-        """Why the series' chain of seasons stopped early (a relation cycle, a chain too
-        long), if it did."""
-        return await self._library.store.chain_note(check_series_id(series_id))
-
-
-def _today() -> dt.date:
-    """Today in UTC: an episode that aired before it counts."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 def prepare_data_dir(path: Path) -> None:

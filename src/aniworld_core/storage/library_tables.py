@@ -89,3 +89,16 @@ class LibraryFileRow(Base):
     # Paths are unique per series by construction (a folder's rows are replaced as a whole);
     # an index on the series alone keeps inserts of 100,000 files cheap.
     __table_args__ = (Index("ix_library_files_series_id", "series_id"),)
+
+
+class LibraryRootRow(Base):
+    """A library root added at run time (the settings' roots are not stored). ``path`` is the
+    resolved, absolute path (``library_root_key``); roots are listed in the order added."""
+
+    __tablename__ = "library_roots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("path", name="uq_library_root_path"),)

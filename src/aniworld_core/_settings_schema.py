@@ -165,6 +165,11 @@ SCHEMA: dict[str, Converter] = {
     "jobs.rescan_every": _seconds(0, 366 * 86400),
     "jobs.rescan_cron": _string,
     "jobs.timezone": _string,
+    "refresh.airing_delay": _seconds(-1, 7 * 86400),
+    "refresh.airing_retry": _seconds(60, 7 * 86400),
+    "refresh.airing_tries": _integer(1, 100),
+    "refresh.library_every": _seconds(0, 366 * 86400),
+    "refresh.finished_every": _seconds(86400, 3660 * 86400),
     "web.host": _string,
     "web.port": _integer(1, 65535),
     "web.allowed_hosts": _host_names,
@@ -192,15 +197,12 @@ ENV_KEYS: dict[str, str] = {
     "ANIWORLD_WEB_PORT": "web.port",
     "ANIWORLD_WEB_ALLOWED_HOSTS": "web.allowed_hosts",
     "ANIWORLD_WEB_TRUSTED_PROXIES": "web.trusted_proxies",
+    # ANIWORLD_LOADER_CONCURRENCY, ANIWORLD_JOBS_MAX_PENDING... for every sectioned key
+    # besides the web's (listed above) and the providers'.
     **{
-        f"ANIWORLD_LOADER_{key.split('.')[1].upper()}": key
+        f"ANIWORLD_{key.replace('.', '_').upper()}": key
         for key in SCHEMA
-        if key.startswith("loader.")
-    },
-    **{
-        f"ANIWORLD_JOBS_{key.split('.')[1].upper()}": key
-        for key in SCHEMA
-        if key.startswith("jobs.")
+        if "." in key and key.split(".")[0] not in ("web", "providers")
     },
 }
 

@@ -87,6 +87,24 @@ class JobsSettings:
 
 
 @attrs.frozen
+class RefreshSettings:
+    """Keeping loaded series current (``[refresh]``)."""
+
+    #: Check an airing show this many seconds after its next episode airs (MyAnimeList lists
+    #: episodes some hours after they air); a negative value turns airing checks off.
+    airing_delay: float = 3 * 3600.0
+    #: When the new episode is not listed yet: wait this long, doubling, up to
+    #: ``airing_tries`` checks; then plan the next episode anyway.
+    airing_retry: float = 3600.0
+    airing_tries: int = 6
+    #: Seconds between library-wide refreshes: AniList is asked about every loaded show, 50
+    #: per request, and only shows that changed load their episodes again (0: none).
+    library_every: float = 86400.0
+    #: Shows that finished airing load everything again after this many seconds.
+    finished_every: float = 30 * 86400.0
+
+
+@attrs.frozen
 class WebSettings:
     """Where ``aniworld serve`` listens, and whom the web app believes."""
 
@@ -116,6 +134,7 @@ class Settings:
     loader: LoaderSettings = LoaderSettings()
     web: WebSettings = WebSettings()
     jobs: JobsSettings = JobsSettings()
+    refresh: RefreshSettings = RefreshSettings()
     config_file: Path | None = None
 
     @property
@@ -234,11 +253,14 @@ def _convert(key: str, value: Any, *, source: str, from_text: bool, base: Path |
         raise ConfigError(f"{source}: {key}: {error}") from None
 
 
+#: The sections of settings with a class of their own: ``[loader]`` is ``Settings.loader``.
+_SECTIONS: dict[str, type[Any]] = {"loader": LoaderSettings, "web": WebSettings,
+                                   "jobs": JobsSettings, "refresh": RefreshSettings}
+
+
 def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
     providers: dict[str, dict[str, Any]] = {}
-    loader: dict[str, Any] = {}
-    web: dict[str, Any] = {}
-    jobs: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
     top: dict[str, Any] = {}
     for key, value in values.items():
         parts = key.split(".")
@@ -246,23 +268,17 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
             providers.setdefault(parts[1], {})[parts[2]] = value
         elif key == "providers.order":
             top["provider_order"] = value
-        elif parts[0] == "loader":
-            loader[parts[1]] = value
-        elif parts[0] == "web":
-            web[parts[1]] = value
-        elif parts[0] == "jobs":
-            jobs[parts[1]] = value
+        elif parts[0] in sections:
+            sections[parts[0]][parts[1]] = value
         else:
             top[key] = value
     return Settings(
         **top,
         providers={name: ProviderSettings(**conf) for name, conf in providers.items()},
-        loader=LoaderSettings(**loader),
-        web=WebSettings(**web),
-        jobs=JobsSettings(**jobs),
+        **{name: _SECTIONS[name](**conf) for name, conf in sections.items()},
         config_file=config_file,
     )
 
 
-__all__ = ["JobsSettings", "LoaderSettings", "ProviderSettings", "Settings", "WebSettings",
-           "default_data_dir"]
+__all__ = ["JobsSettings", "LoaderSettings", "ProviderSettings", "RefreshSettings", "Settings",
+           "WebSettings", "default_data_dir"]

@@ -1,8 +1,8 @@
 """The job kinds aniworld registers itself, and its built-in schedules.
 
-``library.scan``: rescan library roots (payload ``{"roots": [...]}``, each one of the configured
-roots; none: all of them). The built-in schedule ``rescan`` runs it every
-``jobs.rescan_every`` seconds (or by ``jobs.rescan_cron``).
+``library.scan``: rescan library roots (payload ``{"roots": [...]}``, each one of the library
+roots when it runs, see ``SeriesApp.library_roots``; none: all of them). The built-in schedule
+``rescan`` runs it every ``jobs.rescan_every`` seconds (or by ``jobs.rescan_cron``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from aniworld_core.errors import InvalidInput
 from aniworld_core.jobs import Engine, JobContext, JobError, Kind, RetryPolicy
+from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scan import ScanReport
 from aniworld_core.settings import Settings
 
@@ -20,10 +23,13 @@ SCAN = "library.scan"
 RESCAN_SCHEDULE = "rescan"
 
 Scan = Callable[[Sequence[Path]], Awaitable[ScanReport]]
+#: The library roots now (the settings' and those added at run time).
+Roots = Callable[[], Awaitable[Sequence[Path]]]
 
 
-def _scan_payload(settings: Settings) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    configured = {str(root) for root in settings.library}
+def _scan_payload() -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """Roots may be added and removed at run time (from other processes too): whether each is
+    a library root is checked when the job runs."""
 
     def check(payload: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(payload) - {"roots"}
@@ -35,21 +41,25 @@ def _scan_payload(settings: Settings) -> Callable[[Mapping[str, Any]], dict[str,
             return {}
         if not isinstance(roots, list) or not all(isinstance(root, str) for root in roots):
             raise InvalidInput("'roots' must be a list of library folders.", field="payload")
-        outside = [root for root in roots if root not in configured]
-        if outside:
-            raise InvalidInput(f"Not a configured library folder: {outside[0]!r}.",
-                               field="payload")
+        relative = [root for root in roots if not Path(root).is_absolute()]
+        if relative:
+            raise InvalidInput(f"Not an absolute path: {relative[0]!r}.", field="payload")
         return {"roots": sorted(set(roots))}
 
     return check
 
 
-def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan) -> None:
+def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan,
+                           library_roots: Roots) -> None:
     async def run_scan(context: JobContext) -> None:
-        roots = [Path(root) for root in context.payload.get("roots") or settings.library]
+        current = await library_roots()
+        roots = [Path(root) for root in context.payload.get("roots") or current]
         if not roots:
             await context.progress(0, 0, "No library folders are configured.")
             return
+        unknown = await anyio.to_thread.run_sync(_not_among, roots, current)
+        if unknown:
+            raise JobError(f"{unknown[0]} is not a library folder (any more).", permanent=True)
         for done, root in enumerate(roots):
             await context.progress(done, len(roots), f"Scanning {root}")
             try:
@@ -60,9 +70,15 @@ def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan) -> No
                                    f"{report.series_folders} series folders, "
                                    f"{len(report.series_added)} new")
 
-    engine.register(Kind(SCAN, run_scan, check_payload=_scan_payload(settings), concurrency=1,
+    engine.register(Kind(SCAN, run_scan, check_payload=_scan_payload(), concurrency=1,
                          retry=RetryPolicy(max_attempts=3, base=60.0, cap=3600.0),
                          max_pending=settings.jobs.max_pending))
+
+
+def _not_among(roots: Sequence[Path], current: Sequence[Path]) -> list[Path]:
+    """Those of ``roots`` that are none of ``current`` (compared resolved)."""
+    known = {library_root_key(root) for root in current}
+    return [root for root in roots if library_root_key(root) not in known]
 
 
 async def define_builtin_schedules(engine: Engine, settings: Settings) -> None:

@@ -143,6 +143,7 @@ def load_commands() -> click.Group:
         loading_commands,  # noqa: F401
         parse_command,  # noqa: F401
         plugin_commands,  # noqa: F401
+        roots_command,  # noqa: F401
         scan_command,  # noqa: F401
         series_commands,  # noqa: F401
         serve_command,  # noqa: F401

@@ -4,8 +4,10 @@ what is new with progress (or only queue it with ``--no-load``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
+import anyio
 import click
 from rich.console import Console
 from rich.text import Text
@@ -13,8 +15,9 @@ from rich.text import Text
 from aniworld_cli.loading import follow, run_loading
 from aniworld_cli.main import CliContext, cli, pass_context
 from aniworld_cli.progress import emit, make_view
+from aniworld_cli.roots_command import added_line
 from aniworld_cli.summary import render_summary
-from aniworld_core import ScanReport, SeriesApp, check_library_roots
+from aniworld_core import LibraryRoot, ScanReport, SeriesApp, check_library_roots
 
 #: Names of gone folders, unrecognised files and removed NFOs shown per kind; the rest counted.
 SHOWN_NAMES = 10
@@ -28,12 +31,19 @@ SHOWN_NAMES = 10
               help="Stream the report, every event and a summary as JSON lines.")
 @pass_context
 def scan(obj: CliContext, roots: tuple[Path, ...], no_load: bool, as_json: bool) -> None:
-    """Scan the library folders ROOT (default: `library` in the settings), then load every new
-    series with progress until nothing is left."""
+    """Scan the library folders ROOT (default: every library folder, see `aniworld roots`),
+    then load every new series with progress until nothing is left. A ROOT that is no library
+    folder yet becomes one: later scans, rescans and watching include it."""
     chosen = roots or None
-    # Before anything opens: a root that cannot be scanned is the one line printed, and no
-    # loader starts on work queued earlier.
-    obj.call(lambda: check_library_roots(list(roots) or obj.settings().library))
+    # Before the loader starts: a root that cannot be scanned (or be a library folder) is the
+    # one line printed, and no loader starts on work queued earlier.
+    if roots:
+        obj.call(lambda: check_library_roots(list(roots)))
+    for root in obj.run(partial(_remember, [root.absolute() for root in roots])):
+        if as_json:
+            emit({"type": "library_root_added", **root.to_dict()})
+        else:
+            obj.out.print(Text(added_line(root)))
 
     def show(report: ScanReport) -> None:
         if as_json:
@@ -62,6 +72,21 @@ def scan(obj: CliContext, roots: tuple[Path, ...], no_load: bool, as_json: bool)
             render_summary(obj.out, summary)
 
     run_loading(obj, scan_and_load, as_json=as_json)
+
+
+async def _remember(roots: list[Path], app: SeriesApp) -> list[LibraryRoot]:
+    """Add ``roots`` to the library folders, returning those that were none yet; with no
+    ``roots``, check that the library folders can be scanned."""
+    if not roots:
+        await anyio.to_thread.run_sync(check_library_roots, await app.library_roots())
+        return []
+    added = []
+    for root in roots:
+        before = await app.library_roots()
+        found = await app.add_library_root(root)
+        if found.path not in before:
+            added.append(found)
+    return added
 
 
 def render_report(console: Console, report: ScanReport) -> None:

@@ -58,6 +58,7 @@ from aniworld_core.jobs import (
 )
 from aniworld_core.jobs.facade import Jobs
 from aniworld_core.library.release import ParsedName, parse_path
+from aniworld_core.library.roots import LibraryRoot, RootSource, SeriesFolder
 from aniworld_core.library.scan import ScanReport
 from aniworld_core.loader.metrics import DURATION_BUCKETS, Histogram, LoaderMetrics
 from aniworld_core.metadata import (
@@ -132,6 +133,7 @@ __all__ = [
     "Jobs",
     "JobsSettings",
     "LibraryError",
+    "LibraryRoot",
     "LoadRun",
     "LoaderIdle",
     "LoaderMetrics",
@@ -162,6 +164,7 @@ __all__ = [
     "RateLimit",
     "RegisterProvider",
     "Relation",
+    "RootSource",
     "RunState",
     "ScanProgress",
     "ScanReport",
@@ -174,6 +177,7 @@ __all__ = [
     "SeriesAdded",
     "SeriesApp",
     "SeriesExists",
+    "SeriesFolder",
     "SeriesInfo",
     "SeriesLoadingUpdate",
     "SeriesNotFound",

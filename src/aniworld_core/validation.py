@@ -121,8 +121,9 @@ def check_library_roots(roots: Sequence[Path]) -> None:
     readable. Synchronous (it looks at the disk): a frontend calls it before it starts work
     it would otherwise have to undo (the CLI's ``scan`` checks before its loader starts)."""
     if not roots:
-        raise InvalidInput("No library folder is configured: set `library` in the settings "
-                           "or name the folders to scan.", field="library")
+        raise InvalidInput("No library folder is configured: add one with `aniworld roots add "
+                           "PATH`, set `library` in the settings, or name the folders to "
+                           "scan.", field="library")
     for root in roots:
         check_library_root(root)
 

@@ -60,6 +60,8 @@ def test_scan_text_output_off_a_terminal(run: Run, loading_env: dict[str, str],
     outcome = run("scan", str(library), env=loading_env)
     assert outcome.code == 0, outcome.err
     lines = outcome.out.splitlines()
+    assert lines.pop(0) == (f"Added {library.resolve()} to the library folders; later scans, "
+                            "rescans and watching include it.")
     assert lines[0].startswith("Scanned 2 series folders in ")
     assert lines[0].endswith(": 50 video files, 1 not recognised as episodes, 2 new series.")
     assert lines[1:3] == ["Not recognised as episodes:",

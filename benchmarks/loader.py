@@ -21,7 +21,8 @@ Prints one JSON object per part (one per line):
 - ``seasons``: every multi-season show of the fake catalogue as one folder with ``Season NN``
   folders and every episode's file: the requests a multi-season show costs. AniList walks each
   chain one batched request per step (shared by all shows); Jikan gets one request per season
-  entry and page of 100 episodes (``jikan_expected``). Also checks nothing is missing
+  entry and page of 100 episodes, but for entries whose AniList answer carries every episode's
+  stream title (``jikan_expected``). Also checks nothing is missing
   (``missing``, target 0) and no file is left unplaced.
 - ``memory``: extra memory (RSS) of this process while loading from 10,000 queued series
   (target <= 50 MB).
@@ -144,8 +145,16 @@ def requests_needed(series_ids: Sequence[int]) -> dict[str, int]:
     """The fewest requests loading these series needs, per provider."""
     records = {record.anilist_id: record for record in generated(max(series_ids)
                                                                  - GENERATED_START_ID + 1)}
-    pages = sum(max(1, math.ceil(records[n].aired_episodes / 100)) for n in series_ids)
-    return {"anilist": math.ceil(len(series_ids) / ANILIST_BATCH), "jikan": pages}
+    return {"anilist": math.ceil(len(series_ids) / ANILIST_BATCH),
+            "jikan": sum(jikan_pages(records[n]) for n in series_ids)}
+
+
+def jikan_pages(record: Any) -> int:
+    """Jikan requests an entry's episode list needs: none when AniList's answer carries a
+    stream title for every aired episode, else one per 100 episodes."""
+    if record.streamed_episodes >= record.aired_episodes > 0:
+        return 0
+    return max(1, math.ceil(record.aired_episodes / 100))
 
 
 def request_counts(fakes: Fakes) -> dict[str, dict[str, int]]:
@@ -211,6 +220,7 @@ def part_ids(fakes: Fakes, workdir: Path, series: int) -> dict[str, Any]:
         "wall_s": round(wall, 2), "bound_s": round(bound, 2), "ratio": round(wall / bound, 3),
         "requests_needed": needed, "requests": counts,
         "anilist_calls_per_series": round(counts["anilist"]["requests"] / series, 4),
+        "jikan_calls_per_series": round(counts["jikan"]["requests"] / series, 4),
         "series_per_s": round(series / wall, 1), "cpu": cpu,
         "targets": {"ratio": 1.15, "429s": 0, "anilist_calls_per_series": 1 / 40},
     }
@@ -316,7 +326,7 @@ def make_show_library(root: Path) -> dict[str, Any]:
             continue
         made += 1
         entries += len(tv)
-        pages += sum(max(1, math.ceil(entry.aired_episodes / 100)) for entry in tv)
+        pages += sum(jikan_pages(entry) for entry in tv)
         folder = root / f"{show.name} [anilistid-{tv[0].anilist_id}]"
         for episode in show.episodes():
             if episode.entry.format not in ("TV", "TV_SHORT", "ONA"):
@@ -328,20 +338,29 @@ def make_show_library(root: Path) -> dict[str, Any]:
     return {"shows": made, "season_entries": entries, "jikan_expected": pages}
 
 
-async def load_shows(settings: Settings) -> tuple[float, int, int]:
-    """Scan and load; returns the wall time, episodes missing and files left unplaced."""
+async def load_shows(settings: Settings) -> tuple[float, int, int, int]:
+    """Scan and load; returns the wall time, episodes missing, files left unplaced and
+    episode titles that differ from MyAnimeList's (what the NFO files say)."""
+    from aniworld_testing import Dataset
+
+    dataset = Dataset.default()
     async with SeriesApp.open(settings) as app:
         started = time.perf_counter()
         await app.scan()
         await app.wait_idle()
         elapsed = time.perf_counter() - started
-        missing = unplaced = 0
+        missing = unplaced = titles_differ = 0
         for series in await app.list_series():
             if series.loading_status.value != "completed":
                 raise SystemExit(f"{series.title}: {series.loading_error}")
             missing += len(await app.missing_episodes(series.id))
             unplaced += len(await app.unplaced_files(series.id))
-    return elapsed, missing, unplaced
+            for episode in await app.episodes(series.id):
+                record = dataset.by_anilist(int(episode.entry.id)) if episode.entry else None
+                if record is not None and episode.entry_number is not None and (
+                        episode.title != record.episode(episode.entry_number).title):
+                    titles_differ += 1
+    return elapsed, missing, unplaced, titles_differ
 
 
 def part_seasons(fakes: Fakes, workdir: Path) -> dict[str, Any]:
@@ -349,12 +368,13 @@ def part_seasons(fakes: Fakes, workdir: Path) -> dict[str, Any]:
     with part_dir(workdir) as tmp:
         settings = settings_for(fakes, Path(tmp))
         expected = make_show_library(settings.library[0])
-        wall, missing, unplaced = anyio.run(load_shows, settings)
+        wall, missing, unplaced, titles_differ = anyio.run(load_shows, settings)
     counts = request_counts(fakes)
     return {"part": "seasons", **expected, "wall_s": round(wall, 2), "requests": counts,
             "jikan_per_show": round(counts["jikan"]["requests"] / expected["shows"], 2),
-            "missing": missing, "unplaced": unplaced,
-            "targets": {"jikan": expected["jikan_expected"], "429s": 0, "missing": 0}}
+            "missing": missing, "unplaced": unplaced, "titles_differ": titles_differ,
+            "targets": {"jikan": expected["jikan_expected"], "429s": 0, "missing": 0,
+                        "titles_differ": 0}}
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ from aniworld_core.errors import (
 )
 from aniworld_core.events import (
     Event,
+    LibraryChanged,
+    LibraryRootUpdate,
     LoaderIdle,
     ProviderWaiting,
     ScanProgress,
@@ -62,6 +64,7 @@ from aniworld_core.library.roots import LibraryRoot, RootSource, SeriesFolder
 from aniworld_core.library.scan import ScanReport
 from aniworld_core.loader.metrics import DURATION_BUCKETS, Histogram, LoaderMetrics
 from aniworld_core.metadata import (
+    Airing,
     Artwork,
     ArtworkKind,
     Capability,
@@ -102,6 +105,7 @@ from aniworld_core.settings import (
     LoaderSettings,
     ProviderSettings,
     Settings,
+    WatchSettings,
     WebSettings,
 )
 from aniworld_core.validation import check_library_roots
@@ -110,6 +114,7 @@ __all__ = [
     "DURATION_BUCKETS",
     "LATENCY_BUCKETS",
     "Accounts",
+    "Airing",
     "AniworldError",
     "ApiKey",
     "Artwork",
@@ -132,8 +137,10 @@ __all__ = [
     "JobUpdate",
     "Jobs",
     "JobsSettings",
+    "LibraryChanged",
     "LibraryError",
     "LibraryRoot",
+    "LibraryRootUpdate",
     "LoadRun",
     "LoaderIdle",
     "LoaderMetrics",
@@ -188,6 +195,7 @@ __all__ = [
     "Subscription",
     "UnplacedFile",
     "UserSession",
+    "WatchSettings",
     "WebSettings",
     "__version__",
     "check_library_roots",

@@ -189,6 +189,25 @@ class Relation:
 
 
 @attrs.frozen
+class Airing:
+    """When the entry's next episode airs (AniList's ``nextAiringEpisode``): its number in
+    the entry and the moment, in UTC."""
+
+    episode: int
+    airs_at: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"episode": self.episode, "airs_at": self.airs_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Airing:
+        airs_at = dt.datetime.fromisoformat(data["airs_at"])
+        if airs_at.tzinfo is None:
+            airs_at = airs_at.replace(tzinfo=dt.UTC)
+        return cls(int(data["episode"]), airs_at.astimezone(dt.UTC))
+
+
+@attrs.frozen
 class SeriesInfo:
     """Series-level metadata from one provider (or merged from several)."""
 
@@ -211,6 +230,15 @@ class SeriesInfo:
     artwork: tuple[Artwork, ...] = ()
     #: Related entries of the same provider (sequels, prequels, side stories), when it says.
     relations: tuple[Relation, ...] = ()
+    #: The provider's stamp of the entry's last change (AniList's ``updatedAt``), to tell a
+    #: changed entry from an unchanged one without comparing everything.
+    updated_at: int | None = None
+    #: The next episode to air, while the entry airs.
+    next_airing: Airing | None = None
+    #: Episode titles the series answer itself carries, by number (AniList's
+    #: ``streamingEpisodes`` of licensed streams): where they cover every aired episode, no
+    #: episode lister needs asking.
+    episode_titles: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -232,6 +260,9 @@ class SeriesInfo:
             "ids": self.ids.to_dict(),
             "artwork": [art.to_dict() for art in self.artwork],
             "relations": [relation.to_dict() for relation in self.relations],
+            "updated_at": self.updated_at,
+            "next_airing": self.next_airing.to_dict() if self.next_airing else None,
+            "episode_titles": [[number, title] for number, title in self.episode_titles],
         }
 
     @classmethod
@@ -256,6 +287,11 @@ class SeriesInfo:
             ids=ProviderIds.from_dict(data.get("ids") or {}),
             artwork=tuple(Artwork.from_dict(a) for a in data.get("artwork") or ()),
             relations=tuple(Relation.from_dict(r) for r in data.get("relations") or ()),
+            updated_at=data.get("updated_at"),
+            next_airing=Airing.from_dict(data["next_airing"]) if data.get("next_airing")
+            else None,
+            episode_titles=tuple((int(n), str(title))
+                                 for n, title in data.get("episode_titles") or ()),
         )
 
 
@@ -270,3 +306,6 @@ class EpisodeInfo:
     air_date: dt.date | None = None
     plot: str | None = None
     runtime: int | None = None  # minutes
+    #: The moment it airs (UTC), where the provider knows it to the minute: from then on it
+    #: counts as aired (with only ``air_date``, from the day after).
+    airs_at: dt.datetime | None = None

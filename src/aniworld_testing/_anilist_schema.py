@@ -59,7 +59,10 @@ type Media {
   studios(sort: [StudioSort], isMain: Boolean): StudioConnection
   nextAiringEpisode: AiringSchedule
   relations: MediaConnection
+  updatedAt: Int
+  streamingEpisodes: [MediaStreamingEpisode]
 }
+type MediaStreamingEpisode { title: String thumbnail: String url: String site: String }
 type MediaTitle {
   romaji(stylised: Boolean): String
   english(stylised: Boolean): String
@@ -180,6 +183,21 @@ class MediaView:
                 "airingAt": int(airing.timestamp()),
                 "timeUntilAiring": int((airing - now).total_seconds()),
                 "episode": record.aired_episodes + 1, "mediaId": record.anilist_id}
+
+    @property
+    def updatedAt(self) -> int:
+        return self._record.updated_stamp
+
+    @property
+    def streamingEpisodes(self) -> list[dict[str, str]]:
+        """Licensed streams with Crunchyroll style titles (see ``streamed_episodes``)."""
+        record = self._record
+        shown = record.streamed_episodes
+        slug = record.romaji.lower().replace(" ", "-")
+        return [{"title": f"Episode {n} - {record.episode(n).title}",
+                 "thumbnail": image_url(self._images, "anilist", "banner", record.anilist_id),
+                 "url": f"https://www.crunchyroll.com/{slug}/episode-{n}",
+                 "site": "Crunchyroll"} for n in range(1, shown + 1)]
 
     @property
     def relations(self) -> dict[str, Any]:

@@ -87,6 +87,10 @@ class Engine:
             self.store.hooks[kind.name] = kind.hook
         self._maybe.add(kind.name)
 
+    @property
+    def _planned(self) -> list[str]:
+        return [name for name, kind in self.kinds.items() if kind.planned]
+
     def kind(self, name: object) -> Kind:
         if not isinstance(name, str) or name not in self.kinds:
             raise InvalidInput(f"Unknown job kind {name!r}; known: "
@@ -352,7 +356,8 @@ class Engine:
             if claimed_any and self._idle.is_set():
                 self._idle = anyio.Event()
             if not claimed_any and not self._active:
-                due_any, due_free = await self.store.next_due(self.kinds, self._closed_gates())
+                due_any, due_free = await self.store.next_due(self.kinds, self._closed_gates(),
+                                                               self._planned)
                 if due_free is None and not self._wake.is_set():
                     # Work queued while this loop asked the database sets ``_wake``: it is
                     # claimed on the next turn instead of being declared idle behind it.
@@ -361,7 +366,8 @@ class Engine:
                 if due_any is not None:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
             elif not claimed_any:
-                due_any, _ = await self.store.next_due(self.kinds, self._closed_gates())
+                due_any, _ = await self.store.next_due(self.kinds, self._closed_gates(),
+                                                               self._planned)
                 if due_any is not None:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
             if more:

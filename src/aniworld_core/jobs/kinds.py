@@ -88,6 +88,9 @@ class Kind:
     on_stop: Callable[[], None] | None = None
     #: Called by the dispatcher before it claims jobs of the kind.
     before_claim: Callable[[], Awaitable[None]] | None = None
+    #: Jobs planned for a moment ahead (an airing check next Saturday): until then they do
+    #: not keep the engine from being idle (``wait_idle``), as retries due later do.
+    planned: bool = False
 
 
 @attrs.define

@@ -421,10 +421,11 @@ class JobStore:
                 select(JobRow.kind, JobRow.state, func.count()).group_by(JobRow.kind,
                                                                          JobRow.state))})
 
-    async def next_due(self, kinds: Collection[str], closed_gates: Collection[str]
+    async def next_due(self, kinds: Collection[str], closed_gates: Collection[str],
+                       planned: Collection[str] = ()
                        ) -> tuple[dt.datetime | None, dt.datetime | None]:
         """When pending work of ``kinds`` becomes claimable: any of it, and the work that waits
-        on no gate (gated work does not keep the engine from being idle)."""
+        on no gate and is not of a ``planned`` kind (neither keeps the engine busy)."""
 
         def work(session: Session) -> tuple[dt.datetime | None, dt.datetime | None]:
             # The soonest lease end, ``not_before`` or now of live rows, found by the database.
@@ -433,16 +434,12 @@ class JobStore:
                           else_=func.coalesce(JobRow.not_before, literal(now, UTCDateTime())))
             query = select(func.min(moment)).where(JobRow.kind.in_(list(kinds)),
                                                    JobRow.state.in_(LIVE_STATES))
+            free = query.where(JobRow.gate.is_(None), JobRow.kind.not_in(list(planned)))
             return (session.scalar(query.where(JobRow.gate.is_(None)
                                                | JobRow.gate.not_in(list(closed_gates)))),
-                    session.scalar(query.where(JobRow.gate.is_(None))))
+                    session.scalar(free))
 
         return await self._db.session(work)
-
-    async def remove(self, *, kind: str, key: str) -> None:
-        """Forget every job of ``kind`` with ``key`` (what they worked on is gone)."""
-        await self._db.write(lambda session: session.execute(
-            delete(JobRow).where(JobRow.kind == kind, JobRow.key == key)))
 
     async def prepare_startup(self, dead: Callable[[str], bool]) -> int:
         """Take back the jobs of owners ``dead`` says are gone (their runs end

@@ -3,8 +3,9 @@ season entry's episode list, or a season-based provider's whole list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar
 
 import attrs
@@ -12,14 +13,25 @@ import attrs
 from aniworld_core.library.names import read_folder_name
 from aniworld_core.library.seasons import Layout
 from aniworld_core.loader.chain import walk_chain
+from aniworld_core.loader.entry_episodes import (
+    EntryEpisodes,
+    from_titles,
+    settled,
+    stored_list,
+    with_airing,
+)
 from aniworld_core.loader.job import Job, ref_for
 from aniworld_core.metadata import Capability, EpisodeInfo, ProviderRef, SeriesInfo
 from aniworld_core.models import Episode, Part, StepResult
 from aniworld_core.providers.base import MetadataProvider
 from aniworld_core.reading import UPCOMING
 from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.series import SeriesStore
 from aniworld_core.storage.show_reads import ShowOutline
 from aniworld_core.storage.show_rows import SavedEntry, ShowList
+
+#: Called once a chain's lists are saved, with each entry and its list (plans airing checks).
+PlanAiring = Callable[[Job, Sequence[tuple[SeriesInfo, EntryEpisodes]]], Awaitable[None]]
 
 
 @attrs.define
@@ -31,6 +43,9 @@ class EpisodesStep:
     each entry's episode count."""
 
     library: LibraryStore
+    #: Stored episodes, for the lists an episodes-only refresh keeps (none without it).
+    series_store: SeriesStore | None = None
+    plan_airing: PlanAiring | None = None
     name: ClassVar[str] = "episodes"
     label: ClassVar[str] = "Episodes"
     message: ClassVar[str] = "Loading episodes..."
@@ -54,10 +69,14 @@ class EpisodesStep:
         marker = read_folder_name(series.folder or series.title).marker
         chain = await walk_chain(start, functools.partial(fetch_related, job),
                                  folder_marker=marker)
-        entries = []
+        kept = await self._settled_lists(job, chain.entries)
+        now = dt.datetime.now(dt.UTC)
+        entries, found = [], []
         for info, continued in zip(chain.entries, chain.continues, strict=True):
-            entries.append(SavedEntry(info, await _entry_episodes(job, lister, info),
-                                      continues=continued))
+            listed = kept.get(info.ref) or with_airing(
+                await _entry_episodes(job, lister, info), info, now)
+            found.append((info, listed))
+            entries.append(SavedEntry(info, listed.episodes, continues=continued))
         if len(entries) == 1 and any(e.season != 1 for e in entries[0].episodes):
             # The lister numbers seasons itself (the metadata came from TVmaze, say).
             job.episodes = await self.library.save_provider_episodes(
@@ -66,7 +85,24 @@ class EpisodesStep:
         job.episodes = await self.library.save_show(
             series.id, ShowList(chain.layout, tuple(entries), chain.note))
         job.outline = outline_of(chain.layout, chain.entries, job.episodes)
+        if self.plan_airing is not None:
+            await self.plan_airing(job, found)
         return StepResult.completed(Part.EPISODES)
+
+    async def _settled_lists(self, job: Job, chain: Sequence[SeriesInfo]
+                             ) -> dict[ProviderRef, EntryEpisodes]:
+        """On an episodes-only refresh, the stored lists of entries that finished and did not
+        change (see :func:`.entry_episodes.settled`): nobody is asked for them again."""
+        if not job.episodes_only or self.series_store is None:
+            return {}
+        stored = await self.library.entry_infos(job.series.id)
+        by_entry: dict[ProviderRef, list[Episode]] = {}
+        for episode in await self.series_store.episodes(job.series.id):
+            if episode.entry is not None:
+                by_entry.setdefault(episode.entry, []).append(episode)
+        return {info.ref: EntryEpisodes.of(stored_list(by_entry[info.ref]))
+                for info in chain
+                if settled(stored.get(info.ref), info, by_entry.get(info.ref, ()))}
 
 
 def _episode_lister(job: Job) -> tuple[MetadataProvider | None, ProviderRef | None]:
@@ -105,21 +141,27 @@ async def fetch_related(job: Job, ref: ProviderRef) -> SeriesInfo | None:
 
 
 async def _entry_episodes(job: Job, lister: MetadataProvider | None,
-                          info: SeriesInfo) -> tuple[EpisodeInfo, ...]:
-    """One entry's episodes: from the lister when it knows the entry; none for an entry that
-    has not aired; else numbered from its episode count. A movie is one episode, itself,
-    whether or not the lister lists it (MyAnimeList lists none for most movies)."""
+                          info: SeriesInfo) -> EntryEpisodes:
+    """One entry's episodes (see :mod:`.entry_episodes`): from the titles its own answer
+    carries when they cover every aired episode; else from the lister when it knows the
+    entry; none for an entry that has not aired; else numbered from its episode count. A
+    movie is one episode, itself, whether or not the lister lists it (MyAnimeList lists none
+    for most movies)."""
     if info.status == UPCOMING:
-        return ()
+        return EntryEpisodes.of(())
+    titled = from_titles(info)
+    if titled is not None:
+        return EntryEpisodes.of(titled)
     ref = ref_for(lister, info.ids) if lister is not None else None
     if lister is not None and ref is not None:
         async with job.turn(type(lister).name):
             listed = tuple(await lister.fetch_episodes(ref))
         if listed or info.format != "MOVIE":
-            return listed
+            return EntryEpisodes.of(listed)
     count = info.episode_count or 0
     if info.format == "MOVIE":
         count = 1
-    return tuple(EpisodeInfo(number=n, absolute_number=n, title=info.title if count == 1
-                             else None, air_date=info.premiered if count == 1 else None)
-                 for n in range(1, count + 1))
+    return EntryEpisodes(tuple(
+        EpisodeInfo(number=n, absolute_number=n, title=info.title if count == 1 else None,
+                    air_date=info.premiered if count == 1 else None)
+        for n in range(1, count + 1)), frozenset())

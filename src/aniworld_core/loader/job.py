@@ -100,6 +100,12 @@ class Job:
     waiting: int = 0
     #: The label of the step being run or saved ("Episodes"), for errors outside a step.
     label: str = "Loading"
+    #: An episodes-only refresh (an airing show's new episode, an entry that changed):
+    #: entries that finished and did not change keep their stored episodes, and no ids are
+    #: looked for again.
+    episodes_only: bool = False
+    #: The airing check this load answers (``{"entry", "episode", "tries"}``), if any.
+    airing: dict[str, Any] | None = None
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

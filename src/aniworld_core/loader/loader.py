@@ -36,7 +36,7 @@ from aniworld_core.loader.job import Job, ProviderPool, Step
 from aniworld_core.loader.metrics import Histogram, LoaderMetrics
 from aniworld_core.models import Priority, Series, StepResult
 from aniworld_core.settings import LoaderSettings
-from aniworld_core.storage.load_queue import SERIES_LOAD, load_key, series_of
+from aniworld_core.storage.load_queue import EPISODES_ONLY, SERIES_LOAD, load_key, series_of
 from aniworld_core.storage.work import Followed, WorkStore, follow_job
 from aniworld_core.storage.work_queue import GATE_PREFIX, WAITING_PREFIX
 
@@ -56,9 +56,17 @@ def _check_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(series_id, str) or not series_id:
         raise InvalidInput("A series.load job needs 'series_id'.", field="payload")
     refresh = payload.get("refresh", False)
-    if not isinstance(refresh, bool):
-        raise InvalidInput("'refresh' must be true or false.", field="payload")
-    return {"series_id": series_id, **({"refresh": True} if refresh else {})}
+    if refresh not in (True, False, EPISODES_ONLY):
+        raise InvalidInput(f"'refresh' must be true, false or {EPISODES_ONLY!r}.",
+                           field="payload")
+    airing = payload.get("airing")
+    if airing is not None and not (isinstance(airing, dict) and isinstance(
+            airing.get("entry"), str) and all(isinstance(airing.get(name), int)
+                                              for name in ("episode", "tries"))):
+        raise InvalidInput("'airing' must name an entry, an episode and tries.",
+                           field="payload")
+    return {"series_id": series_id, **({"refresh": refresh} if refresh else {}),
+            **({"airing": airing} if airing else {})}
 
 
 class Loader:
@@ -202,14 +210,19 @@ class Loader:
         if not isinstance(followed, Followed) or followed.series is None:
             raise JobError("the series is gone", permanent=True)
         series = followed.series
-        if context.payload.get("refresh"):
+        refresh = context.payload.get("refresh")
+        if refresh == EPISODES_ONLY:
+            # The entry's metadata and episode list again (the rest of what is loaded stays).
+            series = attrs.evolve(series, episodes_loaded=False, metadata=None)
+        elif refresh:
             # Every step runs again; what is stored stays until its replacement is saved.
             series = attrs.evolve(series, episodes_loaded=False, nfo_loaded=False,
                                   logo_loaded=False, images_loaded=False, metadata=None)
         job = Job(series=series, owner=context.owner, providers=self._providers,
                   slots=self._slots, stopping=self._engine.stopping,
                   ticket=context.sequence, job_id=context.job.id,
-                  priority=context.job.priority, scope=context.scope)
+                  priority=context.job.priority, scope=context.scope,
+                  episodes_only=refresh == EPISODES_ONLY, airing=context.payload.get("airing"))
         job.persist = functools.partial(self._persist, job)
         job.take_folder = functools.partial(self._take_folder, job)
         self._active[series.id] = job

@@ -23,7 +23,7 @@ from aniworld_core.library.names import FolderName, read_folder_name
 from aniworld_core.library.nfo import SeasonNfo, write_nfos
 from aniworld_core.library.seasons import Layout
 from aniworld_core.loader import artwork_choice
-from aniworld_core.loader.episodes_step import EpisodesStep, fetch_related
+from aniworld_core.loader.episodes_step import EpisodesStep, PlanAiring, fetch_related
 from aniworld_core.loader.identify import confident, describe, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.sequel_lookup import identify_with_seasons
@@ -171,7 +171,7 @@ class MapIdsStep:
     message: ClassVar[str] = "Matching at other providers..."
 
     def needed(self, job: Job) -> bool:
-        return not job.series.episodes_loaded and any(
+        return not job.series.episodes_loaded and not job.episodes_only and any(
             job.series.ids.get(type(p).id_type) is None
             for p in job.providers.with_capability(Capability.SEARCH)
         )
@@ -312,11 +312,12 @@ class LogoStep(ArtworkStep):
 
 
 def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
-                  roots: Sequence[Path], downloads_per_series: int) -> list[Step]:
+                  roots: Sequence[Path], downloads_per_series: int,
+                  plan_airing: PlanAiring | None = None) -> list[Step]:
     """The steps of a series load, in order."""
     dirs = SeriesDirs(tuple(roots), series_store)
     return [IdentifyStep(threshold, series_store), MetadataStep(), MapIdsStep(threshold),
-            EpisodesStep(library),
+            EpisodesStep(library, series_store, plan_airing),
             NfoStep(dirs, series_store, library),
             LogoStep(dirs, library, at_once=downloads_per_series),
             ArtworkStep(dirs, library, at_once=downloads_per_series)]

@@ -3,11 +3,15 @@
 Registered through the ``register_metadata_providers`` hook exactly as a third-party plugin is.
 Refs are AniList ids. Titles: the English title when AniList has one, else the romaji title; the
 native title is the original title; romaji, English and synonyms not used so are alternative
-titles. Descriptions lose their HTML. AniList has no episode titles and no logos.
+titles. Descriptions lose their HTML. AniList has no logos and no episode list of its own; the
+titles of licensed streams (``streamingEpisodes``, "Episode 3 - Title") come with each entry, as
+do ``updatedAt`` and the next episode to air.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -15,6 +19,7 @@ import attrs
 
 from aniworld_core.errors import ProviderError
 from aniworld_core.metadata import (
+    Airing,
     Artwork,
     ArtworkKind,
     Capability,
@@ -62,7 +67,8 @@ _RELATIONS = f"""relations {{ edges {{ relationType(version: 2) node {{ id type 
       {_TITLE} startDate {{ year }} }} }} }}"""
 _SERIES_FIELDS = f"""id idMal {_TITLE} synonyms format status episodes duration season seasonYear
       startDate {{ year month day }} description(asHtml: false) {_ARTWORK_FIELDS}
-      genres averageScore studios(isMain: true) {{ nodes {{ name }} }} {_RELATIONS}"""
+      genres averageScore studios(isMain: true) {{ nodes {{ name }} }} {_RELATIONS}
+      updatedAt nextAiringEpisode {{ episode airingAt }} streamingEpisodes {{ title }}"""
 
 SEARCH_QUERY = f"""query ($search: String, $perPage: Int) {{
   Page(page: 1, perPage: $perPage) {{
@@ -228,7 +234,37 @@ def _series_info(media: Json) -> SeriesInfo:
         ids=_ids(media, media_id),
         artwork=_artwork(media),
         relations=_relations(media, media_id),
+        updated_at=integer(media, "updatedAt"),
+        next_airing=_next_airing(media),
+        episode_titles=_stream_titles(media),
     )
+
+
+def _next_airing(media: Json) -> Airing | None:
+    node = mapping(media.get("nextAiringEpisode") or {}, "nextAiringEpisode")
+    episode, airing_at = integer(node, "episode"), integer(node, "airingAt")
+    if not episode or airing_at is None:
+        return None
+    return Airing(episode, dt.datetime.fromtimestamp(airing_at, dt.UTC))
+
+
+#: "Episode 3 - Title" (Crunchyroll and most sites), "Ep. 3: Title", "3. Title".
+_STREAM_TITLE = re.compile(r"(?:(?:episode|ep\.?)\s*(\d+)\s*[-\u2013\u2014:.]|(\d+)\.)\s*(\S.*)",
+                           re.IGNORECASE)
+
+
+def _stream_titles(media: Json) -> tuple[tuple[int, str], ...]:
+    """Episode titles of the entry's licensed streams, by number (first one per number); a
+    title that names no number is left out."""
+    found: dict[int, str] = {}
+    for stream in objects(media.get("streamingEpisodes"), "streamingEpisodes"):
+        match = _STREAM_TITLE.fullmatch((text(stream, "title") or "").strip())
+        if match is None:
+            continue
+        number = int(match.group(1) or match.group(2))
+        if number > 0:
+            found.setdefault(number, match.group(3).strip())
+    return tuple(sorted(found.items()))
 
 
 def _relations(media: Json, media_id: int) -> tuple[Relation, ...]:

@@ -106,10 +106,11 @@ def _stored_files(conn: Connection, series_ids: Sequence[str]) -> dict[str, list
 _UPDATE_EPISODE = update(EPISODES).where(EPISODES.c.id == bindparam("row_id")).values(
     absolute_number=bindparam("absolute_number"), title=bindparam("title"),
     air_date=bindparam("air_date"), plot=bindparam("plot"), entry=bindparam("entry"),
-    entry_number=bindparam("entry_number"),
+    entry_number=bindparam("entry_number"), airs_at=bindparam("airs_at"),
 )
 
 
 def _episode_values(info: EpisodeInfo) -> dict[str, Any]:
     return {"absolute_number": info.absolute_number, "title": info.title,
-            "air_date": info.air_date, "plot": info.plot, "entry": None, "entry_number": None}
+            "air_date": info.air_date, "plot": info.plot, "entry": None, "entry_number": None,
+            "airs_at": info.airs_at}

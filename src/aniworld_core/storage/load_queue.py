@@ -4,7 +4,8 @@ its load job are written together or not at all."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from aniworld_core.storage.tables import Base
 from aniworld_core.storage.types import utcnow
 
 SERIES_LOAD = "series.load"
+#: ``refresh`` of a load that fetches only the show's metadata and episode list again.
+EPISODES_ONLY = "episodes"
 JOBS = Base.metadata.tables[JobRow.__tablename__]
 #: Ids per statement.
 _CHUNK = 500
@@ -30,11 +33,14 @@ def series_of(key: str | None) -> str | None:
 
 
 def queue_loads(session: Session, series_ids: Sequence[str], *, priority: int,
-                refresh: bool = False, new: bool = False) -> list[str]:
+                refresh: bool | str = False, new: bool = False,
+                airing: Mapping[str, Any] | None = None) -> list[str]:
     """Queue a load of each series that has no live one (a live one only has its priority
     raised); returns the ids of the series queued now. ``refresh``: load everything again,
-    what is loaded already included (kept until its replacement is saved). ``new``: the
-    series were just added, so none has a load yet (nothing to look up)."""
+    what is loaded already included (kept until its replacement is saved); or
+    :data:`EPISODES_ONLY`: the metadata and episode list (a live load loads them anyway).
+    ``new``: the series were just added, so none has a load yet (nothing to look up).
+    ``airing``: the airing check the loads answer (see ``refresh.airing``)."""
     now = utcnow()
     queued: list[str] = []
     for start in range(0, len(series_ids), _CHUNK):
@@ -47,7 +53,7 @@ def queue_loads(session: Session, series_ids: Sequence[str], *, priority: int,
                             .where(JobRow.live_key.in_(live), JobRow.priority > priority)
                             .values(priority=priority, updated_at=now)
                             .execution_options(synchronize_session=False))
-            if refresh:  # a pending load becomes a refresh; a running one stays as it is
+            if refresh is True:  # a pending load becomes a refresh; a running one stays
                 for key in filter(None, live):
                     session.execute(update(JobRow)
                                     .where(JobRow.live_key == key, JobRow.state == "pending")
@@ -55,7 +61,9 @@ def queue_loads(session: Session, series_ids: Sequence[str], *, priority: int,
                                     .execution_options(synchronize_session=False))
         fresh = [key for key in keys if key not in live]
         if fresh:
-            extra = {"refresh": True} if refresh else {}
+            extra: dict[str, Any] = {"refresh": refresh} if refresh else {}
+            if airing is not None:
+                extra["airing"] = dict(airing)
             session.connection().execute(insert(JOBS), [
                 new_job_values(SERIES_LOAD, key=key, priority=priority, now=now,
                                payload={"series_id": keys[key], **extra})

@@ -238,6 +238,9 @@ class SeriesStore:
             # the series (the foreign keys cascade).
             session.execute(delete(JobRow).where(JobRow.kind == SERIES_LOAD,
                                                  JobRow.key == load_key(series_id)))
+            session.execute(delete(JobRow).where(  # its airing checks (refresh_store)
+                JobRow.kind == "series.airing",
+                JobRow.key.startswith(f"airing:{series_id}:", autoescape=True)))
             session.execute(delete(SeriesRow).where(SeriesRow.id == series_id))
             return removed
 

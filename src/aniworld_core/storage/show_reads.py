@@ -20,10 +20,16 @@ from aniworld_core.storage.convert import entry_ref, to_episode
 from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
 from aniworld_core.storage.show_rows import claimed_elsewhere, claimed_entries
 from aniworld_core.storage.tables import EpisodeRow, SeriesRow
+from aniworld_core.storage.types import utcnow
 
 
-def _aired(today: dt.date) -> ColumnElement[bool]:
-    return EpisodeRow.air_date.is_(None) | (EpisodeRow.air_date < today)
+def _aired(today: dt.date, now: dt.datetime | None) -> ColumnElement[bool]:
+    """Aired: its moment has come (``airs_at``, to the minute), or else it aired before
+    ``today`` or has no date at all."""
+    moment = now if now is not None else utcnow()
+    by_date = EpisodeRow.air_date.is_(None) | (EpisodeRow.air_date < today)
+    return case((EpisodeRow.airs_at.is_not(None), EpisodeRow.airs_at <= moment),
+                else_=by_date)
 
 
 def _loaded_series(session: Session, series_id: str) -> tuple[SeriesRow, LibrarySeriesRow]:
@@ -55,7 +61,8 @@ def _loaded_series(session: Session, series_id: str) -> tuple[SeriesRow, Library
 
 
 def missing_episodes(session: Session, series_id: str, *, today: dt.date,
-                     include_specials: bool = False) -> list[Episode]:
+                     include_specials: bool = False, now: dt.datetime | None = None
+                     ) -> list[Episode]:
     """Provider episodes with no file that aired before ``today`` (or have no air date), by
     season and number; episodes of entries another library folder holds are not missing
     here."""
@@ -64,7 +71,7 @@ def missing_episodes(session: Session, series_id: str, *, today: dt.date,
     query = (
         select(EpisodeRow)
         .where(EpisodeRow.series_id == series_id, EpisodeRow.file_path.is_(None))
-        .where(_aired(today))
+        .where(_aired(today, now))
         .order_by(EpisodeRow.season, EpisodeRow.number)
     )
     if not include_specials:
@@ -73,7 +80,8 @@ def missing_episodes(session: Session, series_id: str, *, today: dt.date,
             if row.entry is None or row.entry not in elsewhere]
 
 
-def seasons(session: Session, series_id: str, *, today: dt.date) -> list[Season]:
+def seasons(session: Session, series_id: str, *, today: dt.date,
+            now: dt.datetime | None = None) -> list[Season]:
     """The show's regular seasons in order, with the entries behind each (and where another
     folder holds one) and their aired / present counts (what another folder holds counts
     there, not here). Before the episode list has loaded, the seasons the files name."""
@@ -84,8 +92,8 @@ def seasons(session: Session, series_id: str, *, today: dt.date) -> list[Season]
     counts: dict[int, list[int]] = {}
     for season, entry, listed, known, present in session.execute(
         select(EpisodeRow.season, EpisodeRow.entry, func.count(),
-               func.sum(case((_aired(today), 1), else_=0)),
-               func.sum(case((_aired(today) & EpisodeRow.file_path.is_not(None), 1),
+               func.sum(case((_aired(today, now), 1), else_=0)),
+               func.sum(case((_aired(today, now) & EpisodeRow.file_path.is_not(None), 1),
                              else_=0)))
         .where(EpisodeRow.series_id == series_id, EpisodeRow.season >= 1)
         .group_by(EpisodeRow.season, EpisodeRow.entry)
@@ -141,7 +149,8 @@ def chain_note(session: Session, series_id: str) -> str | None:
 
 
 def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
-                   today: dt.date) -> dict[str, EpisodeCounts]:
+                   today: dt.date, now: dt.datetime | None = None
+                   ) -> dict[str, EpisodeCounts]:
     """"47/50 episodes" per series whose provider list has loaded (of ``series_ids``, or of
     every series): regular episodes aired (or undated), and how many have a file; episodes of
     an entry another folder holds count there, not here. A series whose folder a scan could
@@ -153,7 +162,7 @@ def episode_counts(session: Session, series_ids: Sequence[str] | None, *,
                func.count(EpisodeRow.file_path))
         .join(LibrarySeriesRow, LibrarySeriesRow.series_id == EpisodeRow.series_id)
         .join(SeriesRow, SeriesRow.id == EpisodeRow.series_id)
-        .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today),
+        .where(LibrarySeriesRow.provider_episodes, EpisodeRow.season >= 1, _aired(today, now),
                SeriesRow.folder_error.is_(None))
         .group_by(EpisodeRow.series_id, EpisodeRow.entry)
     )

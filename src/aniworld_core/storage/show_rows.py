@@ -90,7 +90,7 @@ def wanted_episodes(series_id: str, show: ShowList, files: Sequence[FileNumbers]
             wanted.setdefault((number.season, number.number), {
                 "absolute_number": number.absolute, "title": info.title,
                 "air_date": info.air_date, "plot": info.plot, "entry": key,
-                "entry_number": info.number,
+                "entry_number": info.number, "airs_at": info.airs_at,
             })
     return wanted, placements
 

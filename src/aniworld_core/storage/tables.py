@@ -75,6 +75,9 @@ class EpisodeRow(Base):
     absolute_number: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(Text)
     air_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: The moment it airs, where a provider says (the next episode of an airing show); from
+    #: then on it counts as aired, whatever ``air_date`` says.
+    airs_at: Mapped[dt.datetime | None]
     plot: Mapped[str | None] = mapped_column(Text)
     file_path: Mapped[str | None] = mapped_column(Text)
     #: The provider entry it belongs to (``anilist:20958``) and its number there, when the

@@ -174,7 +174,10 @@ def _follow_whole(session: Session, series_id: str, state: str, *, attempts: int
         row.loading_completed_at = None
         message = "Starting..."
     else:
-        row.loading_status = LoadingStatus.FAILED.value
+        # A refresh that failed leaves what earlier loads loaded: the series stays loaded,
+        # with the error to see.
+        loaded = row.episodes_loaded and row.nfo_loaded and row.logo_loaded and row.images_loaded
+        row.loading_status = (LoadingStatus.COMPLETED if loaded else LoadingStatus.FAILED).value
         row.loading_error = f"Loading: {error}" if error and error.startswith("tried ") else error
         row.loading_completed_at = now
         row.failed_inputs = inputs_key(to_series(row))

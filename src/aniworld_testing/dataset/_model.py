@@ -13,6 +13,7 @@ cheap.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 import attrs
 
@@ -87,6 +88,24 @@ class SeriesRecord:
     def title(self) -> str:
         """The name people know it by: English when there is one, else romaji."""
         return self.english or self.romaji
+
+    @property
+    def updated_stamp(self) -> int:
+        """AniList's ``updatedAt``: moves on when an episode airs (or the record changes)."""
+        day = self.end_date or self.start_date or dt.date(2000, 1, 1)
+        moment = dt.datetime.combine(day, dt.time(15), tzinfo=dt.UTC)
+        return int(moment.timestamp()) + self.aired_episodes * 60 + (self.episodes or 0)
+
+    @property
+    def streamed_episodes(self) -> int:
+        """Episodes with a licensed stream AniList lists (``streamingEpisodes``): for most TV
+        series from 2010 on all aired ones, for some the first half; none for older ones,
+        movies and OVAs."""
+        roll = zlib.crc32(self.romaji.encode()) % 10
+        recent = self.start_date is not None and self.start_date.year >= 2010
+        if roll > 5 or not recent or self.format not in ("TV", "TV_SHORT", "ONA"):
+            return 0
+        return self.aired_episodes if roll < 5 else self.aired_episodes // 2
 
     @property
     def season(self) -> str | None:

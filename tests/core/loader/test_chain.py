@@ -195,7 +195,8 @@ async def test_a_movie_the_lister_lists_no_episode_of_is_still_one() -> None:
     movie = SeriesInfo(ref=ref(5), title="Cowboy Bebop: The Movie", format="MOVIE",
                        premiered=dt.date(2001, 9, 1), ids=ProviderIds(anilist="5", mal="5"))
     show = attrs.evolve(movie, format="TV", episode_count=26)
-    episodes = await _entry_episodes(Turns(), EmptyLister(), movie)  # type: ignore[arg-type]
-    assert [(e.number, e.title, e.air_date) for e in episodes] == [
+    found = await _entry_episodes(Turns(), EmptyLister(), movie)  # type: ignore[arg-type]
+    assert [(e.number, e.title, e.air_date) for e in found.episodes] == [
         (1, "Cowboy Bebop: The Movie", dt.date(2001, 9, 1))]
-    assert await _entry_episodes(Turns(), EmptyLister(), show) == ()  # type: ignore[arg-type]
+    listed = await _entry_episodes(Turns(), EmptyLister(), show)  # type: ignore[arg-type]
+    assert listed.episodes == ()

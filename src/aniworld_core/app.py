@@ -21,6 +21,7 @@ import anyio
 import attrs
 
 from aniworld_core.app_library import LibraryFacade, today_utc
+from aniworld_core.app_watch import WatchFacade
 from aniworld_core.auth import Accounts
 from aniworld_core.builtin_jobs import define_builtin_schedules, register_builtin_kinds
 from aniworld_core.errors import (
@@ -89,7 +90,7 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 5.0
 
 
-class SeriesApp(LibraryFacade):
+class SeriesApp(LibraryFacade, WatchFacade):
     """The aniworld facade. Create it with :meth:`open`; never construct it directly."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
@@ -148,6 +149,7 @@ class SeriesApp(LibraryFacade):
                     await app._loader.prepare()
                     await define_builtin_schedules(app._engine, settings)
                     await task_group.start(app._engine.run)
+                    await task_group.start(app._watch_library)
                 try:
                     yield app
                 except Exception as error:
@@ -348,7 +350,8 @@ class SeriesApp(LibraryFacade):
 
     async def _snapshot(self) -> Sequence[Event]:
         rows = await self._series.unfinished_progress()
-        return [SeriesLoadingUpdate.of_parts(*row[:5], needs_choice=row[5]) for row in rows]
+        return [*(SeriesLoadingUpdate.of_parts(*row[:5], needs_choice=row[5]) for row in rows),
+                *self._root_snapshot()]
 
     # -- providers ----------------------------------------------------------------------------
 

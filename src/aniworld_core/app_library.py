@@ -160,9 +160,14 @@ class LibraryFacade:
         loading (the loader starts on each batch as it is saved, not after the whole scan),
         their video files parsed and stored as present episodes, removed files and folders
         noticed. Unchanged folders are not listed again. A missing or unreadable root
-        raises :class:`LibraryError` before anything is written.
+        raises :class:`LibraryError` before anything is written, but for a library root: that
+        one is paused (an unmounted disk, see ``ScanReport.unavailable``) and the others are
+        scanned, as is a root that lists no series folder though series were found in it.
         """
-        return await self._library.scan(await self.library_roots() if roots is None else roots)
+        library = await self.library_roots()
+        pausable = await anyio.to_thread.run_sync(
+            lambda: {library_root_key(root) for root in library})
+        return await self._library.scan(library if roots is None else roots, pausable=pausable)
 
     async def missing_episodes(self, series_id: str) -> list[Episode]:
         """Regular episodes the provider lists that have aired and have no file, by season and

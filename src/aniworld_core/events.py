@@ -20,6 +20,7 @@ import anyio
 import anyio.lowlevel
 import attrs
 
+from aniworld_core.library_events import LibraryChanged, LibraryRootUpdate
 from aniworld_core.models import LoadingStatus, Progress, Series
 
 
@@ -417,6 +418,8 @@ class EventHub:
 __all__ = [
     "Event",
     "EventHub",
+    "LibraryChanged",
+    "LibraryRootUpdate",
     "LoaderIdle",
     "ProviderWaiting",
     "ScanProgress",

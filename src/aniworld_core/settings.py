@@ -105,6 +105,21 @@ class RefreshSettings:
 
 
 @attrs.frozen
+class WatchSettings:
+    """Watching the library roots for changes (``[watch]``; in a process that runs
+    background work)."""
+
+    #: Watch the roots: added, removed and renamed video files and series folders reach the
+    #: library within seconds. Off: only scans and the scheduled rescans notice them.
+    enabled: bool = True
+    #: Seconds a new or changed video file must keep its size and modification time before
+    #: it counts (a file still being copied does not).
+    settle: float = 1.0
+    #: Seconds between looks at a paused (unavailable) root, and at the list of roots.
+    recheck: float = 30.0
+
+
+@attrs.frozen
 class WebSettings:
     """Where ``aniworld serve`` listens, and whom the web app believes."""
 
@@ -135,6 +150,7 @@ class Settings:
     web: WebSettings = WebSettings()
     jobs: JobsSettings = JobsSettings()
     refresh: RefreshSettings = RefreshSettings()
+    watch: WatchSettings = WatchSettings()
     config_file: Path | None = None
 
     @property
@@ -255,7 +271,8 @@ def _convert(key: str, value: Any, *, source: str, from_text: bool, base: Path |
 
 #: The sections of settings with a class of their own: ``[loader]`` is ``Settings.loader``.
 _SECTIONS: dict[str, type[Any]] = {"loader": LoaderSettings, "web": WebSettings,
-                                   "jobs": JobsSettings, "refresh": RefreshSettings}
+                                   "jobs": JobsSettings, "refresh": RefreshSettings,
+                                   "watch": WatchSettings}
 
 
 def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
@@ -281,4 +298,4 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
 
 
 __all__ = ["JobsSettings", "LoaderSettings", "ProviderSettings", "RefreshSettings", "Settings",
-           "WebSettings", "default_data_dir"]
+           "WatchSettings", "WebSettings", "default_data_dir"]

@@ -4,8 +4,10 @@ Synchronous; the scan runs it in worker threads. A folder whose modification tim
 stored at the last scan is not listed again (adding, removing or renaming an entry changes a
 folder's mtime; rewriting a file in place does not): it costs one ``stat``. A folder modified
 within the last two seconds gets no stored signature, so a change in the same clock tick as the
-listing is seen by the next scan. An episode NFO aniworld wrote whose video is gone from a listed
-folder is removed (see :func:`~aniworld_core.library.nfo.remove_stale_episode_nfos`).
+listing is seen by the next scan; so does a folder holding a file the caller said to skip (a
+file still being copied: see ``library/watch.py``). An episode NFO aniworld wrote whose video
+is gone from a listed folder is removed (see
+:func:`~aniworld_core.library.nfo.remove_stale_episode_nfos`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -82,11 +84,13 @@ def list_series_folders(root: Path) -> list[str]:
 
 
 def scan_series(root: Path, name: str, series_id: str | None,
-                known: Mapping[str, int | None]) -> SeriesScan:
-    """Walk the series folder ``root/name`` against ``known`` (path → stored mtime_ns)."""
+                known: Mapping[str, int | None],
+                skip: Collection[str] = frozenset()) -> SeriesScan:
+    """Walk the series folder ``root/name`` against ``known`` (path → stored mtime_ns),
+    leaving out the video files ``skip`` names (paths relative to the series folder)."""
     folder = parse_series_folder(name)
     result = SeriesScan(name=name, folder=folder, series_id=series_id)
-    walker = _Walker(root / name, folder.title, known, result)
+    walker = _Walker(root / name, folder.title, known, result, skip)
     walker.walk()
     result.removed = set(known) - walker.visited - walker.kept
     if result.lone_nfos:
@@ -98,8 +102,9 @@ def scan_series(root: Path, name: str, series_id: str | None,
 
 class _Walker:
     def __init__(self, base: Path, title: str, known: Mapping[str, int | None],
-                 result: SeriesScan) -> None:
+                 result: SeriesScan, skip: Collection[str] = frozenset()) -> None:
         self.base = base
+        self.skip = skip
         self.title = title
         self.known = known
         self.result = result
@@ -134,17 +139,19 @@ class _Walker:
                 stack.extend((child, _season(child, season)) for child in children)
                 continue
             try:
-                subfolders = self._list(rel, absolute, season)
+                subfolders, skipped = self._list(rel, absolute, season)
             except OSError as error:
                 self._keep(rel, error)
                 continue
-            fresh = time.time_ns() - info.st_mtime_ns >= RACY_NS
+            fresh = time.time_ns() - info.st_mtime_ns >= RACY_NS and not skipped
             self.result.listed[rel] = info.st_mtime_ns if fresh else None
             if rel.count("/") < MAX_DEPTH:
                 stack.extend((child, _season(child, season)) for child in subfolders)
 
-    def _list(self, rel: str, absolute: Path, season: int | None) -> list[str]:
+    def _list(self, rel: str, absolute: Path, season: int | None) -> tuple[list[str], bool]:
+        """The subfolders of a folder (its videos noted), and whether a video was skipped."""
         subfolders: list[str] = []
+        skipped = False
         files: list[FoundFile] = []
         parser = self._parser(season)
         prefix = f"{rel}/" if rel else ""
@@ -163,6 +170,9 @@ class _Walker:
                     if not is_skipped_folder(name) and _is_dir(entry):
                         subfolders.append(prefix + name)
                     continue
+                if self.skip and prefix + name in self.skip:
+                    skipped = True
+                    continue
                 try:
                     if not entry.is_file():
                         continue
@@ -175,7 +185,7 @@ class _Walker:
         self.result.lone_nfos.extend(prefix + name for name in nfos
                                      if name.rpartition(".")[0] not in videos
                                      and name.lower() not in FOLDER_NFOS)
-        return subfolders
+        return subfolders, skipped
 
     def _parser(self, season: int | None) -> ReleaseParser:
         parser = self.parsers.get(season)

@@ -66,6 +66,8 @@ class AppliedScan:
     requeued: tuple[Series, ...] = ()
     files_added: int = 0
     files_removed: int = 0
+    #: Series (not new ones) whose video files changed, or whose folder moved.
+    changed: tuple[str, ...] = ()
 
 
 class LibraryStore:
@@ -74,30 +76,52 @@ class LibraryStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def root_state(self, root_key: str) -> dict[str, KnownSeries]:
-        """Series folder name → its series and the folder signatures stored for it."""
+    async def root_state(self, root_key: str,
+                         names: Sequence[str] | None = None) -> dict[str, KnownSeries]:
+        """Series folder name → its series and the folder signatures stored for it: every
+        series folder of the root, or those of ``names`` and the series marked "folder
+        missing" (a targeted scan: what it needs, whatever the size of the root)."""
 
         def work(session: Session) -> dict[str, KnownSeries]:
             conn = session.connection()
             ids: dict[str, str] = {}
             missing: set[str] = set()
+            under_root = [SERIES.c.library_root == root_key, SERIES.c.folder.is_not(None)]
+            if names is not None:
+                under_root.append(SERIES.c.folder.in_(list(names))
+                                  | SERIES.c.folder_missing_at.is_not(None))
             for folder, sid, gone in conn.execute(
                 select(SERIES.c.folder, SERIES.c.id, SERIES.c.folder_missing_at)
-                .where(SERIES.c.library_root == root_key, SERIES.c.folder.is_not(None))
+                .where(*under_root)
             ):
                 ids[folder] = sid
                 if gone is not None:
                     missing.add(sid)
             folders: dict[str, dict[str, int | None]] = {sid: {} for sid in ids.values()}
-            rows = conn.execute(
-                select(FOLDERS.c.series_id, FOLDERS.c.path, FOLDERS.c.mtime_ns)
-                .join(SERIES, SERIES.c.id == FOLDERS.c.series_id)
-                .where(SERIES.c.library_root == root_key)
-            )
-            for series_id, path, mtime_ns in rows:
-                folders[series_id][path] = mtime_ns
+            query = select(FOLDERS.c.series_id, FOLDERS.c.path, FOLDERS.c.mtime_ns)
+            if names is None:
+                query = query.join(SERIES, SERIES.c.id == FOLDERS.c.series_id).where(
+                    SERIES.c.library_root == root_key)
+                chunked = [query]
+            else:
+                chunked = [query.where(FOLDERS.c.series_id.in_(chunk))
+                           for chunk in chunks(sorted(folders))]
+            for rows in chunked:
+                for series_id, path, mtime_ns in conn.execute(rows):
+                    folders[series_id][path] = mtime_ns
             return {name: KnownSeries(sid, folders[sid], sid in missing)
                     for name, sid in ids.items()}
+
+        return await self._db.session(work)
+
+    async def has_series(self, root_key: str) -> bool:
+        """Whether a scan found any series folder under this root."""
+
+        def work(session: Session) -> bool:
+            return session.connection().execute(
+                select(SERIES.c.id).where(SERIES.c.library_root == root_key,
+                                          SERIES.c.folder.is_not(None)).limit(1)
+            ).first() is not None
 
         return await self._db.session(work)
 
@@ -120,9 +144,13 @@ class LibraryStore:
             requeued = _requeue(session, [sid for sid, (new, gone) in counts.items()
                                           if sid not in new_ids and (new or gone)])
             _record_folder_errors(session, folder_errors(scans, ids))
+            changed = [sid for sid, (new, gone) in counts.items()
+                       if sid not in new_ids and (new or gone)]
+            changed += [ids[scan.name] for scan in scans
+                        if scan.moved and ids[scan.name] not in changed]
             return AppliedScan(tuple(added), tuple(requeued),
                                sum(new for new, _ in counts.values()),
-                               sum(gone for _, gone in counts.values()))
+                               sum(gone for _, gone in counts.values()), tuple(changed))
 
         return await self._db.session(work)
 

@@ -107,6 +107,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "409": answer("Loading right now (cancel first), or another series is that entry",
                        ref("Error")), "415": ERROR, "422": ERROR},
         tag="series", parameters=SERIES_ID, requestBody=body(ref("ProviderRef"))),
+    ("/api/series/{series_id}/rescan", "post"): operation(
+        "Read the series' folder again now (every file in it); a root that is unavailable "
+        "(an unmounted disk) is paused, not scanned",
+        {"200": answer("What the scan found", ref("ScanReport")), "404": ERROR,
+         "409": answer("The series has no folder in the library yet", ref("Error"))},
+        tag="series", parameters=SERIES_ID),
     ("/api/search", "get"): operation(
         "Search a provider for candidates to add or to identify a series with",
         {"200": answer("Candidates, best first", {

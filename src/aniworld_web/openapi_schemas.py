@@ -253,9 +253,28 @@ SCHEMAS: dict[str, Any] = {
             "timezone": {"type": ["string", "null"], "minLength": 1, "maxLength": 200,
                          "description": "An IANA name such as Europe/Berlin"},
             "enabled": {"type": ["boolean", "null"]}}},
+    "ScanReport": exactly({
+        "roots": {"type": "array", "items": _TEXT, "description": "The roots scanned"},
+        "series_folders": _INT,
+        **{name: {"type": "array", "items": _TEXT} for name in (
+            "series_added", "series_requeued", "series_without_folder", "series_moved")},
+        **{name: {"type": "array", "items": _TEXT, "description": "folder/path"}
+           for name in ("folders_gone", "unrecognised", "nfos_removed")},
+        **dict.fromkeys(("folders_listed", "folders_unchanged", "files_found",
+                         "files_unrecognised", "files_added", "files_removed"), _INT),
+        "errors": {"type": "array", "items": _TEXT},
+        "seconds": {"type": "number"},
+        "roots_unavailable": {
+            "type": "array", "description": "Roots paused instead of scanned (an unmounted "
+                                            "disk): nothing under them changed",
+            "items": exactly({"root": _TEXT, "reason": _TEXT, "message": _TEXT})}}),
     "Event": {"type": "object", "required": ["type", "timestamp"], "properties": {
         "type": {"enum": ["series_added", "series_loading_update", "series_removed",
-                          "provider_waiting", "loader_idle", "scan_progress", "job_update"]},
+                          "provider_waiting", "loader_idle", "scan_progress", "job_update",
+                          "library_changed", "library_root"]},
+        "series_ids": {"type": "array", "items": _TEXT,
+                       "description": "library_changed: the series to read again"},
+        "root": _TEXT, "available": {"type": "boolean"}, "watched": {"type": "boolean"},
         "series_id": {"type": "string"}, "title": {"type": "string"}, "status": _STATUS,
         "progress": {"anyOf": [_PROGRESS, _JOB_PROGRESS],
                      "description": "A series' loaded items, or a job's done of total"},

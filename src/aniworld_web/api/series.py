@@ -1,4 +1,5 @@
-"""``/api/series``: add, list, read, loading status, remove; refresh, cancel and identify."""
+"""``/api/series``: add, list, read, loading status, remove; refresh, cancel, identify and
+rescan."""
 
 from __future__ import annotations
 
@@ -107,6 +108,13 @@ async def identify(request: Request) -> Response:
     return accepted(series)
 
 
+async def rescan_series(request: Request) -> Response:
+    """Read the series' folder again now; the answer is what the scan found (a root that is
+    unavailable is paused, not scanned: ``roots_unavailable`` says why)."""
+    report = await context_of(request).core.rescan_series(request.path_params["series_id"])
+    return JSONResponse(report.to_dict())
+
+
 ROUTES = [
     Route("/api/series", list_series, methods=["GET"]),
     Route("/api/series", add_series, methods=["POST"]),
@@ -116,4 +124,5 @@ ROUTES = [
     Route("/api/series/{series_id}/refresh", refresh_series, methods=["POST"]),
     Route("/api/series/{series_id}/cancel", cancel_loading, methods=["POST"]),
     Route("/api/series/{series_id}/identify", identify, methods=["POST"]),
+    Route("/api/series/{series_id}/rescan", rescan_series, methods=["POST"]),
 ]

@@ -8,7 +8,9 @@
 //    "progress": {"done": 1, "total": 2, "message": "Scanning /srv/anime"}, "error": null,
 //    "timestamp": "…"}
 import { liveConnected, showJobUpdate } from "./tasks.js";
-import { FINAL, addCard, refreshCounts, showLoaded, showState, viewsOf } from "./views.js";
+import {
+  FINAL, addCard, refreshCounts, showFilesChanged, showLoaded, showState, viewsOf,
+} from "./views.js";
 
 const connection = document.getElementById("connection");
 const notice = document.getElementById("notice");
@@ -37,6 +39,14 @@ const handlers = {
     notice.textContent = event.seconds > 0
       ? `${event.provider} paused ${Math.round(event.seconds)} s: ${event.reason}`
       : event.reason;
+  },
+  // Files changed on disk (the library is watched): the series shown read themselves again.
+  library_changed(event) {
+    for (const id of event.series_ids ?? []) showFilesChanged(id);
+  },
+  // A library folder is paused (an unmounted disk), back, or cannot be watched.
+  library_root(event) {
+    if (notice) notice.textContent = event.message;
   },
   loader_idle() {
     if (notice) notice.textContent = "All loads finished";

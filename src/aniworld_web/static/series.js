@@ -1,4 +1,4 @@
-// The series page: refresh, cancel and remove; the error of a failed load; picking the right
+// The series page: refresh, cancel, rescan and remove; the error of a failed load; picking the right
 // provider entry after identification failed; and, when a load ends, the seasons and episodes,
 // the files not placed and the load history fetched again (the page itself, re-read, so they
 // are rendered in one place only).
@@ -38,6 +38,19 @@ export function setUpSeriesPage() {
   }
 
   refresh.addEventListener("click", () => act(refresh, "POST", "/refresh"));
+  const rescan = document.getElementById("rescan");
+  const rescanResult = document.getElementById("rescan-result");
+  rescan.addEventListener("click", async () => {
+    rescanResult.hidden = true;
+    const report = await act(rescan, "POST", "/rescan");
+    if (report === FAILED) return;
+    rescan.disabled = false;
+    rescanResult.textContent = rescanSummary(report);
+    rescanResult.hidden = false;
+    reloadSections();
+  });
+  // Its files changed on disk (the library is watched, or another page rescanned it).
+  article.addEventListener("series-files", () => reloadSections());
   cancel.addEventListener("click", () => act(cancel, "POST", "/cancel"));
   const remove = document.getElementById("remove");
   remove.addEventListener("click", async () => {
@@ -97,4 +110,17 @@ export function setUpSeriesPage() {
       if (section.matches(".poster[data-src]")) showPoster(section, true);
     }
   }
+}
+
+// What a rescan of the series' folder found, in a sentence.
+function rescanSummary(report) {
+  const [paused] = report.roots_unavailable;
+  if (paused) return paused.message;
+  if (report.series_without_folder.length) {
+    return "Its folder is gone: the series is marked “folder missing” until it is back.";
+  }
+  const read = report.files_found === 1 ? "1 video file" : `${report.files_found} video files`;
+  const changes = [report.files_added && `${report.files_added} added`,
+                   report.files_removed && `${report.files_removed} removed`].filter(Boolean);
+  return `Rescanned: ${read} read, ${changes.length ? changes.join(", ") : "nothing changed"}.`;
 }

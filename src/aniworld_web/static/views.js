@@ -137,6 +137,15 @@ export async function showLoaded(id) {
   }
 }
 
+// The series' files changed on disk (a watched change, a rescan): its cards read it again (the
+// count, "folder missing"), and its page, told by a "series-files" DOM event, its sections.
+export function showFilesChanged(id) {
+  for (const view of viewsOf(id)) {
+    if (!view.classList.contains("card")) view.dispatchEvent(new CustomEvent("series-files"));
+  }
+  showLoaded(id);
+}
+
 function showEpisodeCount(card, series) {
   const count = card.querySelector(".episode-count");
   if (count) {

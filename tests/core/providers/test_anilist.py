@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from aniworld_core import (
+    Airing,
     Artwork,
     ArtworkKind,
     ProviderError,
@@ -109,6 +110,36 @@ async def test_series_metadata(anilist_api: AniListApi, anilist: AniList) -> Non
         "Enter a world in the distant future, where Bounty Hunters roam the solar system.\n\n"
         "(Source: Bandai Visual)\n\nNote: Episode 3 & 5 aired out of order."
     )
+
+
+async def test_an_airing_entry_says_when_its_next_episode_airs(anilist_api: AniListApi,
+                                                              anilist: AniList) -> None:
+    """``updatedAt`` and ``nextAiringEpisode`` (unix seconds) come with every entry; a
+    finished one has no next episode."""
+    anilist_api.add(anilist_media(1, status="RELEASING", updatedAt=1733000000,
+                                  nextAiringEpisode={"episode": 7, "airingAt": 1733583600}),
+                    anilist_media(5, updatedAt=1600000000, nextAiringEpisode=None))
+    found = await anilist.fetch_series([ProviderRef("anilist", "1"), ProviderRef("anilist", "5")])
+    airing = found["1"]
+    assert (airing.status, airing.updated_at) == ("Continuing", 1733000000)
+    assert airing.next_airing == Airing(7, dt.datetime(2024, 12, 7, 15, 0, tzinfo=dt.UTC))
+    assert (found["5"].next_airing, found["5"].updated_at) == (None, 1600000000)
+    assert SeriesInfo.from_dict(airing.to_dict()) == airing
+
+
+async def test_stream_titles_become_episode_titles(anilist_api: AniListApi,
+                                                   anilist: AniList) -> None:
+    """Titles of licensed streams name their episode ("Episode 3 - Title", "Ep. 4: Title",
+    "5. Title"); the first title per number counts, and one that names no number is left
+    out."""
+    streams = [{"title": "Episode 2 - Stray Dog Strut"}, {"title": "Episode 1 - Asteroid Blues"},
+               {"title": "Ep. 4: Gateway Shuffle"}, {"title": "5. Ballad of Fallen Angels"},
+               {"title": "Episode 1 - Another site's title"}, {"title": "Bonus clip"},
+               {"title": None}, {"title": "Episode 0 - Recap"}]
+    anilist_api.add(anilist_media(1, streamingEpisodes=streams))
+    info = (await anilist.fetch_series([ProviderRef("anilist", "1")]))["1"]
+    assert info.episode_titles == ((1, "Asteroid Blues"), (2, "Stray Dog Strut"),
+                                   (4, "Gateway Shuffle"), (5, "Ballad of Fallen Angels"))
 
 
 async def test_series_lists_related_anime(anilist_api: AniListApi, anilist: AniList) -> None:

@@ -68,6 +68,7 @@ from aniworld_core.models import (
 )
 from aniworld_core.providers.breaker import BreakerState
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
+from aniworld_core.refresh import RefreshStore, register_refresh
 from aniworld_core.settings import Settings
 from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.convert import id_columns
@@ -136,10 +137,13 @@ class SeriesApp(LibraryFacade, WatchFacade):
                                      lease_seconds=settings.loader.lease_seconds,
                                      shutdown_grace=settings.loader.shutdown_grace,
                                      closed_gates=pool.closed_gates)
+                app._refresh, airing = register_refresh(app._engine, database, providers,
+                                                        settings)
                 steps = default_steps(threshold=settings.loader.identify_threshold,
                                       library=LibraryStore(database), series_store=app._series,
                                       roots=await app.library_roots(),
-                                      downloads_per_series=settings.loader.downloads_per_series)
+                                      downloads_per_series=settings.loader.downloads_per_series,
+                                      plan_airing=airing.plan)
                 app._roots_seen = _new_folders_under(steps)
                 app._loader = Loader(app._work, app.events, pool, steps, settings.loader,
                                      app._engine, largest_batch=pool.largest_batch)
@@ -249,6 +253,7 @@ class SeriesApp(LibraryFacade, WatchFacade):
 
     _loader: Loader
     _engine: Engine
+    _refresh: RefreshStore
     #: Jobs and schedules: list, cancel, retry, run a schedule now, edit a schedule.
     jobs: Jobs
 

@@ -31,6 +31,7 @@ from aniworld_core.metadata import ArtworkKind
 from aniworld_core.models import Episode, Season, Series, UnplacedFile
 from aniworld_core.settings import Settings
 from aniworld_core.storage import Database, SeriesStore
+from aniworld_core.storage.refresh_store import NextEpisode, RefreshStore
 from aniworld_core.storage.roots import RootStore
 from aniworld_core.validation import check_series_id
 
@@ -60,9 +61,15 @@ class LibraryFacade:
     _database: Database
     _library: Library
     _series: SeriesStore
+    _refresh: RefreshStore
     #: Told the library roots whenever they are read: the loader makes a new series' folder
     #: under the first (``SeriesApp.open`` sets it).
     _roots_seen: Callable[[tuple[Path, ...]], None] = staticmethod(lambda roots: None)
+
+    async def next_episode(self, series_id: str) -> NextEpisode | None:
+        """The show's next episode to air, where a provider says when (an airing show's next
+        episode): season, number, title and the moment, in UTC."""
+        return await self._refresh.next_episode(check_series_id(series_id))
 
     async def library_roots(self) -> tuple[Path, ...]:
         """The library folders scans, rescans and watching cover: the settings' ones

@@ -90,3 +90,8 @@ async def define_builtin_schedules(engine: Engine, settings: Settings) -> None:
     elif jobs.rescan_every > 0:
         await engine.define_schedule(RESCAN_SCHEDULE, SCAN, every=jobs.rescan_every,
                                      timezone=jobs.timezone, replace=False)
+    if settings.refresh.library_every > 0:
+        # The library-wide refresh (see ``aniworld_core.refresh.library``).
+        await engine.define_schedule("refresh", "library.refresh",
+                                     every=settings.refresh.library_every,
+                                     timezone=jobs.timezone, replace=False)

@@ -108,6 +108,7 @@ from aniworld_core.settings import (
     WatchSettings,
     WebSettings,
 )
+from aniworld_core.storage.refresh_store import NextEpisode
 from aniworld_core.validation import check_library_roots
 
 __all__ = [
@@ -150,6 +151,7 @@ __all__ = [
     "LoggedIn",
     "LoginRefused",
     "MetadataProvider",
+    "NextEpisode",
     "ParsedName",
     "PathNotAllowed",
     "PluginError",

@@ -10,6 +10,7 @@ import attrs
 from aniworld_core import (
     Episode,
     LoadRun,
+    NextEpisode,
     Season,
     Series,
     SeriesApp,
@@ -30,6 +31,8 @@ class ShowDetail:
     seasons: list[Season]
     unplaced: list[UnplacedFile]
     season_note: str | None
+    #: The next episode to air, where a provider says when.
+    next_episode: NextEpisode | None = None
 
     def missing_numbers(self) -> frozenset[tuple[int, int]]:
         """``(season, number)`` of every missing episode."""
@@ -45,14 +48,15 @@ async def show_detail(core: SeriesApp, series_id: str) -> ShowDetail:
     except StateConflict as error:
         missing, reason = None, str(error)
     return ShowDetail(episodes, missing, reason, await core.seasons(series_id),
-                      await core.unplaced_files(series_id), await core.season_note(series_id))
+                      await core.unplaced_files(series_id), await core.season_note(series_id),
+                      await core.next_episode(series_id))
 
 
 async def series_detail(core: SeriesApp, series: Series) -> dict[str, Any]:
     """``GET /api/series/{id}``: the series, its episodes, the missing ones (``null`` while not
     known, with ``missing_unknown_reason`` saying why), its seasons, the files that could not
-    be placed, the note on why its seasons stop early (if they do) and its load history,
-    newest first."""
+    be placed, the note on why its seasons stop early (if they do), the next episode to air
+    (``null`` unless a provider says when) and its load history, newest first."""
     detail = await show_detail(core, series.id)
     runs: Sequence[LoadRun] = await core.load_runs(series.id)
     return {
@@ -64,6 +68,7 @@ async def series_detail(core: SeriesApp, series: Series) -> dict[str, Any]:
         "seasons": [season.to_dict() for season in detail.seasons],
         "unplaced_files": [unplaced.to_dict() for unplaced in detail.unplaced],
         "season_note": detail.season_note,
+        "next_episode": None if detail.next_episode is None else detail.next_episode.to_dict(),
         "load_runs": [run.to_dict() for run in runs],
     }
 

@@ -138,8 +138,16 @@ SCHEMAS: dict[str, Any] = {
         "season_note": {"type": ["string", "null"],
                         "description": "Why the chain of seasons stopped early (a relation "
                                        "cycle, a chain too long), if it did"},
+        "next_episode": {"oneOf": [{"type": "null"}, ref("NextEpisode")],
+                         "description": "The next episode to air, when a provider says "
+                                        "when (an airing show); null otherwise"},
         "load_runs": {"type": "array", "items": ref("LoadRun"),
                       "description": "Load attempts, newest first"}}),
+    "NextEpisode": exactly({
+        "season": _INT, "number": _INT, "absolute_number": _OPTIONAL_INT,
+        "title": _OPTIONAL_TEXT,
+        "airs_at": {"type": "string", "format": "date-time",
+                    "description": "When it airs, in UTC"}}),
     "Episode": exactly({
         "season": _INT, "number": _INT, "absolute_number": _OPTIONAL_INT,
         "title": _OPTIONAL_TEXT, "air_date": {"type": ["string", "null"], "format": "date"},

@@ -93,6 +93,7 @@ async def series_page(request: Request) -> Response:
                   missing_unknown_reason=detail.missing_unknown_reason,
                   seasons=season_views(detail, providers),
                   unplaced=detail.unplaced, season_note=detail.season_note,
+                  next_episode=detail.next_episode,
                   runs=await core.load_runs(series.id))
 
 

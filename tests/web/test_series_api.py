@@ -23,7 +23,8 @@ SERIES_FIELDS = {"id", "title", "year", "folder", "ids", "loading_status", "mess
                  "loading_error", "poster_url", "folder_missing", "episodes_known",
                  "episodes_present"}
 DETAIL_FIELDS = SERIES_FIELDS | {"episodes", "missing_episodes", "missing_unknown_reason",
-                                 "seasons", "unplaced_files", "season_note", "load_runs"}
+                                 "seasons", "unplaced_files", "season_note", "next_episode",
+                                 "load_runs"}
 
 
 async def test_add_by_title_is_202_and_pending(script: httpx.AsyncClient) -> None:
@@ -134,6 +135,7 @@ async def test_missing_episodes_are_not_known_before_loading(script: httpx.Async
     assert set(body) == DETAIL_FIELDS
     assert (body["episodes"], body["missing_episodes"], body["load_runs"]) == ([], None, [])
     assert (body["seasons"], body["unplaced_files"], body["season_note"]) == ([], [], None)
+    assert body["next_episode"] is None
     assert (body["episodes_known"], body["episodes_present"], body["folder_missing"]) == (
         None, None, False)
     assert "has not been loaded yet" in body["missing_unknown_reason"]

@@ -9,13 +9,23 @@ export function localTime(date) {
     `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+// "Sat 17:30" within the coming week, "Sat 14 Dec 17:30" beyond it: when an episode airs.
+export function localWeekday(date, now = new Date()) {
+  const weekday = date.toLocaleDateString("en", { weekday: "short" });
+  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  if (date - now < 6 * 24 * 3600 * 1000) return `${weekday} ${clock}`;
+  const day = date.toLocaleDateString("en-GB", { day: "numeric", month: "short" });
+  return `${weekday} ${day} ${clock}`;
+}
+
 export function showLocalTimes(root = document) {
   for (const element of root.querySelectorAll("time[datetime]")) {
     if (element.dataset.local) continue;
     const date = new Date(element.getAttribute("datetime"));
     if (Number.isNaN(date.getTime())) continue;
     element.title = element.textContent;
-    element.textContent = localTime(date);
+    element.textContent = element.dataset.format === "weekday" ? localWeekday(date)
+      : localTime(date);
     element.dataset.local = "true";
   }
 }

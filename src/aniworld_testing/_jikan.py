@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from aniworld_core.providers.base import RateLimit
 from aniworld_testing._artwork import image_url
+from aniworld_testing._etag import ETags
 from aniworld_testing._options import FakeOptions
 from aniworld_testing._service import FakeService, json, query_int
 from aniworld_testing.dataset import SeriesRecord
@@ -96,13 +97,14 @@ class FakeJikan(FakeService):
         return FakeOptions(rate_limits=(RateLimit(3, 1.0), RateLimit(60, 60.0)))
 
     def build_app(self) -> Any:
-        return self.starlette([
+        self.etags = ETags(self.starlette([
             Route("/v4/anime", self._search),
             Route("/v4/anime/{mal_id:int}", self._anime),
             Route("/v4/anime/{mal_id:int}/full", self._anime_full),
             Route("/v4/anime/{mal_id:int}/episodes", self._episodes),
             Route("/v4/anime/{mal_id:int}/episodes/{number:int}", self._episode),
-        ])
+        ]))
+        return self.etags
 
     def error_response(self, status: int, headers: dict[str, str] | None = None) -> Response:
         kind, message = _MESSAGES.get(status, ("UpstreamException" if status >= 500

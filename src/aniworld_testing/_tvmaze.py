@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from aniworld_core.providers.base import RateLimit
 from aniworld_testing._artwork import KINDS, image_url
+from aniworld_testing._etag import ETags
 from aniworld_testing._options import FakeOptions
 from aniworld_testing._service import FakeService, json
 from aniworld_testing.dataset import Show
@@ -55,14 +56,15 @@ class FakeTVmaze(FakeService):
         return FakeOptions(rate_limits=(RateLimit(20, 10.0),))
 
     def build_app(self) -> Any:
-        return self.starlette([
+        self.etags = ETags(self.starlette([
             Route("/search/shows", self._search),
             Route("/singlesearch/shows", self._single_search),
             Route("/lookup/shows", self._lookup),
             Route("/shows/{show_id:int}", self._show),
             Route("/shows/{show_id:int}/episodes", self._episodes),
             Route("/shows/{show_id:int}/images", self._images),
-        ])
+        ]))
+        return self.etags
 
     def error_response(self, status: int, headers: dict[str, str] | None = None) -> Response:
         message = "Rate limit exceeded" if status == 429 else ""

@@ -88,6 +88,7 @@ def provider_families(providers: Sequence[ProviderMetrics]) -> Iterator[Metric]:
         "retries": ("retries", "Requests repeated after a 5xx, a timeout or a lost connection."),
         "errors": ("errors", "Provider errors handed to the caller."),
         "waited_seconds": ("rate_limit_wait_seconds", "Time spent waiting for the rate limiter."),
+        "not_modified": ("not_modified", "Conditional requests answered 304 Not Modified."),
     }
     for field, (name, documentation) in counters.items():
         family = CounterMetricFamily(f"{PREFIX}_provider_{name}", documentation,

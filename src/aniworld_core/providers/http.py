@@ -23,6 +23,7 @@ text in a JSON answer comes out clean of control characters (see ``reading.clean
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import logging
 import math
 import time
@@ -38,6 +39,7 @@ from aniworld_core._version import __version__
 from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import ProviderConfig
 from aniworld_core.providers.breaker import CircuitBreaker
+from aniworld_core.providers.conditional import ConditionalCache, Kept, request_key
 from aniworld_core.providers.limiter import ProviderLimiter
 from aniworld_core.providers.metrics import ProviderMetrics
 from aniworld_core.providers.transport import http_transport
@@ -165,6 +167,8 @@ class ProviderHttpClient:
         self.breaker = breaker or CircuitBreaker(config.name, label=limiter.label,
                                                  clock=limiter.now)
         self.metrics = metrics or ProviderMetrics(config.name)
+        #: Answers kept for conditional requests.
+        self.kept = ConditionalCache()
         self._wall_clock = wall_clock
         self._default_pause = min((limit.per_seconds for limit in limiter.limits), default=1.0)
         #: Whether the transport reports the stages of a request (see ``_send``).
@@ -185,22 +189,37 @@ class ProviderHttpClient:
     async def get_json(
         self, path: str, *, params: Mapping[str, str | int] | None = None, request: str
     ) -> Any:
-        return await self._json("GET", path, request, params=params)
+        """A GET answer as JSON; asked conditionally when an earlier answer to the same
+        request carried ``ETag`` or ``Last-Modified`` (see :mod:`.conditional`)."""
+        key = request_key(path, params)
+        kept = self.kept.get(key)
+        headers = kept.validators() if kept is not None else None
+        return await self._json("GET", path, request, (key, kept), params=params,
+                                headers=headers)
 
     async def post_json(self, path: str, *, body: Any, request: str) -> Any:
         return await self._json("POST", path, request, json=body)
 
     # -- one request ----------------------------------------------------------------------------
 
-    async def _json(self, method: str, path: str, request: str, **options: Any) -> Any:
+    async def _json(self, method: str, path: str, request: str,
+                    conditional: tuple[str, Kept | None] | None = None, **options: Any) -> Any:
         try:
             response = await self._send_with_retries(method, path, request, options)
+            content = response.content
+            if conditional is not None:
+                key, kept = conditional
+                if response.status_code == 304 and kept is not None:
+                    self.metrics.not_modified += 1
+                    content = kept.content
+                else:
+                    self.kept.keep(key, response)
             try:
-                answer = response.json()
+                answer = jsonlib.loads(content)
             except (ValueError, UnicodeDecodeError) as error:
                 raise self._error(request, f"the answer is not valid JSON ({error})",
                                   response.status_code) from None
-            return clean_json(answer) if may_need_cleaning(response.content) else answer
+            return clean_json(answer) if may_need_cleaning(content) else answer
         except ProviderError:
             self.metrics.errors += 1
             raise

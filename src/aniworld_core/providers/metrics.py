@@ -37,6 +37,8 @@ class ProviderMetrics:
     latency_buckets: list[int] = attrs.field(factory=lambda: [0] * len(LATENCY_BUCKETS))
     down: bool = False
     times_down: int = 0
+    #: Answers ``304 Not Modified`` to conditional requests (what was kept was the answer).
+    not_modified: int = 0
 
     def observe_latency(self, seconds: float) -> None:
         self.latency_sum += seconds
@@ -57,6 +59,7 @@ class ProviderMetrics:
             "waited_seconds": self.waited_seconds,
             "down": self.down,
             "times_down": self.times_down,
+            "not_modified": self.not_modified,
             "latency_sum": self.latency_sum,
             "latency_count": self.latency_count,
             "latency_buckets": {

@@ -127,6 +127,11 @@ def missing(obj: CliContext, series: str, as_json: bool) -> None:
             names = ShowNames.of(app)
             for table in missing_tables(episodes, seasons, names):
                 obj.out.print(table)
+        upcoming = await app.next_episode(found.id)
+        if upcoming is not None:
+            local = upcoming.airs_at.astimezone()
+            obj.out.print(Text(f"Next: S{upcoming.season:02d}E{upcoming.number:02d} airs "
+                               f"{local:%a %Y-%m-%d %H:%M} ({local:%Z})."))
         render_unplaced(obj.out, await app.unplaced_files(found.id))
         render_note(obj.out, await app.season_note(found.id))
 

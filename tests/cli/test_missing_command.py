@@ -3,6 +3,7 @@ fake providers, through click's runner."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -112,3 +113,15 @@ def test_a_missing_folder_is_said_and_missing_episodes_are_not_guessed(
     assert outcome.code == 1
     assert "is missing since" in outcome.err
     assert outcome.out == ""
+
+
+def test_missing_says_when_the_next_episode_airs(run: Run, loading_env: dict[str, str],
+                                                 tmp_path: Path) -> None:
+    """An airing show (ONE PIECE airs weekly at the fake AniList): ``missing`` ends with its
+    next episode and when it airs, in the machine's time zone."""
+    root = tmp_path / "airing"
+    touch(root / "ONE PIECE", ["[Group] ONE PIECE - 1122 [1080p].mkv"])
+    assert run("scan", str(root), env=loading_env).code == 0
+    text = run("missing", "ONE PIECE").out
+    assert re.search(r"Next: S01E1123 airs (Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d \(\w+\)\.", text), text

@@ -18,6 +18,7 @@ from the separate package ``aniworld_testing``. Everything else is private and m
 from aniworld_core._version import __version__
 from aniworld_core.app import SeriesApp
 from aniworld_core.auth import Accounts, ApiKey, LoggedIn, LoginRefused, UserSession
+from aniworld_core.builtin_jobs import kind_description
 from aniworld_core.errors import (
     AniworldError,
     ConfigError,
@@ -202,6 +203,7 @@ __all__ = [
     "__version__",
     "check_library_roots",
     "hookimpl",
+    "kind_description",
     "open_provider",
     "parse_path",
     "plain_text",

@@ -25,6 +25,7 @@ from aniworld_core.library.roots import (
     SeriesFolder,
     check_new_root,
     merged_roots,
+    root_path,
 )
 from aniworld_core.library.scan import Library, ScanReport
 from aniworld_core.metadata import ArtworkKind
@@ -43,14 +44,6 @@ def today_utc() -> dt.date:
 
 #: The key of a rescan a person asked for (one at a time).
 RESCAN_KEY = "library:rescan"
-
-
-def _path(value: object) -> Path:
-    if isinstance(value, Path):
-        return value
-    if isinstance(value, str) and value:
-        return Path(value)
-    raise InvalidInput("A library folder is given as a path.", field="path")
 
 
 class LibraryFacade:
@@ -95,7 +88,7 @@ class LibraryFacade:
         inside a library folder nor holding one (:class:`InvalidInput` naming field ``path``
         says what is wrong); a folder that is a library folder already is returned as it is.
         Nothing is scanned: :meth:`scan` does that."""
-        given = _path(path)
+        given = root_path(path)
         existing = await self._merged_roots()
         key = await anyio.to_thread.run_sync(
             check_new_root, given, tuple(root.path for root in existing))
@@ -112,7 +105,7 @@ class LibraryFacade:
         library and its files on disk are untouched; it is no longer scanned, rescanned or
         watched. :class:`StateConflict` for a folder of the settings (change ``library``
         there), :class:`InvalidInput` for a folder that is no library folder."""
-        given = _path(path)
+        given = root_path(path)
         roots = await self._merged_roots()
 
         def find() -> LibraryRoot | None:
@@ -148,12 +141,16 @@ class LibraryFacade:
             raise StateConflict("No library folder is set, so there is nothing to rescan: add "
                                 "one with `aniworld roots add PATH` or set `library` in the "
                                 "settings.")
+        live = await self.library_rescan()
+        return live if live is not None else await self.jobs.add(SCAN, {}, key=RESCAN_KEY)
+
+    async def library_rescan(self) -> Job | None:
+        """The rescan of every library folder queued or running now (the first, should there
+        be two), if there is one."""
         live = await self.jobs.list(kind=SCAN, states=[JobState.PENDING, JobState.RUNNING],
                                     limit=MAX_LIST)
         whole = [job for job in live if not job.payload.get("roots")]
-        if whole:
-            return min(whole, key=lambda job: job.id)
-        return await self.jobs.add(SCAN, {}, key=RESCAN_KEY)
+        return min(whole, key=lambda job: job.id) if whole else None
 
     async def _merged_roots(self) -> list[LibraryRoot]:
         stored = await RootStore(self._database).all()

@@ -21,6 +21,16 @@ from aniworld_core.settings import Settings
 
 SCAN = "library.scan"
 RESCAN_SCHEDULE = "rescan"
+#: What each kind of job does, for people: the Tasks page says it beside every schedule.
+KIND_DESCRIPTIONS = {
+    SCAN: "Rescans the library folders: series folders and video files added, changed or "
+          "removed since the last scan.",
+    "series.load": "Loads a series: identification, metadata, episodes, NFO files and artwork.",
+    "series.airing": "Loads an airing show's episode list again once its next episode has "
+                     "aired, so it counts as missing until its file is there.",
+    "library.refresh": "Asks the providers, in batches, what changed for every loaded series "
+                       "and loads again only the series that changed.",
+}
 
 Scan = Callable[[Sequence[Path]], Awaitable[ScanReport]]
 #: The library roots now (the settings' and those added at run time).
@@ -47,6 +57,12 @@ def _scan_payload() -> Callable[[Mapping[str, Any]], dict[str, Any]]:
         return {"roots": sorted(set(roots))}
 
     return check
+
+
+def kind_description(kind: str) -> str | None:
+    """What a job of ``kind`` does, in a sentence for people (``None`` for a kind a plugin
+    brought without one)."""
+    return KIND_DESCRIPTIONS.get(kind)
 
 
 def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan,

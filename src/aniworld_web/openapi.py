@@ -77,7 +77,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         tag="series"),
     ("/api/series", "post"): operation(
         "Add a series by title or provider id; its metadata loads in the background",
-        {"202": answer("Added, loading_status pending", ref("Series")), "409": ERROR,
+        {"202": answer("Added, loading_status pending; `files` says where its NFO files and "
+                       "artwork go", ref("AddedSeries")), "409": ERROR,
          "415": ERROR, "422": ERROR},
         tag="series", requestBody=body(ref("AddSeries"))),
     ("/api/series/{series_id}", "get"): operation(
@@ -179,6 +180,35 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "Location": {"schema": {"type": "string"}}}),
          "404": ERROR, "503": FULL},
         tag="jobs", parameters=SCHEDULE_NAME),
+    ("/api/library/roots", "get"): operation(
+        "The library folders: the settings' ones, then those added at run time",
+        {"200": answer("The library folders, new series' folders go in the first", {
+            "type": "object", "required": ["roots"], "additionalProperties": False,
+            "properties": {"roots": {"type": "array", "items": ref("LibraryRoot")}}})},
+        tag="library"),
+    ("/api/library/roots", "post"): operation(
+        "Add a library folder (remembered: later scans, rescans and watching include it); "
+        "nothing is scanned until a rescan",
+        {"201": answer("Added", ref("LibraryRoot")),
+         "200": answer("A library folder already", ref("LibraryRoot")),
+         "415": ERROR, "422": answer("Not an absolute path of a folder, or inside or holding "
+                                     "a library folder", ref("Error"))},
+        tag="library", requestBody=body(ref("AddLibraryRoot"))),
+    ("/api/library/roots", "delete"): operation(
+        "Stop treating a folder as a library folder; its series stay in the library and its "
+        "files on disk are untouched",
+        {"200": answer("Removed", ref("LibraryRoot")),
+         "409": answer("A folder of the settings: change it there", ref("Error")),
+         "422": answer("Not a library folder", ref("Error"))},
+        tag="library", parameters=[{"name": "path", "in": "query", "required": True,
+                                    "schema": {"type": "string", "minLength": 1}}]),
+    ("/api/library/rescan", "post"): operation(
+        "Rescan every library folder (a library.scan job, ahead of background work); while "
+        "one is queued or running, that one is answered",
+        {"202": answer("Queued", ref("Job"), headers={
+            "Location": {"schema": {"type": "string"}}}),
+         "409": answer("No library folder is set", ref("Error")), "503": FULL},
+        tag="library"),
     ("/api/metrics", "get"): operation(
         "The loader's and providers' metrics for Prometheus (scrape with an API key)",
         {"200": answer("Prometheus text exposition format", {"type": "string"},

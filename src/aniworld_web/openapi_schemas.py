@@ -118,6 +118,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                        "field": {"type": "string"}, "series_id": {"type": "string"}}}}},
     "Series": exactly(_SERIES_PROPERTIES),
+    "AddedSeries": exactly({**_SERIES_PROPERTIES, "files": ref("SeriesFiles")}),
     "SeriesDetail": exactly({
         **_SERIES_PROPERTIES,
         "episodes": {"type": "array", "items": ref("Episode"),
@@ -241,6 +242,29 @@ SCHEMAS: dict[str, Any] = {
                                  "shutdown); the attempt does not count"},
         "owner": _OPTIONAL_TEXT, "started_at": {"type": "string", "format": "date-time"},
         "finished_at": _TIME, "error": _OPTIONAL_TEXT}),
+    "LibraryRoot": exactly({
+        "path": _TEXT,
+        "source": {"enum": ["settings", "added"],
+                   "description": "settings: `library` in the settings, changed there only; "
+                                  "added: at run time, kept in the database"},
+        "added_at": _TIME, "available": {"type": "boolean",
+                                         "description": "Whether it is a folder right now"},
+        "removable": {"type": "boolean", "description": "Whether it may be removed here"}}),
+    "AddLibraryRoot": {"type": "object", "required": ["path"], "additionalProperties": False,
+                       "properties": {"path": {"type": "string", "minLength": 1,
+                                               "maxLength": 4096,
+                                               "description": "An absolute path"}}},
+    "SeriesFiles": exactly({
+        "path": {"type": ["string", "null"], "description": "Its folder, once it has one"},
+        "library_folder": {
+            "type": ["string", "null"],
+            "description": "The library folder its folder is in, or is made in when it loads; "
+                           "null: no library folder is set, so no NFO files or artwork are "
+                           "written"},
+        "written": {"enum": ["yes", "later", "no"],
+                    "description": "Whether its load writes NFO files and artwork: into its "
+                                   "folder (yes), one it makes (later), or nowhere (no)"},
+        "note": {"type": "string", "description": "The same, for people"}}),
     "Schedule": exactly({
         "name": _TEXT, "kind": _TEXT, "payload": {"type": "object"},
         "every": {"type": ["number", "null"], "description": "Seconds between runs"},

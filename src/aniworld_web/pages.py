@@ -21,8 +21,10 @@ from aniworld_core import (
     LoadingStatus,
     Schedule,
     Series,
+    SeriesFolder,
     StateConflict,
     __version__,
+    kind_description,
 )
 from aniworld_web.errors import ApiError
 from aniworld_web.library import show_detail
@@ -66,9 +68,15 @@ def poster_path(series: Series) -> str | None:
 
 
 async def library(request: Request) -> Response:
-    all_series = await context_of(request).core.list_series()
-    return render(request, "library.html",
-                  series=[{**s.to_dict(), "poster": poster_path(s)} for s in all_series])
+    """The series as cards; the Rescan button with the rescan running now, if one is; and
+    where a new series' files go."""
+    core = context_of(request).core
+    all_series = await core.list_series()
+    roots = await core.library_roots()
+    return render(request, "library.html", library_roots=roots,
+                  rescan=await core.library_rescan(),
+                  series=[{**s.to_dict(), "poster": poster_path(s),
+                           "files": SeriesFolder.of(s, roots).written} for s in all_series])
 
 
 async def account(request: Request) -> Response:
@@ -86,7 +94,9 @@ async def series_page(request: Request) -> Response:
     series = await core.get_series(request.path_params["series_id"])
     detail = await show_detail(core, series.id)
     providers = {status.name: status.display_name for status in core.providers()}
-    return render(request, "series.html", series=series.to_dict(), poster=poster_path(series),
+    files = await core.series_folder(series)
+    return render(request, "series.html", series={**series.to_dict(), "files": files.written},
+                  files=files, poster=poster_path(series),
                   final=series.loading_status.is_final,
                   identify_failed=identification_failed(series),
                   episodes=detail.episodes, missing=detail.missing,
@@ -115,6 +125,8 @@ async def tasks(request: Request) -> Response:
                   queued=sorted(queued, key=lambda job: (job.priority, job.id)),
                   more_queued=more_queued, recent=recent,
                   recent_shown=RECENT_SHOWN, schedules=schedules,
+                  descriptions={schedule.name: kind_description(schedule.kind)
+                                for schedule in schedules},
                   timings={schedule.name: timing_text(schedule) for schedule in schedules})
 
 

@@ -32,7 +32,7 @@ async def test_add_by_title_is_202_and_pending(script: httpx.AsyncClient) -> Non
     response = await script.post("/api/series", json={"title": "Cowboy Bebop", "year": 1998})
     assert response.status_code == 202
     body = response.json()
-    assert set(body) == SERIES_FIELDS
+    assert set(body) == SERIES_FIELDS | {"files"}
     assert body["title"] == "Cowboy Bebop"
     assert body["year"] == 1998
     assert body["loading_status"] == "pending"

@@ -75,19 +75,30 @@ def merged_roots(configured: Sequence[Path],
     return roots
 
 
+def root_path(value: object) -> Path:
+    """A library folder's path as given at the edge (text or a path): :class:`InvalidInput`
+    (field ``path``) unless it is an absolute path of 1 to :data:`MAX_PATH_LENGTH` characters
+    without NUL."""
+    if not isinstance(value, str | Path):
+        raise InvalidInput("A library folder is given as a path.", field="path")
+    text = str(value)
+    if not text or len(text) > MAX_PATH_LENGTH or "\x00" in text:
+        raise InvalidInput(f"A library folder is a path of 1 to {MAX_PATH_LENGTH} characters "
+                           "without NUL.", field="path")
+    path = Path(text)
+    if not path.is_absolute():
+        raise InvalidInput(f"Give the library folder as an absolute path, not {text!r}.",
+                           field="path")
+    return path
+
+
 def check_new_root(given: Path, roots: Sequence[Path]) -> str:
     """``given`` as it is stored (resolved, absolute), when it may become a library root beside
     ``roots``: an absolute path of a folder this process may list that is not inside one of
     ``roots`` and holds none of them (one of ``roots`` itself is fine: adding it changes
     nothing). :class:`InvalidInput` (field ``path``) says what is wrong. Looks at the disk:
     call it in a worker thread."""
-    text = str(given)
-    if not text or len(text) > MAX_PATH_LENGTH or "\x00" in text:
-        raise InvalidInput(f"A library folder is a path of 1 to {MAX_PATH_LENGTH} characters.",
-                           field="path")
-    if not given.is_absolute():
-        raise InvalidInput(f"Give the library folder as an absolute path, not {text!r}.",
-                           field="path")
+    given = root_path(given)
     try:
         check_library_root(given)
     except LibraryError as error:

@@ -2,9 +2,9 @@
 
 from starlette.routing import BaseRoute
 
-from aniworld_web.api import artwork, auth, events, jobs, search, series, system
+from aniworld_web.api import artwork, auth, events, jobs, library, search, series, system
 
 ROUTES: list[BaseRoute] = [*series.ROUTES, *artwork.ROUTES, *search.ROUTES, *auth.ROUTES,
-                           *jobs.ROUTES, *system.ROUTES, *events.ROUTES]
+                           *jobs.ROUTES, *library.ROUTES, *system.ROUTES, *events.ROUTES]
 
 __all__ = ["ROUTES"]

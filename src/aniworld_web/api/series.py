@@ -56,12 +56,16 @@ def accepted(series: Series, **headers: str) -> Response:
 
 async def add_series(request: Request) -> Response:
     """Add by ``title`` (optionally ``year``), by ``provider`` + ``id``, or by both (what the
-    add dialog sends for a picked search result); 202, loads later."""
+    add dialog sends for a picked search result); 202, loads later. ``files`` says where its
+    NFO files and artwork go (nowhere while no library folder is set)."""
     body = await json_object(request, ("title", "year", "provider", "id"))
     title = checked_text(body.get("title"), "title", "title")
     ref = provider_ref(body) if body.keys() & {"provider", "id"} else None
-    series = await context_of(request).core.add_series(title, ref, year=body.get("year"))
-    return accepted(series, Location=f"/api/series/{series.id}")
+    core = context_of(request).core
+    series = await core.add_series(title, ref, year=body.get("year"))
+    files = await core.series_folder(series)
+    return JSONResponse({**series.to_dict(), "files": files.to_dict()}, status_code=202,
+                        headers={"Location": f"/api/series/{series.id}"})
 
 
 async def list_series(request: Request) -> Response:

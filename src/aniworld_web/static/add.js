@@ -17,8 +17,14 @@ export function setUpAddDialog() {
     showError(error, "");
     button.disabled = true;
     try {
-      showSeries(await api("POST", "/api/series", body));
+      const series = await api("POST", "/api/series", body);
+      showSeries(series);
       dialog.close();
+      // Nothing will be written for it: say so where "Added ..." stands.
+      const notice = document.getElementById("notice");
+      if (notice && series.files?.written === "no") {
+        notice.textContent = `Added ${series.title}. ${series.files.note}`;
+      }
     } catch (failure) {
       showError(error, failure.message);
     } finally {

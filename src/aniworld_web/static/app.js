@@ -1,11 +1,12 @@
-// aniworld's page script (an ES module, no build step): live updates, the add dialog, the series
-// page's actions, the Tasks page, the account page, local times, and log out. Each part sets
-// itself up only on the pages that have it.
+// aniworld's page script (an ES module, no build step): live updates, the add dialog, the library
+// rescan, the series page's actions, the Tasks page, the account page, local times, and log out.
+// Each part sets itself up only on the pages that have it.
 import { setUpAccountPage } from "./account.js";
 import { api } from "./api.js";
 import { setUpAddDialog } from "./add.js";
 import { showPosters } from "./posters.js";
 import { startLive } from "./live.js";
+import { setUpRescan } from "./rescan.js";
 import { setUpSeriesPage } from "./series.js";
 import { setUpTasksPage } from "./tasks.js";
 import { showLocalTimes } from "./times.js";
@@ -18,6 +19,7 @@ document.getElementById("logout")?.addEventListener("click", async () => {
 showLocalTimes();
 showPosters();
 setUpAddDialog();
+setUpRescan();
 setUpSeriesPage();
 setUpAccountPage();
 setUpTasksPage();

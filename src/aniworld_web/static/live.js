@@ -7,6 +7,7 @@
 //   {"type": "job_update", "job_id": 12, "kind": "library.scan", "key": null, "state": "running",
 //    "progress": {"done": 1, "total": 2, "message": "Scanning /srv/anime"}, "error": null,
 //    "timestamp": "…"}
+import { rescanConnected, showRescanUpdate, showScanProgress } from "./rescan.js";
 import { liveConnected, showJobUpdate } from "./tasks.js";
 import {
   FINAL, addCard, refreshCounts, showFilesChanged, showLoaded, showState, viewsOf,
@@ -53,6 +54,10 @@ const handlers = {
   },
   job_update(event) {
     showJobUpdate(event);
+    showRescanUpdate(event);
+  },
+  scan_progress(event) {
+    showScanProgress(event);
   },
 };
 
@@ -90,6 +95,7 @@ function connectSocket() {
     retryDelay = 1000;
     setConnection("live", "Live (WebSocket)");
     liveConnected();
+    rescanConnected();
   });
   socket.addEventListener("message", (message) => receive(message.data));
   socket.addEventListener("close", () => {
@@ -104,6 +110,7 @@ function connectEvents() {
     retryDelay = 1000;
     setConnection("live", "Live (server-sent events)");
     liveConnected();
+    rescanConnected();
   });
   source.addEventListener("message", (message) => receive(message.data));
   source.addEventListener("error", () => {

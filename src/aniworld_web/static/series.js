@@ -6,11 +6,11 @@ import { api, showError } from "./api.js";
 import { showPoster } from "./posters.js";
 import { searcher } from "./search.js";
 import { showLocalTimes } from "./times.js";
-import { FINAL } from "./views.js";
+import { FINAL, showFiles } from "./views.js";
 
 const FAILED = Symbol("failed");
-const REPLACED_ON_FINISH = ["#episodes", "#unplaced", "#history", "#folder-missing", ".series-head h1",
-                            ".series-head > .poster"];
+const REPLACED_ON_FINISH = ["#episodes", "#unplaced", "#history", "#folder-missing", "#files-note",
+                            ".series-head h1", ".series-head > .poster"];
 
 export function setUpSeriesPage() {
   const article = document.querySelector("article.series[data-series-id]");
@@ -108,6 +108,7 @@ export function setUpSeriesPage() {
       now.replaceWith(section);
       showLocalTimes(section);
       if (section.matches(".poster[data-src]")) showPoster(section, true);
+      if (section.matches("#files-note")) showFiles(article, section.dataset.files);
     }
   }
 }

@@ -77,10 +77,28 @@ export function showState(view, state) {
     const entry = view.querySelector(`.items [data-item="${item}"]`);
     if (!entry) continue;
     entry.dataset.done = String(done);
-    entry.querySelector(".mark").textContent = done ? "✓" : "·";
-    entry.querySelector(".sr").textContent = done ? " loaded" : " not loaded yet";
+    showMark(view, entry);
   }
   view.dispatchEvent(new CustomEvent("series-state", { detail: state }));
+}
+
+// An item's mark. A view with data-files="no" (the series has no folder and its load makes
+// none: no library folder) had nothing written, whatever its NFO, logo and images steps say:
+// those show "–", not ✓ (macros.html says the same).
+function showMark(view, entry) {
+  const done = entry.dataset.done === "true";
+  const unwritten = done && entry.dataset.item !== "episodes" && view.dataset.files === "no";
+  entry.querySelector(".mark").textContent = unwritten ? "–" : done ? "✓" : "·";
+  entry.querySelector(".sr").textContent = unwritten ? " not written: no folder"
+    : done ? " loaded" : " not loaded yet";
+}
+
+// Whether the series' files are written ("yes": in its folder, "later": in the one its load
+// makes, "no": nowhere), and its marks to match.
+export function showFiles(view, files) {
+  if (!files || view.dataset.files === files) return;
+  view.dataset.files = files;
+  for (const entry of view.querySelectorAll(".items [data-item]")) showMark(view, entry);
 }
 
 // A series as the API returns it (just added). A card that exists already is left alone: the
@@ -88,6 +106,7 @@ export function showState(view, state) {
 export function showSeries(series) {
   const added = addCard(series.id, series.title);
   if (added) {
+    for (const view of viewsOf(series.id)) showFiles(view, series.files?.written);
     const progress = {
       episodes: series.episodes_loaded, nfo: series.nfo_loaded,
       logo: series.logo_loaded, images: series.images_loaded,
@@ -130,6 +149,8 @@ export async function showLoaded(id) {
   if (!series) return;
   for (const card of cards) {
     showEpisodeCount(card, series);
+    if (series.folder) showFiles(card, "yes");
+    else if (FINAL.has(series.loading_status)) showFiles(card, "no");
     const frame = card.querySelector(".poster");
     if (!frame || !series.images_loaded) continue;
     frame.dataset.src = posterSource(id);

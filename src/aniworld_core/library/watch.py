@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 #: Milliseconds: a batch of changes is handed over once nothing new came for a step, or at
 #: the latest this long after its first change.
 STEP_MS = 50
-DEBOUNCE_MS = 500
+DEBOUNCE_MS = 200
 #: Seconds before the folders of a failed scan (the database away) are scanned again.
 RETRY_SECONDS = 5.0
 

@@ -1,9 +1,10 @@
 """The library-wide refresh (``library.refresh``; the built-in schedule ``refresh`` runs it every
 ``refresh.library_every`` seconds).
 
-Every loaded show's last entry is asked for again, fifty per request where the provider
-batches (AniList), and compared with what is stored (:func:`changed`): status, episode count,
-the provider's change stamp, the next airing and the sequels. Only shows that changed load
+Every loaded show's last entry, and any entry of it that has not finished, is asked for again,
+fifty per request where the provider batches (AniList), and compared with what is stored
+(:func:`changed`): status, episode count, the provider's change stamp, the next airing and the
+sequels. Only shows that changed load
 their episode list again (an episodes-only refresh); shows whose entries all finished load
 everything again once ``refresh.finished_every`` has passed since their last load. A show
 whose provider cannot be asked in batches is refreshed by age alone. A provider that is down
@@ -55,12 +56,11 @@ class LibraryRefresh:
     """Registers ``library.refresh``."""
 
     def __init__(self, engine: Engine, store: RefreshStore, providers: ProviderRegistry,
-                 settings: Settings, *, on_queued: Any = None) -> None:
+                 settings: Settings) -> None:
         self._engine = engine
         self._store = store
         self._providers = providers
         self.settings = settings.refresh
-        self._on_queued = on_queued
         engine.register(Kind(LIBRARY_REFRESH, self._run, check_payload=_no_payload,
                              concurrency=1, max_pending=settings.jobs.max_pending,
                              retry=RetryPolicy(max_attempts=5, base=300.0, cap=6 * 3600.0)))
@@ -73,9 +73,10 @@ class LibraryRefresh:
         changes, stale = [], []
         finished_before = now - dt.timedelta(seconds=self.settings.finished_every)
         for candidate in candidates:
-            last = candidate.entries[-1] if candidate.entries else None
-            answer = fresh.get(last.ref) if last is not None else None
-            if last is not None and answer is not None and changed(last, answer):
+            asked = _asked(candidate)
+            answers = [(entry, fresh.get(entry.ref)) for entry in asked]
+            answer = answers[-1][1] if answers else None
+            if any(new is not None and changed(old, new) for old, new in answers):
                 changes.append(candidate.series_id)
             elif _all_finished(candidate) and (candidate.completed_at is None
                                                or candidate.completed_at < finished_before):
@@ -98,11 +99,10 @@ class LibraryRefresh:
         """Fresh metadata of every show's last entry, from providers that batch."""
         wanted: dict[str, list[ProviderRef]] = {}
         for candidate in candidates:
-            if candidate.entries:
-                ref = candidate.entries[-1].ref
-                wanted.setdefault(ref.provider, []).append(ref)
+            for entry in _asked(candidate):
+                wanted.setdefault(entry.ref.provider, []).append(entry.ref)
         found: dict[ProviderRef, SeriesInfo] = {}
-        asked = 0
+        asked, total = 0, sum(len(set(refs)) for refs in wanted.values())
         for provider in self._providers.available(Capability.SERIES):
             name, size = type(provider).name, type(provider).batch_size
             refs = list(dict.fromkeys(wanted.get(name, ())))
@@ -120,8 +120,18 @@ class LibraryRefresh:
                     raise JobError(str(error)) from None
                 found.update((ProviderRef(name, key), info) for key, info in answers.items())
                 asked += len(chunk)
-                await context.progress(asked, len(candidates), f"Asked {name} about {asked}")
+                await context.progress(asked, total,
+                                       f"Asked {name} about {asked} of {total} entries")
         return found
+
+
+def _asked(candidate: Candidate) -> list[SeriesInfo]:
+    """The entries of a show a refresh asks about: those that have not finished, and the last
+    (whose sequels make a new season)."""
+    if not candidate.entries:
+        return []
+    *earlier, last = candidate.entries
+    return [entry for entry in earlier if entry.status != ENDED] + [last]
 
 
 def _all_finished(candidate: Candidate) -> bool:

@@ -4,8 +4,9 @@
 Every loaded show's last entry, and any entry of it that has not finished, is asked for again,
 fifty per request where the provider batches (AniList), and compared with what is stored
 (:func:`changed`): status, episode count, the provider's change stamp, the next airing and the
-sequels. Only shows that changed load
-their episode list again (an episodes-only refresh); shows whose entries all finished load
+sequels. Only shows that changed load their episode list again (an episodes-only refresh), or
+everything when an entry's status changed or a sequel appeared (``tvshow.nfo`` says whether it
+airs; a new season gets its ``season.nfo`` and poster); shows whose entries all finished load
 everything again once ``refresh.finished_every`` has passed since their last load. A show
 whose provider cannot be asked in batches is refreshed by age alone. A provider that is down
 postpones the refresh until its next check; nothing loaded is touched before the answers are
@@ -42,8 +43,14 @@ def changed(stored: SeriesInfo, fresh: SeriesInfo) -> bool:
     change stamp (when both know one), next airing, or its sequels (a new season)."""
     if stored.updated_at is not None and stored.updated_at != fresh.updated_at:
         return True
-    return (stored.status != fresh.status or stored.episode_count != fresh.episode_count
-            or stored.next_airing != fresh.next_airing or _sequels(stored) != _sequels(fresh))
+    return (stored.episode_count != fresh.episode_count or stored.next_airing != fresh.next_airing
+            or reshaped(stored, fresh))
+
+
+def reshaped(stored: SeriesInfo, fresh: SeriesInfo) -> bool:
+    """Whether more than the episode list follows a change: the entry's status (the NFO says
+    whether the show airs), or its sequels (a new season: its NFO and poster)."""
+    return stored.status != fresh.status or _sequels(stored) != _sequels(fresh)
 
 
 def _no_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -76,7 +83,9 @@ class LibraryRefresh:
             asked = _asked(candidate)
             answers = [(entry, fresh.get(entry.ref)) for entry in asked]
             answer = answers[-1][1] if answers else None
-            if any(new is not None and changed(old, new) for old, new in answers):
+            if any(new is not None and reshaped(old, new) for old, new in answers):
+                stale.append(candidate.series_id)
+            elif any(new is not None and changed(old, new) for old, new in answers):
                 changes.append(candidate.series_id)
             elif _all_finished(candidate) and (candidate.completed_at is None
                                                or candidate.completed_at < finished_before):
@@ -88,10 +97,10 @@ class LibraryRefresh:
         queued_full = await self._store.queue(stale, full=True)
         if queued or queued_full:
             self._engine.work_added()
-        log.info("library refresh: %d shows, %d changed, %d finished ones due; %d queued",
+        log.info("library refresh: %d shows, %d with new episodes, %d to load again; %d queued",
                  len(candidates), len(changes), len(stale), len(queued) + len(queued_full))
         await context.progress(len(candidates), len(candidates),
-                               f"{len(changes)} changed, {len(stale)} due for a full refresh, "
+                               f"{len(changes)} with new episodes, {len(stale)} to load again, "
                                f"{len(queued) + len(queued_full)} queued")
 
     async def _ask(self, context: JobContext, candidates: Sequence[Candidate]

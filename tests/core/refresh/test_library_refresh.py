@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 from sqlalchemy import update
 
@@ -27,15 +28,15 @@ BEBOP, MONSTER = 1, 19  # finished shows of the catalogue
 
 
 @pytest.fixture
-def serve(fakes: Any) -> Iterator[Callable[[SeriesRecord], None]]:
+def serve(fakes: Any) -> Iterator[Callable[..., None]]:
     """Serve the weekly show as given, beside two finished shows of the catalogue."""
     services = [fakes.anilist.service, fakes.jikan.service, fakes.images.service]
     before = [service.dataset for service in services]
     catalogue = Dataset.default()
     finished = [catalogue.by_anilist(BEBOP), catalogue.by_anilist(MONSTER)]
 
-    def serve(weekly: SeriesRecord) -> None:
-        dataset = Dataset([weekly, *(record for record in finished if record)])
+    def serve(weekly: SeriesRecord, *more: SeriesRecord) -> None:
+        dataset = Dataset([weekly, *more, *(record for record in finished if record)])
         for service in services:
             service.dataset = dataset
 
@@ -74,7 +75,7 @@ async def refreshes(app: SeriesApp) -> list[tuple[str, Any]]:
 
 
 async def test_unchanged_shows_cost_one_question_and_no_episode_requests(
-        settings: Settings, fakes: Any, serve: Callable[[SeriesRecord], None]) -> None:
+        settings: Settings, fakes: Any, serve: Callable[..., None]) -> None:
     serve(weekly_show(6))
     async with SeriesApp.open(settings) as app:
         await load_three(app)
@@ -87,7 +88,7 @@ async def test_unchanged_shows_cost_one_question_and_no_episode_requests(
 
 
 async def test_only_a_show_that_changed_loads_its_episodes_again(
-        settings: Settings, fakes: Any, serve: Callable[[SeriesRecord], None]) -> None:
+        settings: Settings, fakes: Any, serve: Callable[..., None]) -> None:
     serve(weekly_show(6))
     async with SeriesApp.open(settings) as app:
         added = await load_three(app)
@@ -103,7 +104,7 @@ async def test_only_a_show_that_changed_loads_its_episodes_again(
 
 
 async def test_a_finished_show_loads_again_only_once_its_interval_has_passed(
-        settings: Settings, serve: Callable[[SeriesRecord], None]) -> None:
+        settings: Settings, serve: Callable[..., None]) -> None:
     serve(weekly_show(6))
     async with SeriesApp.open(settings) as app:
         added = await load_three(app)
@@ -122,7 +123,7 @@ async def test_a_finished_show_loads_again_only_once_its_interval_has_passed(
 
 
 async def test_a_provider_that_fails_during_a_refresh_loses_nothing(
-        settings: Settings, fakes: Any, serve: Callable[[SeriesRecord], None]) -> None:
+        settings: Settings, fakes: Any, serve: Callable[..., None]) -> None:
     serve(weekly_show(6))
     async with SeriesApp.open(settings) as app:
         added = await load_three(app)
@@ -146,3 +147,20 @@ async def test_a_provider_that_fails_during_a_refresh_loses_nothing(
         assert await app.episodes(added[SHOW_ID]) == episodes
         for series in await app.list_series():
             assert series.loading_status.value == "completed"
+
+
+async def test_a_new_season_or_a_show_that_ended_loads_everything_again(
+        settings: Settings, serve: Callable[..., None]) -> None:
+    """A sequel announced (a new season: its NFO and poster) or an entry that finished airing
+    (``tvshow.nfo`` says so) loads the whole show again, not only its episode list."""
+    weekly = weekly_show(6)
+    serve(weekly)
+    async with SeriesApp.open(settings) as app:
+        added = await load_three(app)
+        sequel = attrs.evolve(weekly, anilist_id=SHOW_ID + 1, mal_id=SHOW_ID + 1,
+                              romaji="Kessoku Weekly Season 2", status="NOT_YET_RELEASED",
+                              aired_episodes=0, start_date=None, end_date=None,
+                              prequel=SHOW_ID)
+        serve(weekly, sequel)
+        await refresh(app)
+        assert await refreshes(app) == [(added[SHOW_ID], True)]

@@ -11,7 +11,15 @@ import anyio
 import attrs
 import pytest
 
-from aniworld_core import LibraryRootUpdate, SeriesAdded, SeriesApp, Settings, WatchSettings
+from aniworld_core import (
+    JobState,
+    JobUpdate,
+    LibraryRootUpdate,
+    SeriesAdded,
+    SeriesApp,
+    Settings,
+    WatchSettings,
+)
 from aniworld_core.library.paths import library_root_key
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +87,24 @@ async def test_a_paused_root_is_in_the_snapshot_of_a_new_page(fake_settings: Set
         assert "it does not exist" in event.message
         (trigun,) = await app.list_series()
         assert trigun.folder_missing_at is None
+
+
+async def test_the_scheduled_rescan_goes_on_past_a_missing_root(fake_settings: Settings,
+                                                                root: Path,
+                                                                tmp_path: Path) -> None:
+    """The built-in rescan job over two library roots, one of them gone (an unmounted disk),
+    completes: the gone one is paused, the other is scanned."""
+    gone = tmp_path / "unmounted disk"
+    settings = attrs.evolve(with_library(fake_settings, root), library=(gone, root))
+    async with SeriesApp.open(settings, loader=True) as app:
+        async with app.events.subscribe(snapshot=False) as events:
+            job = await app.jobs.run_schedule("rescan")
+            with anyio.fail_after(30):
+                async for event in events:
+                    if isinstance(event, JobUpdate) and event.job_id == job.id \
+                            and event.state in (JobState.COMPLETED, JobState.FAILED):
+                        break
+        assert event.state is JobState.COMPLETED, event.error
+        assert [series.title for series in await app.list_series()] == ["Trigun"]
+        paused = {status.root: status.problem for status in app.library_root_statuses()}
+        assert paused[Path(library_root_key(gone))] == "it does not exist"

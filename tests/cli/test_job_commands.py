@@ -153,13 +153,14 @@ def test_unknown_jobs_and_schedules_fail(run: Run, args: tuple[str, ...],
 
 def test_schedules_list_as_json_and_table(run: Run, data_dir: Path) -> None:
     """Before any process ran background work there are none (and it says so); then the
-    built-in rescan, as its to_dict with --json, in a table without."""
+    built-in ones, by name, as their to_dict with --json, in a table without."""
     assert "No schedules yet" in run("schedules").out
     assert run("schedules", "--json").out == ""
     with_app(data_dir, _nothing, loader=True)
     listed = run("schedules", "--json").json_lines()
-    assert listed == [schedule_now(data_dir)]
-    assert (listed[0]["name"], listed[0]["every"], listed[0]["enabled"]) == (
+    assert [schedule["name"] for schedule in listed] == ["refresh", "rescan"]
+    assert listed[1] == schedule_now(data_dir)
+    assert (listed[1]["name"], listed[1]["every"], listed[1]["enabled"]) == (
         "rescan", 86400.0, True)
     table = run("schedules", env=WIDE).out
     assert "rescan" in table

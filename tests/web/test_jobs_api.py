@@ -179,16 +179,20 @@ async def test_unknown_jobs_and_schedules_are_404_and_bad_ids_422(
 
 
 async def test_schedules_are_listed(keyed: httpx.AsyncClient) -> None:
-    """The built-in rescan runs daily by default, is on, has not run, and is due a day on."""
+    """The built-in rescan and library-wide refresh run daily by default, are on, have not
+    run, and are due a day on."""
     response = await keyed.get("/api/schedules")
     assert response.status_code == 200
     matches(response.json(), await spec_of(keyed), "/api/schedules", "get", 200)
-    [rescan] = response.json()["schedules"]
-    assert (rescan["name"], rescan["kind"], rescan["every"], rescan["cron"],
-            rescan["timezone"], rescan["enabled"], rescan["last_run_at"]) == (
-        "rescan", SCAN, 86400.0, None, "UTC", True, None)
-    next_run = dt.datetime.fromisoformat(rescan["next_run_at"]) - dt.datetime.now(dt.UTC)
-    assert dt.timedelta(hours=23) < next_run <= dt.timedelta(days=1)
+    by_name = {schedule["name"]: schedule for schedule in response.json()["schedules"]}
+    assert sorted(by_name) == ["refresh", "rescan"]
+    for name, kind in (("rescan", SCAN), ("refresh", "library.refresh")):
+        schedule = by_name[name]
+        assert (schedule["kind"], schedule["every"], schedule["cron"], schedule["timezone"],
+                schedule["enabled"], schedule["last_run_at"]) == (
+            kind, 86400.0, None, "UTC", True, None)
+        next_run = dt.datetime.fromisoformat(schedule["next_run_at"]) - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(hours=23) < next_run <= dt.timedelta(days=1)
 
 
 async def test_a_schedule_is_changed_and_switched(keyed: httpx.AsyncClient) -> None:
@@ -260,14 +264,18 @@ async def test_a_body_that_is_no_change_is_refused(keyed: httpx.AsyncClient) -> 
 async def test_running_a_schedule_now(scheduled: Web, keyed: httpx.AsyncClient) -> None:
     """Run now queues the schedule's job (202, Location), notes it as the last run and keeps
     the next one; while that job waits, running again answers the same job."""
-    [before] = (await keyed.get("/api/schedules")).json()["schedules"]
+    async def rescan() -> dict[str, Any]:
+        schedules = (await keyed.get("/api/schedules")).json()["schedules"]
+        return next(schedule for schedule in schedules if schedule["name"] == "rescan")
+
+    before = await rescan()
     response = await keyed.post("/api/schedules/rescan/run")
     assert response.status_code == 202, response.text
     job = response.json()
     matches(job, await spec_of(keyed), "/api/schedules/{name}/run", "post", 202)
     assert (job["kind"], job["state"], job["payload"]) == (SCAN, "pending", {})
     assert response.headers["location"] == f"/api/jobs/{job['id']}"
-    [after] = (await keyed.get("/api/schedules")).json()["schedules"]
+    after = await rescan()
     assert after["last_job_id"] == job["id"]
     assert after["last_run_at"] is not None
     assert after["next_run_at"] == before["next_run_at"]

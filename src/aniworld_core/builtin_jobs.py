@@ -2,7 +2,9 @@
 
 ``library.scan``: rescan library roots (payload ``{"roots": [...]}``, each one of the library
 roots when it runs, see ``SeriesApp.library_roots``; none: all of them). The built-in schedule
-``rescan`` runs it every ``jobs.rescan_every`` seconds (or by ``jobs.rescan_cron``).
+``rescan`` runs it every ``jobs.rescan_every`` seconds (or by ``jobs.rescan_cron``). A root
+that is unavailable (an unmounted disk) is paused and the others are scanned; the attempt then
+fails saying why, to be tried again later.
 """
 
 from __future__ import annotations
@@ -76,15 +78,22 @@ def register_builtin_kinds(engine: Engine, settings: Settings, scan: Scan,
         unknown = await anyio.to_thread.run_sync(_not_among, roots, current)
         if unknown:
             raise JobError(f"{unknown[0]} is not a library folder (any more).", permanent=True)
+        paused: list[str] = []
         for done, root in enumerate(roots):
             await context.progress(done, len(roots), f"Scanning {root}")
             try:
                 report = await scan([root])
             except InvalidInput as error:
                 raise JobError(str(error), permanent=True) from None
+            paused += [problem.message for problem in report.unavailable]
             await context.progress(done + 1, len(roots),
                                    f"{report.series_folders} series folders, "
-                                   f"{len(report.series_added)} new")
+                                   f"{len(report.series_added)} new" if not report.unavailable
+                                   else f"{root} is paused: {report.unavailable[0].reason}")
+        if paused:
+            # The others were scanned; this attempt fails so the job tries again later and
+            # the Tasks page says why (an unmounted disk).
+            raise JobError(" ".join(paused))
 
     engine.register(Kind(SCAN, run_scan, check_payload=_scan_payload(), concurrency=1,
                          retry=RetryPolicy(max_attempts=3, base=60.0, cap=3600.0),

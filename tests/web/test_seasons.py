@@ -193,10 +193,12 @@ async def test_a_missing_folder_is_said_everywhere(fake_settings: Settings, web:
     episodes are not known (null), its page shows the notice, and its card "Folder missing"."""
     library = tmp_path / "library"
     season_folders(library / "Mob Psycho 100", "Mob Psycho 100", [(1, 1)])
+    # A library left with no series folder at all would look like an unmounted disk.
+    season_folders(library / "Trigun", "Trigun", [(1, 1)])
     await web.core.scan([library])
     shutil.rmtree(library / "Mob Psycho 100")
     await web.core.scan([library])
-    [series] = await web.core.list_series()
+    [series] = [s for s in await web.core.list_series() if s.title == "Mob Psycho 100"]
     async with keyed_client(web) as client:
         body = (await client.get(f"/api/series/{series.id}")).json()
     assert body["folder_missing"] is True

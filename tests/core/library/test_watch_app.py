@@ -93,7 +93,7 @@ async def test_the_scheduled_rescan_goes_on_past_a_missing_root(fake_settings: S
                                                                 root: Path,
                                                                 tmp_path: Path) -> None:
     """The built-in rescan job over two library roots, one of them gone (an unmounted disk),
-    completes: the gone one is paused, the other is scanned."""
+    scans the other, pauses the gone one, and ends its attempt saying why (to try again)."""
     gone = tmp_path / "unmounted disk"
     settings = attrs.evolve(with_library(fake_settings, root), library=(gone, root))
     async with SeriesApp.open(settings, loader=True) as app:
@@ -102,9 +102,12 @@ async def test_the_scheduled_rescan_goes_on_past_a_missing_root(fake_settings: S
             with anyio.fail_after(30):
                 async for event in events:
                     if isinstance(event, JobUpdate) and event.job_id == job.id \
-                            and event.state in (JobState.COMPLETED, JobState.FAILED):
+                            and (event.error or event.state is JobState.COMPLETED):
                         break
-        assert event.state is JobState.COMPLETED, event.error
+        assert event.state is JobState.PENDING  # to be tried again
+        assert event.error == (f"The library folder {library_root_key(gone)} is not available: "
+                               "it does not exist. Scans and watching pause it; no series in it "
+                               "is marked missing until it is back.")
         assert [series.title for series in await app.list_series()] == ["Trigun"]
         paused = {status.root: status.problem for status in app.library_root_statuses()}
         assert paused[Path(library_root_key(gone))] == "it does not exist"

@@ -374,15 +374,13 @@ async def _noop(context: JobContext) -> Any:
 async def test_a_retry_comes_due_while_another_kind_keeps_the_engine_busy(
         engine: Engine, published: Published) -> None:
     """A busy kind (short jobs one after another, each end waking the dispatcher) does not
-    hold back another kind's retry that came due: it runs while the busy kind goes on."""
-    busy_jobs = 0
-    most = 500
+    hold back another kind's retry that came due: it runs while the busy kind goes on, which
+    it does until the retry has run (however fast or slow the machine is: a retry held back
+    shows as the deadline passing)."""
     retried = anyio.Event()
 
     async def busy(context: JobContext) -> None:
-        nonlocal busy_jobs
-        busy_jobs += 1
-        if not retried.is_set() and busy_jobs < most:
+        if not retried.is_set():
             await engine.add("test.busy")  # the next one
 
     async def flaky_once(context: JobContext) -> None:
@@ -396,8 +394,7 @@ async def test_a_retry_comes_due_while_another_kind_keeps_the_engine_busy(
     async with running(engine):
         await engine.add("test.busy")
         flaky = await engine.add("test.flaky")
-        assert await published.final(flaky.id) is JobState.COMPLETED
-    assert busy_jobs < most  # the retry did not wait for the busy kind to run out of work
+        assert await published.final(flaky.id) is JobState.COMPLETED  # not held back for good
 
 
 async def test_a_handler_s_own_timeout_error_is_an_ordinary_failure(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from aniworld_core import ProviderRef, SeriesApp, Settings
+from aniworld_core import ProviderRef, Series, SeriesApp, Settings
 from aniworld_core.jobs import Job, JobState
 from aniworld_core.storage import Database
 from aniworld_core.storage.job_tables import JobRow
@@ -71,22 +71,33 @@ async def pending_checks(app: SeriesApp) -> list[Job]:
     return await app.jobs.list(kind="series.airing", states=[JobState.PENDING])
 
 
-async def time_passes_until(app: SeriesApp, settings: Settings, check: Job) -> None:
-    """The simulated clock: the check is due now; the engine is told, and has done what
-    came of it once it is idle again."""
+async def move_check(settings: Settings, check: Job, due: dt.datetime) -> None:
+    """The simulated clock: the check becomes due at ``due``."""
+    def move(session: Session) -> None:
+        session.execute(update(JobRow).where(JobRow.id == check.id).values(not_before=due))
+
     database = await Database.open(settings.resolved_database_url)
     try:
-        await database.write(lambda session: _due(session, check.id))
+        await database.write(move)
     finally:
         await database.close()
+
+
+async def time_passes_until(app: SeriesApp, settings: Settings, check: Job) -> None:
+    """The check is due now; the engine is told, and has done what came of it once it is
+    idle again."""
+    await move_check(settings, check, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     app._engine.work_added()
     with anyio.fail_after(30):
         await app.wait_idle()
 
 
-def _due(session: Session, job_id: int) -> None:
-    session.execute(update(JobRow).where(JobRow.id == job_id)
-                    .values(not_before=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+async def add_loaded(app: SeriesApp) -> Series:
+    """The weekly show added by its AniList id and loaded."""
+    series = await app.add_series(provider_ref=ProviderRef("anilist", str(SHOW_ID)))
+    with anyio.fail_after(30):
+        await app.wait_idle()  # a check planned days ahead does not keep it busy
+    return series
 
 
 async def test_an_airing_show_is_checked_after_each_episode_airs(
@@ -95,9 +106,7 @@ async def test_an_airing_show_is_checked_after_each_episode_airs(
     six, seven = weekly_show(6), weekly_show(7)
     air(six, six)
     async with SeriesApp.open(settings) as app:
-        series = await app.add_series(provider_ref=ProviderRef("anilist", str(SHOW_ID)))
-        with anyio.fail_after(30):
-            await app.wait_idle()  # a check planned days ahead does not keep it busy
+        series = await add_loaded(app)
         upcoming = await app.next_episode(series.id)
         assert upcoming is not None
         assert (upcoming.season, upcoming.number, upcoming.airs_at) == (1, 7, next_airing(six))
@@ -139,17 +148,9 @@ async def test_an_overdue_check_runs_once(
     six = weekly_show(6)
     air(six, six)
     async with SeriesApp.open(settings) as app:
-        series = await app.add_series(provider_ref=ProviderRef("anilist", str(SHOW_ID)))
-        with anyio.fail_after(30):
-            await app.wait_idle()
+        series = await add_loaded(app)
         (check,) = await pending_checks(app)
-    database = await Database.open(settings.resolved_database_url)
-    try:
-        await database.write(lambda session: session.execute(
-            update(JobRow).where(JobRow.id == check.id)
-            .values(not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))))
-    finally:
-        await database.close()
+    await move_check(settings, check, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     async with SeriesApp.open(settings) as app:
         with anyio.fail_after(30):
             await app.wait_idle()
@@ -168,9 +169,7 @@ async def test_removing_a_show_removes_its_check(
     six = weekly_show(6)
     air(six, six)
     async with SeriesApp.open(settings) as app:
-        series = await app.add_series(provider_ref=ProviderRef("anilist", str(SHOW_ID)))
-        with anyio.fail_after(30):
-            await app.wait_idle()
+        series = await add_loaded(app)
         assert len(await pending_checks(app)) == 1
         await app.remove_series(series.id)
         assert await pending_checks(app) == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,11 +44,9 @@ from aniworld_core.jobs import Engine
 from aniworld_core.jobs.facade import Jobs
 from aniworld_core.jobs.owners import new_owner
 from aniworld_core.library.scan import Library
-from aniworld_core.loader.job import Step
 from aniworld_core.loader.loader import Loader
 from aniworld_core.loader.metrics import LoaderMetrics
 from aniworld_core.loader.pool import RegistryPool
-from aniworld_core.loader.series_dir import SeriesDirs
 from aniworld_core.loader.steps import default_steps
 from aniworld_core.lookup import match_series
 from aniworld_core.metadata import (
@@ -141,10 +139,9 @@ class SeriesApp(LibraryFacade, WatchFacade):
                                                         settings)
                 steps = default_steps(threshold=settings.loader.identify_threshold,
                                       library=LibraryStore(database), series_store=app._series,
-                                      roots=await app.library_roots(),
+                                      roots=app.library_roots,
                                       downloads_per_series=settings.loader.downloads_per_series,
                                       plan_airing=airing.plan)
-                app._roots_seen = _new_folders_under(steps)
                 app._loader = Loader(app._work, app.events, pool, steps, settings.loader,
                                      app._engine, largest_batch=pool.largest_batch)
                 register_builtin_kinds(app._engine, settings, app.scan, app.library_roots)
@@ -406,20 +403,6 @@ class SeriesApp(LibraryFacade, WatchFacade):
         else:
             self.events.publish(ProviderWaiting(provider, 0.0, f"{provider} is back"))
             self._engine.work_added()  # loads that waited for it go on
-
-
-def _new_folders_under(steps: Sequence[Step]) -> Callable[[tuple[Path, ...]], None]:
-    """What keeps the loader's library roots current (a root added or removed at run time,
-    here or by another process, counts from the next time the roots are read): new series
-    folders are made under the first."""
-    folders = {id(dirs): dirs for step in steps
-               if isinstance(dirs := getattr(step, "dirs", None), SeriesDirs)}
-
-    def use(roots: tuple[Path, ...]) -> None:
-        for dirs in folders.values():
-            dirs.roots = roots
-
-    return use
 
 
 def prepare_data_dir(path: Path) -> None:

@@ -7,7 +7,7 @@ class that uses it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
@@ -55,9 +55,6 @@ class LibraryFacade:
     _library: Library
     _series: SeriesStore
     _refresh: RefreshStore
-    #: Told the library roots whenever they are read: the loader makes a new series' folder
-    #: under the first (``SeriesApp.open`` sets it).
-    _roots_seen: Callable[[tuple[Path, ...]], None] = staticmethod(lambda roots: None)
 
     async def next_episode(self, series_id: str) -> NextEpisode | None:
         """The show's next episode to air, where a provider says when (an airing show's next
@@ -69,9 +66,7 @@ class LibraryFacade:
         (``library``), then those added at run time (:meth:`add_library_root`, ``aniworld scan
         ROOT``), each once. Read afresh each time: a root another process added counts at
         once. New series get their folder under the first."""
-        roots = tuple(root.path for root in await self._merged_roots())
-        self._roots_seen(roots)
-        return roots
+        return tuple(root.path for root in await self._merged_roots())
 
     async def list_library_roots(self) -> list[LibraryRoot]:
         """The library folders as :meth:`library_roots` orders them, each with where it comes
@@ -97,7 +92,6 @@ class LibraryFacade:
         if key in keys:
             return existing[keys.index(key)]
         stored = await RootStore(self._database).add(key)
-        await self.library_roots()
         return LibraryRoot(Path(stored.path), RootSource.ADDED, stored.added_at)
 
     async def remove_library_root(self, path: Path | str) -> LibraryRoot:
@@ -124,7 +118,6 @@ class LibraryFacade:
                                 f"in {where} or ANIWORLD_LIBRARY): it cannot be removed while "
                                 "aniworld runs; remove it there.")
         await RootStore(self._database).remove(str(root.path))
-        await self.library_roots()
         return root
 
     async def series_folder(self, series: Series) -> SeriesFolder:

@@ -1,9 +1,11 @@
-"""Where a series' files go: its scanned folder, or a new one under the first library root."""
+"""Where a series' files go: its scanned folder, or a new one under the first library root
+(the roots as they are when the folder is made: one added at run time, in any process, counts).
+"""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 import anyio
@@ -20,9 +22,21 @@ from aniworld_core.storage.work import FolderTaken
 MAX_NAMES = 100
 
 
+#: The library roots now, in order (``SeriesApp.library_roots``).
+Roots = Callable[[], Awaitable[Sequence[Path]]]
+
+
+def fixed_roots(*roots: Path) -> Roots:
+    """Roots that never change (tests, scripts)."""
+    async def read() -> Sequence[Path]:
+        return roots
+
+    return read
+
+
 @attrs.define
 class SeriesDirs:
-    roots: tuple[Path, ...]
+    roots: Roots
     series_store: SeriesStore
 
     async def ensure(self, job: Job) -> Path | None:
@@ -46,9 +60,10 @@ class SeriesDirs:
             root, folder = Path(series.library_root), series.folder
             # It looks at the disk (is the folder a symlink?): not on the event loop.
             return await anyio.to_thread.run_sync(series_dir, root, folder)
-        if not self.roots:
+        roots = await self.roots()
+        if not roots:
             return None
-        root = self.roots[0]
+        root = roots[0]
         key = await anyio.to_thread.run_sync(library_root_key, root)
         made: list[Path] = []
 

@@ -27,7 +27,7 @@ from aniworld_core.loader.episodes_step import EpisodesStep, PlanAiring, fetch_r
 from aniworld_core.loader.identify import confident, describe, rank
 from aniworld_core.loader.job import Job, PermanentStepError, Step, ref_for
 from aniworld_core.loader.sequel_lookup import identify_with_seasons
-from aniworld_core.loader.series_dir import SeriesDirs
+from aniworld_core.loader.series_dir import Roots, SeriesDirs
 from aniworld_core.metadata import (
     Artwork,
     ArtworkKind,
@@ -312,10 +312,10 @@ class LogoStep(ArtworkStep):
 
 
 def default_steps(*, threshold: float, library: LibraryStore, series_store: SeriesStore,
-                  roots: Sequence[Path], downloads_per_series: int,
+                  roots: Roots, downloads_per_series: int,
                   plan_airing: PlanAiring | None = None) -> list[Step]:
-    """The steps of a series load, in order."""
-    dirs = SeriesDirs(tuple(roots), series_store)
+    """The steps of a series load, in order (``roots``: the library roots when asked)."""
+    dirs = SeriesDirs(roots, series_store)
     return [IdentifyStep(threshold, series_store), MetadataStep(), MapIdsStep(threshold),
             EpisodesStep(library, series_store, plan_airing),
             NfoStep(dirs, series_store, library),

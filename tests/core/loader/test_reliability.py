@@ -22,7 +22,7 @@ from aniworld_core import (
     StateConflict,
 )
 from aniworld_core.loader.job import Job
-from aniworld_core.loader.series_dir import SeriesDirs
+from aniworld_core.loader.series_dir import SeriesDirs, fixed_roots
 from aniworld_core.models import Part, StepResult
 
 from .conftest import Harness, settings_for
@@ -159,7 +159,7 @@ async def test_two_titles_making_one_folder_name_get_two_folders(
     no unique-constraint error reaches anyone."""
     root = tmp_path / "library"
     root.mkdir()
-    step = MakeFolder(SeriesDirs((root,), harness.series), together=2)
+    step = MakeFolder(SeriesDirs(fixed_roots(root), harness.series), together=2)
     added = [await harness.series.add(_new(title)) for title in ("Fate/Zero", "Fate:Zero")]
     with anyio.fail_after(20):
         async with anyio.create_task_group() as task_group:

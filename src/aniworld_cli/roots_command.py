@@ -72,9 +72,8 @@ def add_root(obj: CliContext, path: Path) -> None:
     given = path.absolute()
 
     async def work(app: SeriesApp) -> None:
-        before = await app.library_roots()
         root = await app.add_library_root(given)
-        if root.path in before:
+        if not root.new:
             obj.out.print(Text(f"{root.path} is a library folder already."))
             return
         obj.out.print(Text(added_line(root) + " Run `aniworld scan` to scan it now."))

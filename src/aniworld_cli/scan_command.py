@@ -80,13 +80,8 @@ async def _remember(roots: list[Path], app: SeriesApp) -> list[LibraryRoot]:
     if not roots:
         await anyio.to_thread.run_sync(check_library_roots, await app.library_roots())
         return []
-    added = []
-    for root in roots:
-        before = await app.library_roots()
-        found = await app.add_library_root(root)
-        if found.path not in before:
-            added.append(found)
-    return added
+    added = [await app.add_library_root(root) for root in roots]
+    return [root for root in added if root.new]
 
 
 def render_report(console: Console, report: ScanReport) -> None:

@@ -81,8 +81,8 @@ class LibraryFacade:
         database, so later scans, rescans, watching and every process using the database
         include it. It must be an absolute path of a folder this process may list, neither
         inside a library folder nor holding one (:class:`InvalidInput` naming field ``path``
-        says what is wrong); a folder that is a library folder already is returned as it is.
-        Nothing is scanned: :meth:`scan` does that."""
+        says what is wrong); a folder that is a library folder already is returned as it is,
+        one added now with ``new`` set. Nothing is scanned: :meth:`scan` does that."""
         given = root_path(path)
         existing = await self._merged_roots()
         key = await anyio.to_thread.run_sync(
@@ -92,7 +92,7 @@ class LibraryFacade:
         if key in keys:
             return existing[keys.index(key)]
         stored = await RootStore(self._database).add(key)
-        return LibraryRoot(Path(stored.path), RootSource.ADDED, stored.added_at)
+        return LibraryRoot(Path(stored.path), RootSource.ADDED, stored.added_at, new=True)
 
     async def remove_library_root(self, path: Path | str) -> LibraryRoot:
         """Stop treating ``path`` as a library folder and return it. Its series stay in the

@@ -43,6 +43,8 @@ class LibraryRoot:
     added_at: dt.datetime | None = None
     #: Whether it is a folder right now (an unmounted disk is not).
     available: bool = True
+    #: Whether ``SeriesApp.add_library_root`` added it just now (it was no library root).
+    new: bool = attrs.field(default=False, eq=False)
 
     @property
     def removable(self) -> bool:

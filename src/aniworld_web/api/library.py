@@ -27,10 +27,8 @@ async def add_root(request: Request) -> Response:
     body = await json_object(request, ("path",))
     if "path" not in body:
         raise InvalidInput("Give the folder as 'path'.", field="path")
-    core = context_of(request).core
-    before = await core.library_roots()
-    root = await core.add_library_root(body["path"])
-    return JSONResponse(root.to_dict(), status_code=200 if root.path in before else 201)
+    root = await context_of(request).core.add_library_root(body["path"])
+    return JSONResponse(root.to_dict(), status_code=201 if root.new else 200)
 
 
 async def remove_root(request: Request) -> Response:

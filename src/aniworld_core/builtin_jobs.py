@@ -19,7 +19,9 @@ from aniworld_core.errors import InvalidInput
 from aniworld_core.jobs import Engine, JobContext, JobError, Kind, RetryPolicy
 from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scan import ScanReport
+from aniworld_core.refresh.library import LIBRARY_REFRESH, REFRESH_SCHEDULE
 from aniworld_core.settings import Settings
+from aniworld_core.storage.load_queue import AIRING_CHECK, SERIES_LOAD
 
 SCAN = "library.scan"
 RESCAN_SCHEDULE = "rescan"
@@ -27,10 +29,10 @@ RESCAN_SCHEDULE = "rescan"
 KIND_DESCRIPTIONS = {
     SCAN: "Rescans the library folders: series folders and video files added, changed or "
           "removed since the last scan.",
-    "series.load": "Loads a series: identification, metadata, episodes, NFO files and artwork.",
-    "series.airing": "Loads an airing show's episode list again once its next episode has "
+    SERIES_LOAD: "Loads a series: identification, metadata, episodes, NFO files and artwork.",
+    AIRING_CHECK: "Loads an airing show's episode list again once its next episode has "
                      "aired, so it counts as missing until its file is there.",
-    "library.refresh": "Asks the providers, in batches, what changed for every loaded series "
+    LIBRARY_REFRESH: "Asks the providers, in batches, what changed for every loaded series "
                        "and loads again only the series that changed.",
 }
 
@@ -117,6 +119,6 @@ async def define_builtin_schedules(engine: Engine, settings: Settings) -> None:
                                      timezone=jobs.timezone, replace=False)
     if settings.refresh.library_every > 0:
         # The library-wide refresh (see ``aniworld_core.refresh.library``).
-        await engine.define_schedule("refresh", "library.refresh",
+        await engine.define_schedule(REFRESH_SCHEDULE, LIBRARY_REFRESH,
                                      every=settings.refresh.library_every,
                                      timezone=jobs.timezone, replace=False)

@@ -39,6 +39,14 @@ class RootListing:
             return "it is not a folder"
         return f"it cannot be read ({self.error.strerror or self.error})"
 
+    def problem_with(self, known_series: bool) -> str | None:
+        """Why a root that holds ``known_series`` (or not) is unavailable: it cannot be
+        listed, or it lists no series folder though series were found in it
+        (:data:`EMPTY_ROOT`)."""
+        if self.problem is not None or self.names or not known_series:
+            return self.problem
+        return EMPTY_ROOT
+
 
 def list_root(root: Path) -> RootListing:
     """``root``'s series folders (sorted), or the error listing it. Synchronous."""

@@ -29,7 +29,6 @@ from aniworld_core.events import (
     SeriesLoadingUpdate,
 )
 from aniworld_core.library.availability import (
-    EMPTY_ROOT,
     RootListing,
     RootProblem,
     RootStates,
@@ -207,8 +206,7 @@ class Library:
             unavailable: list[RootProblem] = []
             for root, listing in checked:
                 known = await self.store.root_state(str(root))
-                problem = listing.problem or (EMPTY_ROOT if known and not listing.names
-                                              else None)
+                problem = listing.problem_with(bool(known))
                 self.roots.found(root, problem)
                 if problem is not None:
                     unavailable.append(RootProblem(root, problem))
@@ -303,9 +301,9 @@ class Library:
         """Why the library root ``root`` (resolved) is unavailable now, or ``None`` when it is
         there; what is found is recorded in :attr:`roots` (said once per change)."""
         listing = await anyio.to_thread.run_sync(list_root, root)
-        problem = listing.problem
-        if problem is None and not listing.names and await self.store.has_series(str(root)):
-            problem = EMPTY_ROOT
+        # The database is asked only about a root that lists no series folder.
+        problem = listing.problem_with(not listing.names and await self.store.has_series(
+            str(root)))
         self.roots.found(root, problem)
         return problem
 
@@ -399,11 +397,9 @@ def _present_folders(root: Path, names: Sequence[str],
     present = [name for name in names
                if not is_skipped_folder(name) and os.path.isdir(root / name)]
     if any(name in known and name not in present for name in names):
-        listing = list_root(root)
-        if listing.error is not None:
-            return [], listing.problem
-        if not listing.names:
-            return [], EMPTY_ROOT
+        problem = list_root(root).problem_with(True)
+        if problem is not None:
+            return [], problem
     return present, None
 
 

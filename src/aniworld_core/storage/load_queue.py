@@ -17,6 +17,15 @@ from aniworld_core.storage.types import utcnow
 SERIES_LOAD = "series.load"
 #: ``refresh`` of a load that fetches only the show's metadata and episode list again.
 EPISODES_ONLY = "episodes"
+#: The kind of an airing check, which queues a load when an episode has aired (see
+#: ``aniworld_core.refresh.airing``); a series' checks have keys starting with
+#: :func:`check_prefix`.
+AIRING_CHECK = "series.airing"
+
+
+def check_prefix(series_id: str) -> str:
+    """The start of the keys of a series' airing checks."""
+    return f"airing:{series_id}:"
 JOBS = Base.metadata.tables[JobRow.__tablename__]
 #: Ids per statement.
 _CHUNK = 500

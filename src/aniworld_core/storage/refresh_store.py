@@ -18,17 +18,11 @@ from aniworld_core.models import Priority
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.job_tables import JobRow
 from aniworld_core.storage.library_tables import LibrarySeriesRow, SeriesEntryRow
-from aniworld_core.storage.load_queue import EPISODES_ONLY, queue_loads
+from aniworld_core.storage.load_queue import AIRING_CHECK, EPISODES_ONLY, check_prefix, queue_loads
 from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
-#: The kind of an airing check (see ``aniworld_core.refresh.airing``).
-AIRING_CHECK = "series.airing"
-
-
-def check_prefix(series_id: str) -> str:
-    """The start of the keys of a series' airing checks."""
-    return f"airing:{series_id}:"
+__all__ = ["AIRING_CHECK", "Candidate", "NextEpisode", "RefreshStore", "check_prefix"]
 
 
 @attrs.frozen

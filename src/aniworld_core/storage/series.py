@@ -17,7 +17,13 @@ from aniworld_core.storage.convert import entry_ref, id_columns, to_series
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.job_tables import JobRow, JobRunRow
 from aniworld_core.storage.library_link import chunks
-from aniworld_core.storage.load_queue import SERIES_LOAD, load_key, queue_loads
+from aniworld_core.storage.load_queue import (
+    AIRING_CHECK,
+    SERIES_LOAD,
+    check_prefix,
+    load_key,
+    queue_loads,
+)
 from aniworld_core.storage.tables import EpisodeRow, SeriesRow
 from aniworld_core.storage.types import utcnow
 
@@ -238,9 +244,9 @@ class SeriesStore:
             # the series (the foreign keys cascade).
             session.execute(delete(JobRow).where(JobRow.kind == SERIES_LOAD,
                                                  JobRow.key == load_key(series_id)))
-            session.execute(delete(JobRow).where(  # its airing checks (refresh_store)
-                JobRow.kind == "series.airing",
-                JobRow.key.startswith(f"airing:{series_id}:", autoescape=True)))
+            session.execute(delete(JobRow).where(  # its airing checks
+                JobRow.kind == AIRING_CHECK,
+                JobRow.key.startswith(check_prefix(series_id), autoescape=True)))
             session.execute(delete(SeriesRow).where(SeriesRow.id == series_id))
             return removed
 

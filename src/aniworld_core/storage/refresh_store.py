@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.orm import Session
 
 from aniworld_core.jobs.store import JobStore, NewJob
@@ -91,24 +91,27 @@ class RefreshStore:
 
         return await self._db.write(work) if series_ids else []
 
-    async def plan_check(self, series_id: str, new: NewJob | None) -> bool:
+    async def plan_check(self, series_id: str, new: NewJob | None) -> None:
         """Make ``new`` the series' one pending airing check (``None``: none); a check
-        running now is left to finish. ``False`` when the series is gone."""
+        running now is left to finish. A series that is gone gets none. Every load plans, and
+        most shows do not air: with nothing to plan and nothing planned, nothing is written."""
+        pending = and_(JobRow.kind == AIRING_CHECK, JobRow.state == "pending",
+                       JobRow.key.startswith(check_prefix(series_id), autoescape=True))
+        if new is None and not await self._db.session(
+                lambda session: session.scalar(select(exists().where(pending)))):
+            return
 
-        def work(session: Session) -> bool:
+        def work(session: Session) -> None:
             if session.get(SeriesRow, series_id) is None:
-                return False
-            stale = delete(JobRow).where(
-                JobRow.kind == AIRING_CHECK, JobRow.state == "pending",
-                JobRow.key.startswith(check_prefix(series_id), autoescape=True))
+                return
+            stale = delete(JobRow).where(pending)
             if new is not None:
                 stale = stale.where(JobRow.key != new.key)
             session.execute(stale)
             if new is not None:
                 self._jobs.add_in(session, new)
-            return True
 
-        return await self._db.write(work)
+        await self._db.write(work)
 
     async def next_episode(self, series_id: str, *, now: dt.datetime | None = None
                            ) -> NextEpisode | None:

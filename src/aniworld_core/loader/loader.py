@@ -36,7 +36,13 @@ from aniworld_core.loader.job import Job, ProviderPool, Step
 from aniworld_core.loader.metrics import Histogram, LoaderMetrics
 from aniworld_core.models import Priority, Series, StepResult
 from aniworld_core.settings import LoaderSettings
-from aniworld_core.storage.load_queue import EPISODES_ONLY, SERIES_LOAD, load_key, series_of
+from aniworld_core.storage.load_queue import (
+    EPISODES_ONLY,
+    SERIES_LOAD,
+    checked_airing,
+    load_key,
+    series_of,
+)
 from aniworld_core.storage.work import Followed, WorkStore, follow_job
 from aniworld_core.storage.work_queue import GATE_PREFIX, WAITING_PREFIX
 
@@ -60,11 +66,10 @@ def _check_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput(f"'refresh' must be true, false or {EPISODES_ONLY!r}.",
                            field="payload")
     airing = payload.get("airing")
-    if airing is not None and not (isinstance(airing, dict) and isinstance(
-            airing.get("entry"), str) and all(isinstance(airing.get(name), int)
-                                              for name in ("episode", "tries"))):
-        raise InvalidInput("'airing' must name an entry, an episode and tries.",
-                           field="payload")
+    if airing is not None:
+        if not isinstance(airing, Mapping):
+            raise InvalidInput("'airing' must be an object.", field="payload")
+        airing = checked_airing(airing)
     return {"series_id": series_id, **({"refresh": refresh} if refresh else {}),
             **({"airing": airing} if airing else {})}
 

@@ -27,7 +27,8 @@ from aniworld_core.metadata import SeriesInfo
 from aniworld_core.models import Priority
 from aniworld_core.settings import RefreshSettings
 from aniworld_core.storage.convert import entry_key
-from aniworld_core.storage.refresh_store import AIRING_CHECK, RefreshStore, check_prefix
+from aniworld_core.storage.load_queue import AIRING_CHECK, check_prefix, checked_airing
+from aniworld_core.storage.refresh_store import RefreshStore
 
 log = logging.getLogger("aniworld.refresh")
 
@@ -81,17 +82,10 @@ def plan_next(found: Sequence[tuple[SeriesInfo, EntryEpisodes]],
 
 
 def _check_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
-    series_id, entry = payload.get("series_id"), payload.get("entry")
-    episode, tries = payload.get("episode"), payload.get("tries", 0)
+    series_id = payload.get("series_id")
     if not isinstance(series_id, str) or not series_id:
         raise InvalidInput(f"A {AIRING_CHECK} job needs 'series_id'.", field="payload")
-    if not isinstance(entry, str) or not entry:
-        raise InvalidInput("'entry' must name a provider entry.", field="payload")
-    if isinstance(episode, bool) or not isinstance(episode, int) or episode < 1:
-        raise InvalidInput("'episode' must be a positive number.", field="payload")
-    if isinstance(tries, bool) or not isinstance(tries, int) or tries < 0:
-        raise InvalidInput("'tries' must be a number.", field="payload")
-    return {"series_id": series_id, "entry": entry, "episode": episode, "tries": tries}
+    return {"series_id": series_id, **checked_airing(payload)}
 
 
 class AiringChecks:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from aniworld_core.errors import InvalidInput
 from aniworld_core.storage.job_tables import JobRow, new_job_values
 from aniworld_core.storage.tables import Base
 from aniworld_core.storage.types import utcnow
@@ -26,6 +27,19 @@ AIRING_CHECK = "series.airing"
 def check_prefix(series_id: str) -> str:
     """The start of the keys of a series' airing checks."""
     return f"airing:{series_id}:"
+
+
+def checked_airing(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What an airing check (and the load it queues) says it is about: ``entry``,
+    ``episode`` and ``tries``, checked (:class:`InvalidInput` naming ``payload``)."""
+    entry, episode, tries = payload.get("entry"), payload.get("episode"), payload.get("tries", 0)
+    if not isinstance(entry, str) or not entry:
+        raise InvalidInput("'entry' must name a provider entry.", field="payload")
+    if isinstance(episode, bool) or not isinstance(episode, int) or episode < 1:
+        raise InvalidInput("'episode' must be a positive number.", field="payload")
+    if isinstance(tries, bool) or not isinstance(tries, int) or tries < 0:
+        raise InvalidInput("'tries' must be a number.", field="payload")
+    return {"entry": entry, "episode": episode, "tries": tries}
 JOBS = Base.metadata.tables[JobRow.__tablename__]
 #: Ids per statement.
 _CHUNK = 500

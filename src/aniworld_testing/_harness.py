@@ -33,7 +33,8 @@ ROLL_KEY = "aniworld.roll"
 class _Capture:
     """Wraps ``send``: remembers the status, adds headers to the response start, and calls
     ``finished`` just before the last body chunk goes out (so a client that has the whole
-    response always finds its request in the record)."""
+    response always finds its request in the record). A 204 or 304 has no body: the client
+    has it whole once its head is sent, so ``finished`` comes before the head."""
 
     def __init__(self, send: Send, headers: list[tuple[bytes, bytes]],
                  finished: Callable[[], None]) -> None:
@@ -45,6 +46,8 @@ class _Capture:
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
+            if self.status in (204, 304):
+                self._finished()
             if self._headers:
                 message = {**message, "headers": [*message.get("headers", ()), *self._headers]}
         elif message["type"] == "http.response.body" and not message.get("more_body", False):

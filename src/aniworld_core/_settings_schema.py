@@ -82,6 +82,25 @@ def _seconds(low: float, high: float, *, what: str = "a number of seconds") -> C
     return convert
 
 
+def _choice(*choices: str) -> Converter:
+    def convert(value: Any, from_text: bool, base: Path | None) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+        return str(value)
+
+    return convert
+
+
+def _source_value(value: Any, from_text: bool, base: Path | None) -> Any:
+    """A setting of an episode source (``[sources.NAME]``): a string, number, true/false, or a
+    list of strings; the source checks what it means."""
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError(f"expected a string, number, true/false or list of strings, got {value!r}")
+
+
 def _fraction(value: Any, from_text: bool, base: Path | None) -> float:
     return _seconds(0.0, 1.0)(value, from_text, base)  # type: ignore[no-any-return]
 
@@ -170,6 +189,18 @@ SCHEMA: dict[str, Converter] = {
     "refresh.airing_tries": _integer(1, 100),
     "refresh.library_every": _seconds(0, 366 * 86400),
     "refresh.finished_every": _seconds(86400, 3660 * 86400),
+    "downloads.concurrency": _integer(1, 64),
+    "downloads.per_source": _integer(1, 64),
+    "downloads.bandwidth": _integer(0, 2**40),
+    "downloads.max_attempts": _integer(1, 100),
+    "downloads.staging": _path,
+    "downloads.sources": _names,
+    "downloads.naming": _string,
+    "downloads.absolute_naming": _string,
+    "downloads.use_absolute": _boolean,
+    "downloads.season_folders": _boolean,
+    "downloads.import_folder": _path,
+    "downloads.import_mode": _choice("move", "hardlink", "copy"),
     "watch.enabled": _boolean,
     "watch.settle": _seconds(0.01, 3600),
     "watch.recheck": _seconds(0.01, 86400),
@@ -178,6 +209,9 @@ SCHEMA: dict[str, Converter] = {
     "web.allowed_hosts": _host_names,
     "web.trusted_proxies": _networks,
 }
+
+#: Converter of every ``sources.NAME.KEY`` setting.
+SOURCE_VALUE: Converter = _source_value
 
 PROVIDER_KEYS: dict[str, Converter] = {
     "url": _url,

@@ -140,9 +140,31 @@ class PathNotAllowed(InvalidInput):
     """A path would leave the library root or its series folder."""
 
 
+class DownloadError(AniworldError):
+    """A download (or an import) could not go on; the message says why for people.
+
+    ``permanent``: trying again cannot help until someone acts (a refused URL, a server that
+    sends HTML, permission denied); otherwise a later attempt may succeed (a timeout, a
+    dropped connection, 5xx). ``keep_partial``: what was fetched so far stays in its ``.part``
+    file so that a later attempt resumes from it (disk full, a dropped connection).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False,
+                 keep_partial: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.keep_partial = keep_partial
+
+
+class DownloadNotFound(AniworldError):
+    """No download with that id."""
+
+
 __all__ = [
     "AniworldError",
     "ConfigError",
+    "DownloadError",
+    "DownloadNotFound",
     "IdentificationFailed",
     "InvalidInput",
     "JobNotFound",

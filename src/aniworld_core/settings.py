@@ -23,6 +23,7 @@ from aniworld_core._settings_schema import (
     PROVIDER_ENV_SUFFIXES,
     PROVIDER_KEYS,
     SCHEMA,
+    SOURCE_VALUE,
     Converter,
     flatten,
 )
@@ -120,6 +121,39 @@ class WatchSettings:
 
 
 @attrs.frozen
+class DownloadSettings:
+    """Episode downloads and imports (``[downloads]``)."""
+
+    #: Downloads running at once in one process, and at most this many from one source.
+    concurrency: int = 3
+    per_source: int = 2
+    #: Bytes per second all downloads of a process may fetch together (0: no limit).
+    bandwidth: int = 0
+    #: Tries of a download that fails for a reason that may pass (a timeout, 5xx).
+    max_attempts: int = 5
+    #: Where ``.part`` files wait. It must be on the file system of the library so that the
+    #: finished file is renamed into place; unset: ``.aniworld-downloads`` in each library
+    #: root.
+    staging: Path | None = None
+    #: The sources asked for offers, in this order (unset: every registered source, the
+    #: built-in ones first).
+    sources: tuple[str, ...] = ()
+    #: File names of downloaded and imported episodes, relative to the series folder, with
+    #: Sonarr's tokens (see docs/downloads.md).
+    naming: str = "{Series Title} - S{season:00}E{episode:00} - {Episode Title}"
+    absolute_naming: str = "{Series Title} - {absolute:000} - {Episode Title}"
+    #: Name episodes by their absolute number (where known) with ``absolute_naming``.
+    use_absolute: bool = False
+    #: Put each episode in a ``Season NN`` folder (``Specials`` for season 0).
+    season_folders: bool = True
+    #: A folder the user's own download tools fill: finished files are matched and imported.
+    import_folder: Path | None = None
+    #: How an imported file gets into the library: ``move``, ``hardlink`` (the file stays
+    #: for a torrent client to seed; needs the same file system) or ``copy``.
+    import_mode: str = "move"
+
+
+@attrs.frozen
 class WebSettings:
     """Where ``aniworld serve`` listens, and whom the web app believes."""
 
@@ -151,6 +185,9 @@ class Settings:
     jobs: JobsSettings = JobsSettings()
     refresh: RefreshSettings = RefreshSettings()
     watch: WatchSettings = WatchSettings()
+    downloads: DownloadSettings = DownloadSettings()
+    #: Settings of each episode source, ``[sources.NAME]``, as given (the source checks them).
+    sources: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, hash=False)
     config_file: Path | None = None
 
     @property
@@ -256,6 +293,8 @@ def _converter_for(key: str) -> Converter | None:
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "providers" and parts[2] in PROVIDER_KEYS:
         return PROVIDER_KEYS[parts[2]]
+    if len(parts) == 3 and parts[0] == "sources" and all(parts):
+        return SOURCE_VALUE
     return None
 
 
@@ -272,17 +311,20 @@ def _convert(key: str, value: Any, *, source: str, from_text: bool, base: Path |
 #: The sections of settings with a class of their own: ``[loader]`` is ``Settings.loader``.
 _SECTIONS: dict[str, type[Any]] = {"loader": LoaderSettings, "web": WebSettings,
                                    "jobs": JobsSettings, "refresh": RefreshSettings,
-                                   "watch": WatchSettings}
+                                   "watch": WatchSettings, "downloads": DownloadSettings}
 
 
 def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
     providers: dict[str, dict[str, Any]] = {}
+    sources: dict[str, dict[str, Any]] = {}
     sections: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
     top: dict[str, Any] = {}
     for key, value in values.items():
         parts = key.split(".")
         if parts[0] == "providers" and len(parts) == 3:
             providers.setdefault(parts[1], {})[parts[2]] = value
+        elif parts[0] == "sources" and len(parts) == 3:
+            sources.setdefault(parts[1], {})[parts[2]] = value
         elif key == "providers.order":
             top["provider_order"] = value
         elif parts[0] in sections:
@@ -292,10 +334,11 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
     return Settings(
         **top,
         providers={name: ProviderSettings(**conf) for name, conf in providers.items()},
+        sources=sources,
         **{name: _SECTIONS[name](**conf) for name, conf in sections.items()},
         config_file=config_file,
     )
 
 
-__all__ = ["JobsSettings", "LoaderSettings", "ProviderSettings", "RefreshSettings", "Settings",
+__all__ = ["DownloadSettings", "JobsSettings", "LoaderSettings", "ProviderSettings", "RefreshSettings", "Settings",
            "WatchSettings", "WebSettings", "default_data_dir"]

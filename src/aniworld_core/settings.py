@@ -340,5 +340,5 @@ def _build(values: Mapping[str, Any], *, config_file: Path | None) -> Settings:
     )
 
 
-__all__ = ["DownloadSettings", "JobsSettings", "LoaderSettings", "ProviderSettings", "RefreshSettings", "Settings",
-           "WatchSettings", "WebSettings", "default_data_dir"]
+__all__ = ["DownloadSettings", "JobsSettings", "LoaderSettings", "ProviderSettings",
+           "RefreshSettings", "Settings", "WatchSettings", "WebSettings", "default_data_dir"]

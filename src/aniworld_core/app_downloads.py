@@ -11,55 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from aniworld_core.downloads.model import (
     Download,
+    ImportedFile,
+    ImportReport,
     Offer,
     PendingImport,
+    SourceInfo,
     WantedSeries,
 )
-
-
-@attrs.frozen
-class SourceInfo:
-    """An episode source as people see it."""
-
-    name: str
-    display_name: str
-    builtin: bool
-    #: Why it offers nothing now (not set up), if so.
-    problem: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "display_name": self.display_name,
-                "builtin": self.builtin, "problem": self.problem}
-
-
-@attrs.frozen
-class ImportedFile:
-    """A file imported into the library: from where, for which series, to where (relative
-    to the series folder)."""
-
-    source_path: str
-    series_id: str
-    target: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source_path": self.source_path, "series_id": self.series_id,
-                "target": self.target}
-
-
-@attrs.frozen
-class ImportReport:
-    """What one look at the downloads folder did."""
-
-    imported: tuple[ImportedFile, ...] = ()
-    pending: tuple[PendingImport, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"imported": [item.to_dict() for item in self.imported],
-                "pending": [item.to_dict() for item in self.pending]}
 
 
 class DownloadsFacade:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         RunningFake,
     )
     from aniworld_testing._fanart import FakeFanart
+    from aniworld_testing._files import FakeFile, FakeFileServer, FileRequest
     from aniworld_testing._images import FakeImageHost
     from aniworld_testing._jikan import FakeJikan
     from aniworld_testing._options import FakeOptions, ImageFault
@@ -79,6 +80,9 @@ _EXPORTS = {
     "FakeAniList": "_anilist",
     "FakeBundle": "_bundle",
     "FakeFanart": "_fanart",
+    "FakeFile": "_files",
+    "FakeFileServer": "_files",
+    "FileRequest": "_files",
     "FakeImageHost": "_images",
     "FakeJikan": "_jikan",
     "FakeOptions": "_options",
@@ -111,12 +115,15 @@ __all__ = [
     "FakeAniList",
     "FakeBundle",
     "FakeFanart",
+    "FakeFile",
+    "FakeFileServer",
     "FakeImageHost",
     "FakeJikan",
     "FakeOptions",
     "FakeService",
     "FakeTMDB",
     "FakeTVmaze",
+    "FileRequest",
     "ImageFault",
     "RemoteBundle",
     "RequestRecord",

@@ -22,6 +22,10 @@ and after every test that uses them, so a test's knobs and request record never 
     ``dict`` for ``Settings.load(overrides=...)`` that points every provider at the fakes
     (``providers.<name>.url``, plus an ``api_key`` for TMDB and fanart.tv).
 
+``fake_files``
+    The :class:`~aniworld_testing.FakeFileServer` (a real loopback socket), emptied: add files
+    with ``fake_files.add(name, size, **knobs)``, read ``fake_files.records``.
+
 ``aniworld_isolated_environment``
     No test reads the developer's data dir or their ``ANIWORLD_*`` variables (those starting
     ``ANIWORLD_TEST_`` stay). Not autouse: ask for it from an autouse fixture of your own.
@@ -48,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from aniworld_testing import FakeBundle, RunningFake
+    from aniworld_testing import FakeBundle, FakeFileServer, RunningFake
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +139,20 @@ def aniworld_instant_retries() -> Iterator[None]:
 
     with stamina.set_testing(True, attempts=4, cap=True):
         yield
+
+
+@pytest.fixture(scope="session")
+def aniworld_fake_file_server() -> Iterator[FakeFileServer]:
+    """The fake file server on 127.0.0.1 for the whole session (use ``fake_files``)."""
+    from aniworld_testing import FakeFileServer
+
+    with FakeFileServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_files(aniworld_fake_file_server: FakeFileServer) -> Iterator[FakeFileServer]:
+    """The fake file server with no files, no records and no server-wide knobs."""
+    aniworld_fake_file_server.reset()
+    yield aniworld_fake_file_server
+    aniworld_fake_file_server.reset()

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from aniworld_core import SeriesApp, Settings
-from aniworld_web import api, pages
+from aniworld_web import api, download_pages, pages
 from aniworld_web.bodies import BodyLimit
 from aniworld_web.errors import EXCEPTION_HANDLERS
 from aniworld_web.headers import SecurityHeaders
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, loader: bool = True) -> Star
 
     routes: list[BaseRoute] = [
         *pages.ROUTES,
+        *download_pages.ROUTES,
         *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

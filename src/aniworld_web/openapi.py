@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from aniworld_core import JobState, ProviderStatus, __version__
+from aniworld_web.openapi_downloads import DOWNLOAD_SCHEMAS, download_operations
 from aniworld_web.openapi_schemas import ID_TYPES, SCHEMAS, TEXT, provider_refs, ref
 from aniworld_web.state import context_of
 
@@ -300,6 +301,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         public=True,
         parameters=[{"name": "path", "in": "path", "required": True,
                      "schema": {"type": "string"}}]),
+    **download_operations(operation, answer, body, ERROR),
 }
 
 
@@ -336,7 +338,7 @@ def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
                                 "CSRF token in X-CSRF-Token; scripts send an API key "
                                 "instead."},
         "paths": paths,
-        "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "components": {"schemas": {**SCHEMAS, **DOWNLOAD_SCHEMAS}, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "aniworld_session"},
             "apiKey": {"type": "http", "scheme": "bearer"}}},
         "security": [{"session": []}, {"apiKey": []}],

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aniworld_core import JobState, LoadingStatus, RunState
+from aniworld_web._download_names import DownloadState
 
 
 def ref(name: str) -> dict[str, str]:
@@ -303,7 +304,8 @@ SCHEMAS: dict[str, Any] = {
     "Event": {"type": "object", "required": ["type", "timestamp"], "properties": {
         "type": {"enum": ["series_added", "series_loading_update", "series_removed",
                           "provider_waiting", "loader_idle", "scan_progress", "job_update",
-                          "library_changed", "library_root"]},
+                          "library_changed", "library_root", "download_update",
+                          "imports_changed"]},
         "series_ids": {"type": "array", "items": _TEXT,
                        "description": "library_changed: the series to read again"},
         "root": _TEXT, "available": {"type": "boolean"}, "watched": {"type": "boolean"},
@@ -311,6 +313,10 @@ SCHEMAS: dict[str, Any] = {
         "progress": {"anyOf": [_PROGRESS, _JOB_PROGRESS],
                      "description": "A series' loaded items, or a job's done of total"},
         "message": {"type": "string"}, "error": {"type": ["string", "null"]},
-        "job_id": _INT, "kind": _TEXT, "key": _OPTIONAL_TEXT, "state": _JOB_STATE,
+        "job_id": _INT, "kind": _TEXT, "key": _OPTIONAL_TEXT,
+        "state": {"type": "string", "enum": sorted({*(state.value for state in JobState),
+                                                     *(state.value for state in DownloadState)}),
+                  "description": "A job's state, or a download's (download_update carries "
+                                 "a Download's fields)"},
         "timestamp": {"type": "string"}}},
 }

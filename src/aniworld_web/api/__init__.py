@@ -2,9 +2,20 @@
 
 from starlette.routing import BaseRoute
 
-from aniworld_web.api import artwork, auth, events, jobs, library, search, series, system
+from aniworld_web.api import (
+    artwork,
+    auth,
+    downloads,
+    events,
+    jobs,
+    library,
+    search,
+    series,
+    system,
+)
 
 ROUTES: list[BaseRoute] = [*series.ROUTES, *artwork.ROUTES, *search.ROUTES, *auth.ROUTES,
-                           *jobs.ROUTES, *library.ROUTES, *system.ROUTES, *events.ROUTES]
+                           *jobs.ROUTES, *library.ROUTES, *system.ROUTES, *events.ROUTES,
+                           *downloads.ROUTES]
 
 __all__ = ["ROUTES"]

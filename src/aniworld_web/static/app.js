@@ -4,12 +4,14 @@
 import { setUpAccountPage } from "./account.js";
 import { api } from "./api.js";
 import { setUpAddDialog } from "./add.js";
+import { setUpDownloadsPage } from "./downloads.js";
 import { showPosters } from "./posters.js";
 import { startLive } from "./live.js";
 import { setUpRescan } from "./rescan.js";
 import { setUpSeriesPage } from "./series.js";
 import { setUpTasksPage } from "./tasks.js";
 import { showLocalTimes } from "./times.js";
+import { setUpWantedPage } from "./wanted.js";
 import { refreshCounts } from "./views.js";
 
 document.getElementById("logout")?.addEventListener("click", async () => {
@@ -23,6 +25,8 @@ setUpRescan();
 setUpSeriesPage();
 setUpAccountPage();
 setUpTasksPage();
+setUpDownloadsPage();
+setUpWantedPage();
 refreshCounts();
 startLive();
 // Every part is set up: a click now reaches its handler (browser tests wait for this).

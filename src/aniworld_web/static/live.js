@@ -7,8 +7,10 @@
 //   {"type": "job_update", "job_id": 12, "kind": "library.scan", "key": null, "state": "running",
 //    "progress": {"done": 1, "total": 2, "message": "Scanning /srv/anime"}, "error": null,
 //    "timestamp": "…"}
+import { downloadsConnected, showDownloadUpdate, showImportsChanged } from "./downloads.js";
 import { rescanConnected, showRescanUpdate, showScanProgress } from "./rescan.js";
 import { liveConnected, showJobUpdate } from "./tasks.js";
+import { showWantedDownload } from "./wanted.js";
 import {
   FINAL, addCard, refreshCounts, showFilesChanged, showLoaded, showState, viewsOf,
 } from "./views.js";
@@ -59,6 +61,14 @@ const handlers = {
   scan_progress(event) {
     showScanProgress(event);
   },
+  // A download moved on (bytes, speed, ETA), or was queued, paused or ended.
+  download_update(event) {
+    showDownloadUpdate(event);
+    showWantedDownload(event);
+  },
+  imports_changed() {
+    showImportsChanged();
+  },
 };
 
 function receive(text) {
@@ -96,6 +106,7 @@ function connectSocket() {
     setConnection("live", "Live (WebSocket)");
     liveConnected();
     rescanConnected();
+    downloadsConnected();
   });
   socket.addEventListener("message", (message) => receive(message.data));
   socket.addEventListener("close", () => {
@@ -111,6 +122,7 @@ function connectEvents() {
     setConnection("live", "Live (server-sent events)");
     liveConnected();
     rescanConnected();
+    downloadsConnected();
   });
   source.addEventListener("message", (message) => receive(message.data));
   source.addEventListener("error", () => {

@@ -7,6 +7,7 @@ import { showPoster } from "./posters.js";
 import { searcher } from "./search.js";
 import { showLocalTimes } from "./times.js";
 import { FINAL, showFiles } from "./views.js";
+import { setUpEpisodeDownloads } from "./wanted.js";
 
 const FAILED = Symbol("failed");
 const REPLACED_ON_FINISH = ["#episodes", "#unplaced", "#history", "#folder-missing", "#files-note",
@@ -49,6 +50,7 @@ export function setUpSeriesPage() {
     rescanResult.hidden = false;
     reloadSections();
   });
+  setUpEpisodeDownloads(article, actionError);
   // Its files changed on disk (the library is watched, or another page rescanned it).
   article.addEventListener("series-files", () => reloadSections());
   cancel.addEventListener("click", () => act(cancel, "POST", "/cancel"));

@@ -139,6 +139,7 @@ def load_commands() -> click.Group:
     from aniworld_cli import (  # importing a command module registers its commands
         account_commands,  # noqa: F401
         demo_command,  # noqa: F401
+        download_commands,  # noqa: F401
         job_commands,  # noqa: F401
         loading_commands,  # noqa: F401
         parse_command,  # noqa: F401

@@ -47,6 +47,7 @@ from aniworld_core.errors import (
     StateConflict,
 )
 from aniworld_core.library.paths import confiner, series_dir
+from aniworld_core.library.watch import WatchFunction, watch_with_notify
 from aniworld_core.models import Episode, Series
 from aniworld_core.settings import Settings
 from aniworld_core.storage.database import Database
@@ -64,7 +65,7 @@ class Importer:
     """Imports finished downloads into the library; see the module's doc."""
 
     def __init__(self, database: Database, settings: Settings, *, naming: Naming,
-                 placed: Placed) -> None:
+                 placed: Placed, watch_function: WatchFunction = watch_with_notify) -> None:
         self._store = ImportStore(database)
         self._series = SeriesStore(database)
         self._settings = settings
@@ -72,6 +73,7 @@ class Importer:
         self._placed = placed
         self._mode = ImportMode.parse(settings.downloads.import_mode)
         self._lock = anyio.Lock()
+        self._watch_function = watch_function
 
     # -- the public API -----------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class Importer:
 
         watcher = FolderWatcher(folder, settle=self._settings.watch.settle,
                                 recheck=self._settings.watch.recheck, settled=settled,
-                                look_again=look_again)
+                                look_again=look_again, watch=self._watch_function)
         await watcher.run(task_status=task_status)
 
     # -- looking ------------------------------------------------------------------------------

@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING
 import anyio
 import attrs
 
+from aniworld_core.app_downloads import DownloadsFacade
 from aniworld_core.app_library import LibraryFacade, today_utc
 from aniworld_core.app_watch import WatchFacade
 from aniworld_core.auth import Accounts
 from aniworld_core.builtin_jobs import define_builtin_schedules, register_builtin_kinds
+from aniworld_core.downloads.manager import DownloadManager
+from aniworld_core.downloads.source_set import SourceSet
 from aniworld_core.errors import (
     InvalidInput,
     ProviderUnavailable,
@@ -70,6 +73,7 @@ from aniworld_core.refresh import RefreshStore, register_refresh
 from aniworld_core.settings import Settings
 from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.convert import id_columns
+from aniworld_core.storage.download_store import DownloadStore
 from aniworld_core.storage.library_store import LibraryStore
 from aniworld_core.storage.work import WorkStore
 from aniworld_core.validation import (
@@ -89,7 +93,7 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = 5.0
 
 
-class SeriesApp(LibraryFacade, WatchFacade):
+class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
     """The aniworld facade. Create it with :meth:`open`; never construct it directly."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
@@ -125,8 +129,10 @@ class SeriesApp(LibraryFacade, WatchFacade):
             async with ProviderRegistry.open(
                 settings, transport=transport, on_wait=app._provider_waiting,
                 on_down=app._provider_down,
-            ) as providers, anyio.create_task_group() as task_group:
+            ) as providers, SourceSet.open(settings, providers.plugins, transport=transport
+                                           ) as sources, anyio.create_task_group() as task_group:
                 app._providers = providers
+                app._sources = sources
                 if not loader:  # show what the loading process found; a loader checks afresh
                     providers.seed_down(await app._work.waiting_for_providers())
                 pool = RegistryPool(providers, batching=settings.loader.batching)
@@ -134,7 +140,8 @@ class SeriesApp(LibraryFacade, WatchFacade):
                 app._engine = Engine(database, app.events.publish, owner=new_owner(),
                                      lease_seconds=settings.loader.lease_seconds,
                                      shutdown_grace=settings.loader.shutdown_grace,
-                                     closed_gates=pool.closed_gates)
+                                     closed_gates=lambda: {*pool.closed_gates(),
+                                                           *app._downloads.closed_gates()})
                 app._refresh, airing = register_refresh(app._engine, database, providers,
                                                         settings)
                 steps = default_steps(threshold=settings.loader.identify_threshold,
@@ -145,6 +152,11 @@ class SeriesApp(LibraryFacade, WatchFacade):
                 app._loader = Loader(app._work, app.events, pool, steps, settings.loader,
                                      app._engine, largest_batch=pool.largest_batch)
                 register_builtin_kinds(app._engine, settings, app.scan, app.library_roots)
+                app._downloads = DownloadManager(
+                    store=DownloadStore(database), engine=app._engine,
+                    publish=app.events.publish, settings=settings, sources=sources,
+                    series=app._series, placed=app._placed)
+                app._downloads.register()
                 app.jobs = Jobs(app._engine)
                 if loader:
                     await app._loader.prepare()
@@ -353,7 +365,7 @@ class SeriesApp(LibraryFacade, WatchFacade):
     async def _snapshot(self) -> Sequence[Event]:
         rows = await self._series.unfinished_progress()
         return [*(SeriesLoadingUpdate.of_parts(*row[:5], needs_choice=row[5]) for row in rows),
-                *self._root_snapshot()]
+                *self._root_snapshot(), *await self._download_snapshot()]
 
     # -- providers ----------------------------------------------------------------------------
 

@@ -145,6 +145,30 @@ def write_nfos(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
     return NfoOutcome(tuple(written), tuple(unchanged), tuple(skipped))
 
 
+def write_episode_nfo(series_dir: Path, info: SeriesInfo, ids: ProviderIds,
+                      held: Sequence[Episode], *, primary_id_type: str) -> NfoOutcome:
+    """Write the NFO beside one video file (``held``: the episodes it holds, each with that
+    ``file_path``), under the rules of :func:`write_nfos` (a person's NFO is kept).
+    Synchronous: run it in a worker thread."""
+    paths = {episode.file_path for episode in held}
+    if len(paths) != 1 or None in paths:
+        raise ValueError("write_episode_nfo takes the episodes of one present file")
+    [file_path] = paths
+    assert file_path is not None
+    video = confiner(series_dir)(file_path)
+    nfo = video.with_name(f"{video.stem}.nfo")
+    content = episode_xml(info, ids, sorted(held, key=lambda e: (e.season, e.number)),
+                          primary_id_type=primary_id_type)
+    existing = _read(nfo)
+    if existing == content:
+        return NfoOutcome(unchanged=(nfo,))
+    reason = None if not existing else _reason_to_keep(existing)
+    if reason is not None:
+        return NfoOutcome(skipped=(SkippedNfo(nfo, reason),))
+    atomic_write(nfo, content)
+    return NfoOutcome(written=(nfo,))
+
+
 def season_folders(episodes: Sequence[Episode]) -> dict[int, str]:
     """Season → the ``Season NN`` folder (relative path) its present files are in, where they
     are in one named for that season."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pluggy
 
+from aniworld_core.downloads.sources import EpisodeSource
 from aniworld_core.providers.base import MetadataProvider
 
 #: The pluggy project name, which is also the entry-point group.
@@ -29,6 +30,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 #: What ``register_metadata_providers`` is given: call it with each provider class.
 RegisterProvider = Callable[[type[MetadataProvider]], None]
+#: What ``register_episode_sources`` is given: call it with each source class.
+RegisterSource = Callable[[type[EpisodeSource]], None]
 
 
 # -- providers ------------------------------------------------------------------------------------
@@ -44,4 +47,20 @@ def register_metadata_providers(register: RegisterProvider) -> None:
     does not satisfy :class:`~aniworld_core.MetadataProvider` (a bad or duplicate ``name``, a
     missing attribute or method) is a :class:`~aniworld_core.PluginError` naming the plugin.
     Which provider is asked first is the ``providers.order`` setting, never registration order.
+    """
+
+
+# -- episode sources ------------------------------------------------------------------------------
+
+
+@hookspec
+def register_episode_sources(register: RegisterSource) -> None:
+    """Offer episode source classes by calling ``register(SourceClass)`` for each.
+
+    Called once per plugin manager. Register classes, not instances: aniworld creates one
+    instance per ``SeriesApp`` with a :class:`~aniworld_core.SourceContext` carrying its
+    settings (``[sources.NAME]``) and an HTTP client. A class that does not satisfy
+    :class:`~aniworld_core.EpisodeSource` (a bad or duplicate ``name``, no ``display_name`` or
+    ``find``) is a :class:`~aniworld_core.PluginError` naming the plugin. Which source is asked
+    first is the ``downloads.sources`` setting, else the built-in ones first, then by name.
     """

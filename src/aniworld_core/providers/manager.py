@@ -18,6 +18,7 @@ import attrs
 import pluggy
 
 from aniworld_core._version import __version__
+from aniworld_core.downloads.sources import EpisodeSource, check_source_class
 from aniworld_core.errors import PluginError
 from aniworld_core.providers import hookspecs
 from aniworld_core.providers.base import MetadataProvider
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "aniworld_core.providers.anilist",
     "aniworld_core.providers.jikan",
+    "aniworld_core.downloads.http_source",
 )
 BUILTIN_PACKAGE = "aniworld"
 
@@ -50,6 +52,24 @@ class RegisteredProvider:
 
 
 @attrs.frozen
+class RegisteredSource:
+    """An episode source class and the plugin (and distribution) it came from."""
+
+    source: type[EpisodeSource]
+    plugin: str
+    package: str | None
+    version: str | None
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def builtin(self) -> bool:
+        return self.package == BUILTIN_PACKAGE
+
+
+@attrs.frozen
 class _Origin:
     package: str | None
     version: str | None
@@ -66,6 +86,7 @@ class PluginManager:
         self._origins: dict[str, _Origin] = {}
         self._entry_points_loaded = False
         self._providers: tuple[RegisteredProvider, ...] | None = None
+        self._sources: tuple[RegisteredSource, ...] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PluginManager:
@@ -94,6 +115,7 @@ class PluginManager:
             return False
         self._origins[name] = _Origin(package, version)
         self._providers = None
+        self._sources = None
         return True
 
     def register_builtins(self, modules: Iterable[str] = BUILTIN_PLUGINS) -> None:
@@ -151,6 +173,25 @@ class PluginManager:
             self._providers = self._collect_providers()
         return self._providers
 
+    def episode_sources(self) -> tuple[RegisteredSource, ...]:
+        """Every episode source class the plugins register (hook called once), checked."""
+        if self._sources is None:
+            found: dict[str, RegisteredSource] = {}
+            for plugin, offered in self._call_each("register_episode_sources"):
+                origin = self._origins.get(plugin, _Origin(None, None))
+                for candidate in offered:
+                    source = check_source_class(candidate, plugin)
+                    earlier = found.get(source.name)
+                    if earlier is not None:
+                        raise PluginError(
+                            f"Plugins {earlier.plugin!r} and {plugin!r} both register an "
+                            f"episode source named {source.name!r}; block one with "
+                            "ANIWORLD_DISABLE_PLUGINS.")
+                    found[source.name] = RegisteredSource(source, plugin, origin.package,
+                                                          origin.version)
+            self._sources = tuple(found.values())
+        return self._sources
+
     # -- the hooks ------------------------------------------------------------------------------
 
     def _collect_providers(self) -> tuple[RegisteredProvider, ...]:
@@ -192,4 +233,4 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-__all__ = ["BUILTIN_PLUGINS", "PluginManager", "RegisteredProvider"]
+__all__ = ["BUILTIN_PLUGINS", "PluginManager", "RegisteredProvider", "RegisteredSource"]

@@ -188,10 +188,13 @@ class _Entry:
 class ProviderRegistry:
     """Every provider of one ``SeriesApp``, in configured order. Create it with :meth:`open`."""
 
-    def __init__(self, entries: Sequence[_Entry], images: ImageDownloader) -> None:
+    def __init__(self, entries: Sequence[_Entry], images: ImageDownloader,
+                 plugins: PluginManager | None = None) -> None:
         self._entries = {entry.registered.name: entry for entry in entries}
         #: Downloads artwork from any host, outside the providers' limiters.
         self.images = images
+        #: The plugins the providers came from (episode sources come from them too).
+        self.plugins = plugins if plugins is not None else PluginManager()
 
     @classmethod
     @asynccontextmanager
@@ -232,7 +235,7 @@ class ProviderRegistry:
                     else:
                         stack.push_async_callback(entry.http.aclose)
                 entries.append(entry)
-            yield cls(entries, images)
+            yield cls(entries, images, plugins)
 
     # -- which providers ------------------------------------------------------------------------
 

@@ -1,12 +1,12 @@
 """Which files of the downloads folder are finished videos, and watching the folder for them.
 
 A file counts when it is a video (the library scanner's extensions), not hidden, not a
-sample, not a download in progress (``.part``, ``.!qB``, ``.crdownload``, temp files, or a
-video with such a file beside it) and has settled: :func:`list_files` (one look) takes a file
-whose modification time is ``settle`` seconds old; :class:`FolderWatcher` waits, as the
-library watcher does, until two looks ``settle`` seconds apart with no change reported in
-between find the same size and modification time. Every ``recheck`` seconds the watcher also
-looks at the whole folder, in case a change was not reported.
+symbolic link, not a sample, not a download in progress (``.part``, ``.!qB``, ``.crdownload``,
+temp files, or a video with such a file beside it) and has settled: :func:`list_files` (one
+look) takes a file whose modification time is ``settle`` seconds old; :class:`FolderWatcher`
+waits, as the library watcher does, until two looks ``settle`` seconds apart with no change
+reported in between find the same size and modification time. Every ``recheck`` seconds the
+watcher also looks at the whole folder, in case a change was not reported.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def list_files(folder: Path, *, settle: float, now: float | None = None) -> List
         folders[:] = sorted(name for name in folders if not is_skipped_folder(name))
         for name in sorted(files):
             path = Path(top, name)
-            if not is_video_candidate(path, folder):
+            # A symbolic link is left alone: moving or linking it would move the link.
+            if not is_video_candidate(path, folder) or path.is_symlink():
                 continue
             look = look_at(path)
             if look is None:

@@ -136,6 +136,9 @@ class Importer:
         async def look_again() -> list[tuple[Path, Look]]:
             try:
                 _, writing = await self._look(folder)
+            except (InvalidInput, OSError) as error:  # the folder away: the next look
+                log.warning("Looking at the downloads folder failed: %s", error)
+                return []
             except Exception:  # the database away: the next look tries again
                 log.exception("Looking at the downloads folder %s failed.", folder)
                 return []
@@ -183,11 +186,11 @@ class Importer:
                         context: _Context) -> ImportedFile | PendingImport:
         """Match and place one file, or record why not."""
         file = FileLook(str(path), *look)
-        release = read_release(PurePosixPath(path.relative_to(folder).as_posix()))
-        series = context.index.find(release)
+        # Parsing (anitopy, guessit) and fuzzy matching take milliseconds: not on the loop.
+        release, series = await anyio.to_thread.run_sync(
+            _identify, context.index, PurePosixPath(path.relative_to(folder).as_posix()))
         if isinstance(series, Unmatched):
             return await self._set_pending(file, series)
-        release = reparse(release, series)
         episodes = await context.episodes(self._series, series.id)
         found = find_episodes(series, episodes, release)
         if isinstance(found, Unmatched):
@@ -256,6 +259,14 @@ class Importer:
         if not has_video_extension(source) or not is_video_candidate(source, folder):
             raise InvalidInput(f"{source.name} is not a video file.", field="path")
         return source, folder
+
+
+def _identify(index: ShowIndex, relative: PurePosixPath) -> tuple[Release, Series | Unmatched]:
+    release = read_release(relative)
+    series = index.find(release)
+    if isinstance(series, Unmatched):
+        return release, series
+    return reparse(release, series), series
 
 
 class _Context:

@@ -135,13 +135,14 @@ def deaf(paths: list[str], ready: Callable[[], None], changes: Callable[[Changes
 
 def test_list_files_sorts_finished_from_being_written(tmp_path: Path) -> None:
     """One look: old videos are finished, fresh ones and those beside a ``.part`` are being
-    written, everything else is not listed."""
+    written; sidecars, partial downloads and symbolic links are not listed."""
     old = finished(tmp_path / "a.mkv")
     fresh = finished(tmp_path / "b.mkv", age=0)
     partial = finished(tmp_path / "c.mkv")
     finished(tmp_path / "c.mkv.part")
     finished(tmp_path / "d.nfo")
     finished(tmp_path / "e.mkv.!qB")
+    (tmp_path / "f.mkv").symlink_to(old)
     listing = list_files(tmp_path, settle=10.0)
     assert set(listing.finished) == {old}
     assert set(listing.writing) == {fresh, partial}

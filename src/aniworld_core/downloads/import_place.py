@@ -99,10 +99,21 @@ def _move(source: Path, target: Path) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             if _same_file(source, target):
-                _unlink(source)
+                _unlink_or_undo(source, target)
         return
     _copy(source, target)
-    _unlink(source)
+    _unlink_or_undo(source, target)
+
+
+def _unlink_or_undo(source: Path, target: Path) -> None:
+    """Remove ``source`` now that ``target`` has its data; if that fails (the downloads
+    folder read-only), remove ``target`` again: a move happens whole or not at all."""
+    try:
+        _unlink(source)
+    except DownloadError:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise
 
 
 def _copy(source: Path, target: Path) -> None:

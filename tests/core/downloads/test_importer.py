@@ -258,3 +258,23 @@ async def test_move_across_file_systems_copies_then_removes(
     assert not source.exists()
     assert sorted(p.name for p in (setup.bebop_folder() / "Season 01").iterdir()) == [
         Path(BEBOP_TARGET).name]
+
+
+async def test_a_move_that_cannot_remove_the_download_is_undone(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The download may not be removed (injected permission error): the library gets no
+    second copy, the download stays, and the file is pending with the folder named."""
+    source = finished(setup.downloads / BEBOP)
+    real_unlink = Path.unlink
+
+    def refuse(path: Path, missing_ok: bool = False) -> None:
+        if path == source:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    report = await setup.importer("move").import_folder(setup.downloads)
+    assert report.pending[0].reason == f"permission denied in {setup.downloads}"
+    assert source.read_bytes() == b"video data"
+    assert list(setup.bebop_folder().rglob("*")) == []
+    assert setup.placed == []

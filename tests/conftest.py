@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+import textwrap
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +100,30 @@ def fake_settings(settings: Settings, fakes: Any) -> Settings:
     """The test's settings with every provider pointed at the fake servers."""
     return pointed_at(settings, fakes)
 
+
+
+#: ``install_plugin(source, entry_point=..., dist=..., version=...)`` → the module's name.
+Install = Callable[..., str]
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
+    """Installs a plugin the way pip does, as far as importlib.metadata can tell: a module plus a
+    ``*.dist-info`` with ``entry_points.txt``, on ``sys.path``."""
+
+    def install(source: str, *, entry_point: str = "demo", dist: str = "aniworld-demo",
+                version: str = "1.2.3") -> str:
+        module = f"aniworld_demo_{uuid.uuid4().hex[:12]}"
+        site = tmp_path / module
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
+        )
+        (info / "entry_points.txt").write_text(f"[aniworld]\n{entry_point} = {module}\n",
+                                               encoding="utf-8")
+        monkeypatch.syspath_prepend(str(site))
+        return module
+
+    return install

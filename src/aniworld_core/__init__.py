@@ -19,9 +19,26 @@ from aniworld_core._version import __version__
 from aniworld_core.app import SeriesApp
 from aniworld_core.auth import Accounts, ApiKey, LoggedIn, LoginRefused, UserSession
 from aniworld_core.builtin_jobs import kind_description
+from aniworld_core.download_events import DownloadUpdate, ImportsChanged
+from aniworld_core.downloads.model import (
+    Download,
+    DownloadState,
+    EpisodeWant,
+    FetchMethod,
+    ImportedFile,
+    ImportReport,
+    Offer,
+    PendingImport,
+    SourceInfo,
+    WantedEpisode,
+    WantedSeries,
+)
+from aniworld_core.downloads.sources import EpisodeSource, HandsOff, SourceContext
 from aniworld_core.errors import (
     AniworldError,
     ConfigError,
+    DownloadError,
+    DownloadNotFound,
     IdentificationFailed,
     InvalidInput,
     JobNotFound,
@@ -97,11 +114,12 @@ from aniworld_core.providers.base import (
     ProviderHttp,
     RateLimit,
 )
-from aniworld_core.providers.hookspecs import RegisterProvider, hookimpl
+from aniworld_core.providers.hookspecs import RegisterProvider, RegisterSource, hookimpl
 from aniworld_core.providers.markup import plain_text
 from aniworld_core.providers.metrics import LATENCY_BUCKETS, ProviderMetrics
 from aniworld_core.providers.registry import ProviderStatus, open_provider
 from aniworld_core.settings import (
+    DownloadSettings,
     JobsSettings,
     LoaderSettings,
     ProviderSettings,
@@ -123,13 +141,26 @@ __all__ = [
     "ArtworkKind",
     "Capability",
     "ConfigError",
+    "Download",
+    "DownloadError",
+    "DownloadNotFound",
+    "DownloadSettings",
+    "DownloadState",
+    "DownloadUpdate",
     "Episode",
     "EpisodeCounts",
     "EpisodeInfo",
+    "EpisodeSource",
+    "EpisodeWant",
     "Event",
+    "FetchMethod",
+    "HandsOff",
     "Health",
     "Histogram",
     "IdentificationFailed",
+    "ImportReport",
+    "ImportedFile",
+    "ImportsChanged",
     "InvalidInput",
     "Job",
     "JobNotFound",
@@ -153,8 +184,10 @@ __all__ = [
     "LoginRefused",
     "MetadataProvider",
     "NextEpisode",
+    "Offer",
     "ParsedName",
     "PathNotAllowed",
+    "PendingImport",
     "PluginError",
     "Priority",
     "Progress",
@@ -173,6 +206,7 @@ __all__ = [
     "QueueFull",
     "RateLimit",
     "RegisterProvider",
+    "RegisterSource",
     "Relation",
     "RootSource",
     "RunState",
@@ -193,11 +227,15 @@ __all__ = [
     "SeriesNotFound",
     "SeriesRemoved",
     "Settings",
+    "SourceContext",
+    "SourceInfo",
     "StateConflict",
     "StorageError",
     "Subscription",
     "UnplacedFile",
     "UserSession",
+    "WantedEpisode",
+    "WantedSeries",
     "WatchSettings",
     "WebSettings",
     "__version__",

@@ -4,8 +4,6 @@ a plugin can be wrong ending in a PluginError that names it."""
 from __future__ import annotations
 
 import sys
-import textwrap
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,6 +24,7 @@ from aniworld_core import (
     hookimpl,
 )
 from aniworld_core.providers.manager import PluginManager
+from tests.conftest import Install
 
 DEMO_PLUGIN = '''
 from typing import ClassVar
@@ -67,30 +66,7 @@ def register_metadata_providers(register):
     register(Demo)
 '''
 
-Install = Callable[..., str]
-
-
-@pytest.fixture
-def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Install:
-    """Installs a plugin the way pip does, as far as importlib.metadata can tell: a module plus a
-    ``*.dist-info`` with ``entry_points.txt``, on ``sys.path``."""
-
-    def install(source: str = DEMO_PLUGIN.replace("KEY", "False"), *, entry_point: str = "demo",
-                dist: str = "aniworld-demo", version: str = "1.2.3") -> str:
-        module = f"aniworld_demo_{uuid.uuid4().hex[:12]}"
-        site = tmp_path / module
-        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-        info.mkdir(parents=True)
-        (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
-        )
-        (info / "entry_points.txt").write_text(f"[aniworld]\n{entry_point} = {module}\n",
-                                               encoding="utf-8")
-        monkeypatch.syspath_prepend(str(site))
-        return module
-
-    return install
+DEMO = DEMO_PLUGIN.replace("KEY", "False")
 
 
 def manager_for(tmp_path: Path, **settings: Any) -> PluginManager:
@@ -107,7 +83,7 @@ def test_register_metadata_providers_offers_the_builtins(tmp_path: Path) -> None
     manager = manager_for(tmp_path, load_entry_points=False)
     assert summary(manager) == [("anilist", "anilist", "aniworld", __version__),
                                 ("jikan", "jikan", "aniworld", __version__)]
-    assert manager.plugin_names() == ["anilist", "jikan"]
+    assert manager.plugin_names() == ["anilist", "http_source", "jikan"]
 
 
 def test_register_metadata_providers_through_a_real_entry_point(
@@ -115,7 +91,7 @@ def test_register_metadata_providers_through_a_real_entry_point(
 ) -> None:
     """An installed distribution's ``aniworld`` entry point is loaded, and its provider is known
     with the distribution's name and version."""
-    install_plugin()
+    install_plugin(DEMO)
     manager = manager_for(tmp_path, load_entry_points=True)
     assert ("demo", "demo", "aniworld-demo", "1.2.3") in summary(manager)
     # Other installed plugins (this repository's own, in CI) are listed too.
@@ -127,7 +103,7 @@ def test_installed_plugins_are_ignored_unless_asked_for(
 ) -> None:
     """With entry points off (what every test gets by default) an installed plugin is not even
     imported."""
-    module = install_plugin()
+    module = install_plugin(DEMO)
     assert Settings.load(env={}, overrides={"data_dir": str(tmp_path)}).load_entry_points
     assert not Settings.load(env={"ANIWORLD_LOAD_ENTRY_POINTS": "0"},
                              overrides={"data_dir": str(tmp_path)}).load_entry_points
@@ -141,7 +117,7 @@ def test_disable_plugins_blocks_builtin_and_installed_plugins(
 ) -> None:
     """ANIWORLD_DISABLE_PLUGINS keeps the named plugins out, built-in or installed, without
     importing them."""
-    module = install_plugin()
+    module = install_plugin(DEMO)
     settings = Settings.load(env={"ANIWORLD_DISABLE_PLUGINS": "demo, jikan",
                                   "ANIWORLD_LOAD_ENTRY_POINTS": "1"},
                              overrides={"data_dir": str(tmp_path)})

@@ -21,22 +21,30 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
-import os
 import re
-import shutil
 from collections.abc import Awaitable, Callable
 from email.message import Message
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar
 from urllib.parse import unquote
 
 import anyio
 import anyio.to_thread
 import attrs
 import httpx
+from anyio.streams.memory import MemoryObjectSendStream
 
 from aniworld_core.downloads.bandwidth import Bandwidth
+from aniworld_core.downloads.partial import (
+    PartWriter,
+    Sidecar,
+    disk_free,
+    finish,
+    hash_into,
+    open_at,
+    remove_partial,
+    sidecar_path,
+)
 from aniworld_core.errors import DownloadError
 
 #: Room left free on a disk beyond what a download still needs.
@@ -67,68 +75,6 @@ class FetchResult:
     extension: str | None
 
 
-def sidecar_path(part: Path) -> Path:
-    """Where the resume information of ``part`` lives (``<part>.json``)."""
-    return part.with_name(part.name + ".json")
-
-
-def remove_partial(part: Path) -> None:
-    """Remove ``part`` and its sidecar; missing files and errors are ignored."""
-    for path in (part, sidecar_path(part)):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-
-
-def disk_free(folder: Path) -> int:
-    """Bytes free for this user on the file system of ``folder``."""
-    return shutil.disk_usage(folder).free
-
-
-def open_at(part: Path, offset: int) -> BinaryIO:
-    """``part`` opened for writing at ``offset``: created or emptied at 0, else cut there."""
-    if offset == 0:
-        return open(part, "wb", buffering=0)
-    file = open(part, "r+b", buffering=0)  # noqa: SIM115 - closed by the caller
-    try:
-        file.truncate(offset)
-        file.seek(offset)
-    except BaseException:
-        file.close()
-        raise
-    return file
-
-
-@attrs.frozen
-class _Sidecar:
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    total: int | None = None
-    content_type: str | None = None
-    extension: str | None = None
-
-    @property
-    def validator(self) -> str | None:
-        return self.etag or self.last_modified
-
-    @classmethod
-    def load(cls, path: Path) -> _Sidecar | None:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            total = raw.get("total")
-            return cls(str(raw["url"]), raw.get("etag"), raw.get("last_modified"),
-                       int(total) if total is not None else None, raw.get("content_type"),
-                       raw.get("extension"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-
-    def save(self, path: Path) -> None:
-        """Written under another name and renamed, so a reader finds the old or the new."""
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(attrs.asdict(self)), encoding="utf-8")
-        os.replace(temporary, path)
-
-
 class _StartOver(Exception):
     """The server cannot continue the partial: fetch from zero within this attempt."""
 
@@ -144,7 +90,7 @@ class _Target:
     checksum: tuple[str, str] | None
     on_progress: Callable[[int, int | None], None]
     offset: int = 0
-    sidecar: _Sidecar | None = None
+    sidecar: Sidecar | None = None
     restarted: bool = False
 
     @property
@@ -155,12 +101,19 @@ class _Target:
 class Fetcher:
     """Fetches URLs into ``.part`` files with ``client`` (its timeouts, proxies and limits
     apply), taking every chunk from ``bandwidth``. ``free_space`` and ``open_part`` are the
-    file-system seams (tests inject a full disk through them)."""
+    file-system seams (tests inject a full disk through them). ``sync``: the finished part
+    is on disk (fsync) before ``fetch`` returns. ``depth``: chunks read ahead of the disk.
+
+    Memory stays within about ``(depth + 2) * chunk_size`` per download.
+    """
 
     def __init__(self, client: httpx.AsyncClient, *, bandwidth: Bandwidth | None = None,
                  chunk_size: int = 1 << 18, free_space: Callable[[Path], int] = disk_free,
-                 open_part: Callable[[Path, int], BinaryIO] = open_at) -> None:
+                 open_part: Callable[[Path, int], BinaryIO] = open_at, sync: bool = True,
+                 depth: int = 4) -> None:
         self._client = client
+        self._sync = sync
+        self._depth = depth
         self._bandwidth = bandwidth
         self._chunk_size = chunk_size
         self._free_space = free_space
@@ -188,7 +141,7 @@ class Fetcher:
     def _prepare(self, target: _Target) -> None:
         """Make the folder and find how much of an earlier attempt can be kept."""
         target.folder.mkdir(parents=True, exist_ok=True)
-        sidecar = _Sidecar.load(sidecar_path(target.part))
+        sidecar = Sidecar.load(sidecar_path(target.part))
         try:
             size = target.part.stat().st_size
         except FileNotFoundError:
@@ -241,18 +194,25 @@ class Fetcher:
         if limit is not None:
             await self._check_free_space(target.folder, limit - start)
         extension = _extension(response, target.url)
-        sidecar = _Sidecar(target.url, response.headers.get("etag"),
+        sidecar = Sidecar(target.url, response.headers.get("etag"),
                            response.headers.get("last-modified"), total, content_type, extension)
         hasher = None
         if target.checksum is not None:
             hasher = hashlib.new(target.checksum[0])
             if start:
-                await anyio.to_thread.run_sync(_hash_into, hasher, target.part, start)
+                await anyio.to_thread.run_sync(hash_into, hasher, target.part, start)
         file = await self._writing(target, anyio.to_thread.run_sync(
             self._open_and_record, target, start, sidecar))
         try:
-            done = await self._stream(target, response, file, start, limit, hasher)
-            await self._writing(target, anyio.to_thread.run_sync(_finish, file))
+            writer = PartWriter(file, start, hasher, target.on_progress, limit)
+            done = await self._stream(target, response, writer, limit)
+            await self._writing(target, anyio.to_thread.run_sync(
+                lambda: finish(file, sync=self._sync)))
+        except DownloadError as error:
+            if not error.keep_partial:
+                file.close()
+                remove_partial(target.part)
+            raise
         finally:
             file.close()
         if limit is not None and done < limit:
@@ -290,13 +250,13 @@ class Fetcher:
             raise _StartOver
         if target.checksum is not None:
             hasher = hashlib.new(target.checksum[0])
-            await anyio.to_thread.run_sync(_hash_into, hasher, target.part, size)
+            await anyio.to_thread.run_sync(hash_into, hasher, target.part, size)
             if hasher.hexdigest() != target.checksum[1].lower():
                 remove_partial(target.part)
                 raise DownloadError(f"the file from {target.host} does not match its "
                                     "checksum", keep_partial=False)
         target.on_progress(size, size)
-        known = target.sidecar or _Sidecar(target.url)
+        known = target.sidecar or Sidecar(target.url)
         return FetchResult(size, size, False, known.content_type,
                            known.extension or _extension(response, target.url))
 
@@ -307,7 +267,7 @@ class Fetcher:
                                 f"{-(-(remaining + FREE_MARGIN) // _MB)} MB needed",
                                 permanent=True, keep_partial=True)
 
-    def _open_and_record(self, target: _Target, start: int, sidecar: _Sidecar) -> BinaryIO:
+    def _open_and_record(self, target: _Target, start: int, sidecar: Sidecar) -> BinaryIO:
         file = self._open_part(target.part, start)
         try:
             if sidecar != target.sidecar:
@@ -318,47 +278,69 @@ class Fetcher:
             raise
         return file
 
-    async def _stream(self, target: _Target, response: httpx.Response, file: BinaryIO,
-                      start: int, limit: int | None, hasher: Any) -> int:
-        """Write the body after ``start``; the bytes in the part when it ends."""
-        done = start
-        buffer = bytearray()
+    async def _stream(self, target: _Target, response: httpx.Response, writer: PartWriter,
+                      limit: int | None) -> int:
+        """Read the body while ``writer`` writes what came before; the size of the part."""
+        send, receive = anyio.create_memory_object_stream[bytearray](self._depth)
+        failure: DownloadError | httpx.HTTPError | None = None
+        target.on_progress(writer.done, limit)
+        async with anyio.create_task_group() as group:
+            group.start_soon(writer.run, receive, group.cancel_scope)
+            async with send:
+                try:
+                    await self._read(target, response, send, writer.done, limit)
+                except (DownloadError, httpx.HTTPError) as error:
+                    failure = error
+        if writer.error is not None:
+            await self._writing(target, _raising(writer.error))
+        if failure is not None:
+            raise failure
+        return writer.done
+
+    async def _read(self, target: _Target, response: httpx.Response,
+                    send: MemoryObjectSendStream[bytearray], start: int,
+                    limit: int | None) -> None:
+        """Hand the body to the writer in buffers of at least ``chunk_size`` bytes."""
         chunks = (response.aiter_raw() if response.headers.get("content-encoding", "identity")
                   .lower() == "identity" else response.aiter_bytes())
-        target.on_progress(done, limit)
+        buffer, position = bytearray(), start
         try:
             async for chunk in chunks:
                 buffer += chunk
-                if limit is not None and done + len(buffer) > limit:
-                    file.close()
-                    remove_partial(target.part)
+                if limit is not None and position + len(buffer) > limit:
                     raise DownloadError(f"the file on {target.host} is larger than announced "
                                         f"(more than {limit} bytes)", permanent=True,
                                         keep_partial=False)
                 if len(buffer) >= self._chunk_size:
-                    pending, buffer = buffer, bytearray()  # a cancelled write is not redone
-                    done = await self._write(target, file, pending, done, hasher, limit)
+                    try:
+                        position = await self._hand(target, send, buffer, position)
+                    except (anyio.get_cancelled_exc_class(), anyio.BrokenResourceError) as stop:
+                        # Cancelled outside the body stream, httpx's async generators stay
+                        # suspended (trio warns when they are collected): one more step
+                        # delivers the cancellation inside them, and they end. (A writer
+                        # that failed has cancelled the group before it went away.)
+                        with contextlib.suppress(BaseException):
+                            await anext(chunks)
+                        if isinstance(stop, anyio.BrokenResourceError):
+                            return
+                        raise
+                    buffer = bytearray()
         except httpx.HTTPError:
             if buffer:  # what arrived before the connection broke is kept for the resume
-                await self._write(target, file, buffer, done, hasher, limit)
+                await self._hand(target, send, buffer, position)
             raise
         if buffer:
-            done = await self._write(target, file, buffer, done, hasher, limit)
-        return done
+            await self._hand(target, send, buffer, position)
 
-    async def _write(self, target: _Target, file: BinaryIO, buffer: bytearray, done: int,
-                     hasher: Any, limit: int | None) -> int:
-        if done == 0 and _looks_like_html(bytes(buffer[:_SNIFF])):
-            file.close()
-            remove_partial(target.part)
+    async def _hand(self, target: _Target, send: MemoryObjectSendStream[bytearray],
+                    buffer: bytearray, position: int) -> int:
+        if position == 0 and _looks_like_html(bytes(buffer[:_SNIFF])):
             raise DownloadError(f"the server sent a web page, not a video ({target.host} "
                                 "answered with HTML)", permanent=True, keep_partial=False)
         if self._bandwidth is not None:
             await self._bandwidth.take(len(buffer))
-        await self._writing(target, anyio.to_thread.run_sync(_write_all, file, buffer, hasher))
-        done += len(buffer)
-        target.on_progress(done, limit)
-        return done
+        await send.send(buffer)
+        return position + len(buffer)
 
     async def _writing(self, target: _Target, work: Awaitable[T]) -> T:
         """Await file-system ``work``, turning what the disk says into a DownloadError."""
@@ -378,29 +360,8 @@ class Fetcher:
         return result
 
 
-def _write_all(file: BinaryIO, buffer: bytearray, hasher: Any) -> None:
-    view = memoryview(buffer)
-    while view:
-        view = view[file.write(view):]
-    if hasher is not None:
-        hasher.update(buffer)
-
-
-def _finish(file: BinaryIO) -> None:
-    file.flush()
-    with contextlib.suppress(OSError, AttributeError, ValueError):  # no descriptor: a fake
-        os.fsync(file.fileno())
-
-
-def _hash_into(hasher: Any, part: Path, upto: int) -> None:
-    left = upto
-    with open(part, "rb") as file:
-        while left > 0:
-            block = file.read(min(left, 1 << 20))
-            if not block:
-                break
-            hasher.update(block)
-            left -= len(block)
+async def _raising(error: Exception) -> None:
+    raise error
 
 
 def _free_or_zero(free_space: Callable[[Path], int], folder: Path) -> int:

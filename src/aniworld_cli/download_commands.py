@@ -17,10 +17,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from aniworld_cli._download_names import Download
 from aniworld_cli.download_view import code_of, follow_downloads, render_download_line, size_text
 from aniworld_cli.main import CliContext, cli, pass_context
-from aniworld_core import SeriesApp
+from aniworld_core import Download, SeriesApp
 
 #: Said after a command that only queues: this process runs nothing.
 RUN_HINT = "a process running background work (`aniworld serve`) runs it"

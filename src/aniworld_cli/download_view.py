@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
-from aniworld_cli._download_names import Download, DownloadUpdate
-from aniworld_core import SeriesApp
+from aniworld_core import Download, DownloadUpdate, SeriesApp
 
 #: How often the downloads are also read (a safety net: events of a slow reader coalesce).
 POLL_SECONDS = 2.0

@@ -6,13 +6,11 @@ pages only arrange what the core answers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aniworld_web._download_names import DownloadState
+from aniworld_core import DownloadState, WantedEpisode
 from aniworld_web.pages import render
 from aniworld_web.state import context_of
 
@@ -38,7 +36,7 @@ async def wanted_page(request: Request) -> Response:
     wanted = await core.wanted()
     shows = []
     for series in wanted:
-        seasons: dict[int, list[Any]] = {}
+        seasons: dict[int, list[WantedEpisode]] = {}
         for episode in series.episodes:
             seasons.setdefault(episode.season, []).append(episode)
         shows.append({"id": series.series_id, "title": series.title,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aniworld_web._download_names import DownloadState
+from aniworld_core import DownloadState
 from aniworld_web.openapi_schemas import exactly, ref
 
 _TEXT = {"type": "string"}
@@ -175,7 +175,7 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
         ("/api/series/{series_id}/offers", "get"): operation(
             "Find: what the sources (or one) offer for an episode, best first",
             {"200": answer("The offers", _listing("offers", "Offer")), "404": error,
-             "422": error},
+             "409": answer("A source failed to answer", ref("Error")), "422": error},
             tag="downloads", parameters=[
                 series_id,
                 {"name": "season", "in": "query", "required": True, "schema": _SEASON},

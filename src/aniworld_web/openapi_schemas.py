@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aniworld_core import JobState, LoadingStatus, RunState
-from aniworld_web._download_names import DownloadState
+from aniworld_core import DownloadState, JobState, LoadingStatus, RunState
 
 
 def ref(name: str) -> dict[str, str]:

@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from aniworld_core import InvalidInput
-from aniworld_web._download_names import DownloadError, DownloadNotFound
+from aniworld_core import DownloadError, DownloadNotFound, InvalidInput
 from aniworld_web.api.jobs import states_parameter
 from aniworld_web.bodies import json_object
 from aniworld_web.errors import ApiError

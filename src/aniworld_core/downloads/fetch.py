@@ -441,3 +441,7 @@ def _extension(response: httpx.Response, url: str) -> str | None:
             return suffix
     media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return _MEDIA_EXTENSIONS.get(media)
+
+
+__all__ = ["FREE_MARGIN", "FetchResult", "Fetcher", "disk_free", "open_at", "remove_partial",
+           "sidecar_path"]

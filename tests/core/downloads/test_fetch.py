@@ -1,44 +1,33 @@
 """The fetcher against the fake file server, on the real file system: streaming into a
-``.part`` with its sidecar, resuming, restarting, verifying, and each failure's error."""
+``.part`` with its sidecar, resuming, restarting, and each way a server can fail it."""
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
-import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio
 import httpx
 import pytest
 
-from aniworld_core.downloads.bandwidth import Bandwidth
-from aniworld_core.downloads.fetch import (
-    FREE_MARGIN,
-    Fetcher,
-    FetchResult,
-    open_at,
-    remove_partial,
-    sidecar_path,
+from aniworld_core.downloads import fetch as fetch_module
+from aniworld_core.downloads.fetch import FetchResult, sidecar_path
+from aniworld_testing import FakeFileServer
+
+from .fetching import (
+    MIB,
+    Progress,
+    digest,
+    failure,
+    fetch,
+    gone,
+    leave_partial,
+    size_of,
 )
-from aniworld_core.errors import DownloadError
-from aniworld_testing import FakeFile, FakeFileServer
 
 pytestmark = pytest.mark.anyio
-MIB = 1 << 20
-
-
-class Progress:
-    """Records ``on_progress`` calls."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, int | None]] = []
-
-    def __call__(self, done: int, total: int | None) -> None:
-        self.calls.append((done, total))
 
 
 @pytest.fixture
@@ -51,45 +40,6 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 def part(tmp_path: Path) -> Path:
     return tmp_path / "staging" / "42.part"
 
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def size_of(path: Path) -> int:
-    return path.stat().st_size
-
-
-def gone(path: Path) -> bool:
-    return not path.exists()
-
-
-def leave_partial(part: Path, content: bytes, sidecar: dict[str, Any]) -> None:
-    part.parent.mkdir(parents=True, exist_ok=True)
-    part.write_bytes(content)
-    sidecar_path(part).write_text(json.dumps(sidecar))
-
-
-def damage(part: Path) -> None:
-    with part.open("r+b") as damaged:
-        damaged.write(b"\0" * 10)
-
-
-async def fetch(client: httpx.AsyncClient, file: FakeFile | str, part: Path,
-                **options: Any) -> FetchResult:
-    fetcher_options = {k: options.pop(k) for k in ("bandwidth", "chunk_size", "free_space",
-                                                   "open_part") if k in options}
-    options.setdefault("on_progress", Progress())
-    url = file if isinstance(file, str) else file.url
-    with anyio.fail_after(30):
-        return await Fetcher(client, **fetcher_options).fetch(url, part, **options)
-
-
-async def failure(client: httpx.AsyncClient, file: FakeFile | str, part: Path,
-                  **options: Any) -> DownloadError:
-    with pytest.raises(DownloadError) as caught:
-        await fetch(client, file, part, **options)
-    return caught.value
 
 
 async def test_a_file_is_streamed_into_its_part_with_a_sidecar(
@@ -288,14 +238,10 @@ async def test_a_web_page_instead_of_a_video_is_refused_and_removed(
 
 @pytest.mark.parametrize("start", [
     b"<!DOCTYPE html>", b"  \n<html>", b"\xef\xbb\xbf<HTML lang=en>", b"\r\n<head>"])
-async def test_first_bytes_that_look_like_html_are_a_web_page(
-        start: bytes, fake_files: FakeFileServer, client: httpx.AsyncClient,
-        part: Path) -> None:
+def test_first_bytes_that_look_like_html_are_a_web_page(start: bytes) -> None:
     """Whitespace and a byte-order mark before the tag do not hide it."""
-    from aniworld_core.downloads import fetch as module
-
-    assert module._looks_like_html(start + b"<body>")
-    assert not module._looks_like_html(b"\x1aE\xdf\xa3 matroska")
+    assert fetch_module._looks_like_html(start + b"<body>")
+    assert not fetch_module._looks_like_html(b"\x1aE\xdf\xa3 matroska")
 
 
 async def test_a_file_larger_than_announced_is_refused_and_removed(
@@ -340,176 +286,3 @@ async def test_a_chunked_file_of_unknown_size_is_fetched(
     assert digest(part) == file.sha256()
 
 
-async def test_a_checksum_mismatch_removes_the_partial_and_may_be_tried_again(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path) -> None:
-    """The next attempt fetches everything again."""
-    file = fake_files.add("ep.mkv", MIB)
-    error = await failure(client, file, part, checksum="sha256:" + "0" * 64)
-    assert (error.permanent, error.keep_partial) == (False, False)
-    assert "checksum" in str(error)
-    assert gone(part)
-
-
-@pytest.mark.parametrize("algorithm", ["sha256", "md5", "sha1", "blake2b"])
-async def test_any_hashlib_checksum_is_verified_also_over_resumed_bytes(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path,
-        algorithm: str) -> None:
-    """The bytes kept from the first attempt are hashed before the rest is added."""
-    file = fake_files.add("ep.mkv", 2 * MIB, drop_after=MIB, drop_times=1)
-    expected = hashlib.new(algorithm, file.read()).hexdigest()
-    await failure(client, file, part)
-    result = await fetch(client, file, part, checksum=f"{algorithm.upper()}:{expected}")
-    assert result.resumed_from == MIB
-
-
-async def test_corrupted_kept_bytes_fail_the_checksum_on_resume(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path) -> None:
-    """A part damaged between attempts is found out and removed."""
-    file = fake_files.add("ep.mkv", 2 * MIB, drop_after=MIB, drop_times=1)
-    await failure(client, file, part)
-    damage(part)
-    error = await failure(client, file, part, checksum=file.checksum())
-    assert (error.keep_partial, gone(part)) == (False, True)
-
-
-@pytest.mark.parametrize("checksum", ["sha256", "nohash:abcd", "sha256:not-hex", "shake_128:ab"])
-async def test_a_malformed_checksum_is_refused(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path,
-        checksum: str) -> None:
-    """The checksum must be <hashlib name>:<hex>."""
-    error = await failure(client, fake_files.add("ep.mkv", 10), part, checksum=checksum)
-    assert error.permanent
-
-
-async def test_too_little_free_space_fails_before_streaming(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path) -> None:
-    """The remaining size plus a margin must fit; the message says how much is free."""
-    file = fake_files.add("ep.mkv", 4 * MIB)
-    error = await failure(client, file, part, free_space=lambda folder: 10_000_000)
-    needed = -(-(4 * MIB + FREE_MARGIN) // 1_000_000)
-    assert str(error) == f"disk full: 10 MB free on {part.parent}, {needed} MB needed"
-    assert error.keep_partial
-    assert gone(part)
-
-
-class FillingWriter:
-    """A real part file that fails with ``error`` once ``room`` bytes are written."""
-
-    def __init__(self, part: Path, offset: int, room: int, error: int) -> None:
-        self.file = open_at(part, offset)
-        self.room = room
-        self.error = error
-
-    def write(self, data: Any) -> int:
-        if self.room <= 0:
-            raise OSError(self.error, os.strerror(self.error))
-        written = self.file.write(bytes(data[:self.room]))
-        assert written is not None
-        self.room -= written
-        return written
-
-    def flush(self) -> None:
-        self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()
-
-    def fileno(self) -> int:
-        return self.file.fileno()
-
-
-def full_disk(room: int, error: int = errno.ENOSPC) -> Callable[[Path, int], BinaryIO]:
-    def open_part(part: Path, offset: int) -> BinaryIO:
-        return FillingWriter(part, offset, room, error)  # type: ignore[return-value]
-
-    return open_part
-
-
-@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])
-async def test_a_disk_filling_up_mid_write_keeps_what_was_written(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path, error: int) -> None:
-    """ENOSPC (or EDQUOT) fails the download with the free space; a later attempt resumes."""
-    file = fake_files.add("ep.mkv", 3 * MIB)
-    failed = await failure(client, file, part, open_part=full_disk(MIB + 1000, error),
-                           free_space=lambda folder: 2_500_000_000)
-    assert str(failed) == f"disk full: 2500 MB free on {part.parent}"
-    assert failed.keep_partial
-    assert size_of(part) == MIB + 1000
-    result = await fetch(client, file, part)
-    assert result.resumed_from == MIB + 1000
-    assert digest(part) == file.sha256()
-
-
-async def test_a_read_only_staging_folder_is_permission_denied(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, tmp_path: Path) -> None:
-    """A real folder without write permission (moot as root, who may write anywhere)."""
-    if os.geteuid() == 0:
-        pytest.skip("root may write in a read-only folder")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        error = await failure(client, fake_files.add("ep.mkv", 10), locked / "staging" / "1.part")
-    finally:
-        locked.chmod(0o700)
-    assert str(error) == f"permission denied: cannot write in {locked / 'staging'}"
-    assert error.permanent
-
-
-async def test_a_part_that_cannot_be_opened_is_permission_denied(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path) -> None:
-    """The same through an injected opener, so it is tested as root too."""
-    def refuse(path: Path, offset: int) -> BinaryIO:
-        raise PermissionError(errno.EACCES, "Permission denied", str(path))
-
-    error = await failure(client, fake_files.add("ep.mkv", 10), part, open_part=refuse)
-    assert str(error) == f"permission denied: cannot write in {part.parent}"
-    assert error.permanent
-
-
-async def test_every_chunk_is_taken_from_the_shared_bandwidth(
-        fake_files: FakeFileServer, client: httpx.AsyncClient, part: Path) -> None:
-    """What goes through the bucket adds up to the file."""
-    taken: list[int] = []
-
-    class Counting(Bandwidth):
-        async def take(self, n: int) -> None:
-            taken.append(n)
-            await super().take(n)
-
-    file = fake_files.add("ep.mkv", 3 * MIB + 1)
-    await fetch(client, file, part, bandwidth=Counting(0), chunk_size=MIB)
-    assert sum(taken) == file.size
-    assert len(taken) >= 3  # a chunk is at least chunk_size bytes, the last one less
-
-
-async def test_the_bucket_lets_a_burst_through_then_paces() -> None:
-    """A twentieth of a second passes at once; more waits for its share of the rate."""
-    now = [100.0]
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    bucket = Bandwidth(1000, clock=lambda: now[0], sleep=sleep)
-    await bucket.take(50)
-    assert slept == []
-    await bucket.take(100)
-    assert slept == [pytest.approx(0.1)]
-    now[0] += 10  # idle time refills only up to the burst
-    await bucket.take(150)
-    assert slept[-1] == pytest.approx(0.1)
-    unlimited = Bandwidth(0, sleep=sleep)
-    await unlimited.take(10**12)
-    assert len(slept) == 2
-
-
-def test_removing_a_partial_is_quiet(tmp_path: Path) -> None:
-    """Missing files are no error; both the part and its sidecar go."""
-    part = tmp_path / "1.part"
-    remove_partial(part)
-    part.write_bytes(b"x")
-    sidecar_path(part).write_text("{}")
-    remove_partial(part)
-    assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,7 @@ from aniworld_core.app_library import LibraryFacade, today_utc
 from aniworld_core.app_watch import WatchFacade
 from aniworld_core.auth import Accounts
 from aniworld_core.builtin_jobs import define_builtin_schedules, register_builtin_kinds
+from aniworld_core.downloads.importer import Importer
 from aniworld_core.downloads.manager import DownloadManager
 from aniworld_core.downloads.source_set import SourceSet
 from aniworld_core.errors import (
@@ -157,12 +158,17 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
                     publish=app.events.publish, settings=settings, sources=sources,
                     series=app._series, placed=app._placed)
                 app._downloads.register()
+                app._importer = Importer(database, settings, naming=app._downloads.naming,
+                                         placed=app._imported)
                 app.jobs = Jobs(app._engine)
                 if loader:
                     await app._loader.prepare()
                     await define_builtin_schedules(app._engine, settings)
                     await task_group.start(app._engine.run)
                     await task_group.start(app._watch_library)
+                    if settings.downloads.import_folder is not None:
+                        await task_group.start(app._importer.watch,
+                                               settings.downloads.import_folder)
                 try:
                     yield app
                 except Exception as error:

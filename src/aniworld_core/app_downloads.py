@@ -15,7 +15,8 @@ from typing import Any
 import anyio
 import attrs
 
-from aniworld_core.download_events import DownloadUpdate
+from aniworld_core.download_events import DownloadUpdate, ImportsChanged
+from aniworld_core.downloads.importer import Importer
 from aniworld_core.downloads.manager import DownloadManager, check_offer_url, to_download
 from aniworld_core.downloads.model import (
     Download,
@@ -36,6 +37,7 @@ from aniworld_core.errors import (
     InvalidInput,
     StateConflict,
 )
+from aniworld_core.events import EventHub
 from aniworld_core.jobs import Engine
 from aniworld_core.jobs.facade import MAX_LIST, check_job_id
 from aniworld_core.jobs.model import JobState
@@ -69,6 +71,8 @@ class DownloadsFacade:
     _engine: Engine
     _downloads: DownloadManager
     _sources: SourceSet
+    _importer: Importer
+    events: EventHub
 
     async def wanted(self, series_id: str | None = None) -> list[WantedSeries]:
         """Aired episodes without a file, by show (title order), season and episode; each
@@ -287,14 +291,45 @@ class DownloadsFacade:
 
     async def pending_imports(self) -> list[PendingImport]:
         """Files of the downloads folder that wait for a person to match them."""
-        raise NotImplementedError
+        return await self._importer.pending()
 
     async def import_folder(self, path: Path | str | None = None) -> ImportReport:
         """Import the finished files of ``path`` (default: ``downloads.import_folder``) that
         match a show and an episode; list the others as pending."""
-        raise NotImplementedError
+        if path is None:
+            folder = self.settings.downloads.import_folder
+            if folder is None:
+                raise InvalidInput("No downloads folder is set (downloads.import_folder); "
+                                   "give one.", field="path")
+        else:
+            if not isinstance(path, str | Path) or not str(path).strip() or "\0" in str(path):
+                raise InvalidInput("Give the folder as an absolute path.", field="path")
+            folder = Path(path)
+            if not folder.is_absolute():
+                raise InvalidInput(f"{str(path)!r} is not an absolute path.", field="path")
+        report = await self._importer.import_folder(folder)
+        self._imports_changed(len(report.imported), len(report.pending))
+        return report
 
     async def import_file(self, path: Path | str, series_id: str, season: int,
                           episodes: Sequence[int]) -> ImportedFile:
-        """Import one file as the given episode(s) of the show (a manual import)."""
-        raise NotImplementedError
+        """Import one file of the downloads folder as the given episode(s) of the show (a
+        manual import)."""
+        if not isinstance(path, str | Path) or not str(path).strip():
+            raise InvalidInput("Give the file's path.", field="path")
+        _whole(season, "season")
+        if isinstance(episodes, str | bytes) or not episodes:
+            raise InvalidInput("Give the episode number(s).", field="episodes")
+        numbers = [_whole(number, "episodes", low=1) for number in episodes]
+        imported = await self._importer.import_file(Path(path), check_series_id(series_id),
+                                                    season, numbers)
+        self._imports_changed(1, len(await self._importer.pending()))
+        return imported
+
+    def _imports_changed(self, imported: int, pending: int) -> None:
+        self.events.publish(ImportsChanged(imported, pending))
+
+    async def _imported(self, series_id: str, relative: str) -> None:
+        """A file of the downloads folder is at ``relative`` in the series folder."""
+        await self._placed(series_id, relative)
+        self._imports_changed(1, len(await self._importer.pending()))

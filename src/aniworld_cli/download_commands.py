@@ -17,7 +17,14 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from aniworld_cli.download_view import code_of, follow_downloads, render_download_line, size_text
+from aniworld_cli.download_view import (
+    Followed,
+    code_of,
+    follow_downloads,
+    render_download_line,
+    size_text,
+)
+from aniworld_cli.loading import STOPPED
 from aniworld_cli.main import CliContext, cli, pass_context
 from aniworld_core import Download, SeriesApp
 
@@ -82,7 +89,7 @@ def download(obj: CliContext, series: str, season: int | None, episode: int | No
     """Download the missing episodes of SERIES (an id or a name): all of them, those of
     --season, or one --episode; with progress until they end, unless --no-wait."""
 
-    async def work(app: SeriesApp) -> list[Download]:
+    async def work(app: SeriesApp) -> Followed:
         found = await app.find_series(series)
 
         async def queue() -> list[Download]:
@@ -103,12 +110,18 @@ def download(obj: CliContext, series: str, season: int | None, episode: int | No
             obj.out.print(render_download_line(item))
         if queued:
             obj.out.print(f"Queued {len(queued)}; {RUN_HINT}.", markup=False)
-        return queued
+        return Followed(queued)
 
-    ended = obj.run(work, loader=not no_wait)
+    followed = obj.run(work, loader=not no_wait)
     if no_wait:
         return
-    failed = [item for item in ended if item.state.value != "completed"]
+    if followed.interrupted:
+        left = sum(1 for item in followed.downloads if not item.state.is_final)
+        obj.err.print(f"Stopped; {left} download(s) not finished stay queued (what was fetched "
+                      "is kept) — `aniworld serve` or this command again goes on.",
+                      markup=False)
+        raise SystemExit(STOPPED)
+    failed = [item for item in followed.downloads if item.state.value != "completed"]
     for item in failed:
         obj.err.print(Text(f"{item.series_title} {code_of(item)} {item.state.value}: "
                            f"{item.error or 'no reason given'}"))

@@ -5,9 +5,11 @@ draws what ``download_update`` events say.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import anyio
+import attrs
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
@@ -116,15 +118,32 @@ class DownloadBars:
             self.progress.stop()
 
 
+@attrs.frozen
+class Followed:
+    """The downloads as last seen, and whether a signal (Ctrl-C) stopped the following."""
+
+    downloads: list[Download]
+    interrupted: bool = False
+
+
 async def follow_downloads(app: SeriesApp, queue: Callable[[], Awaitable[list[Download]]],
-                           console: Console) -> list[Download]:
-    """Queue (``queue``), then draw the downloads it returned until every one has ended;
-    those as they ended. Subscribed before queueing: no update is missed."""
+                           console: Console) -> Followed:
+    """Queue (``queue``), then draw the downloads it returned until every one has ended (or
+    Ctrl-C / SIGTERM stops the following: what is unfinished stays queued for the next
+    process that runs background work). Subscribed before queueing: no update is missed."""
     bars = DownloadBars(console)
+    # Signals are taken over before anything is shown: Ctrl-C from then on stops cleanly.
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        return await _follow(app, queue, bars, signals)
+
+
+async def _follow(app: SeriesApp, queue: Callable[[], Awaitable[list[Download]]],
+                  bars: DownloadBars, signals: AsyncIterator[int]) -> Followed:
+    interrupted = False
     async with app.events.subscribe(snapshot=False) as events:
         queued = await queue()
         if not queued:
-            return []
+            return Followed([])
         bars.start(queued)
         try:
             async with anyio.create_task_group() as group:
@@ -141,10 +160,18 @@ async def follow_downloads(app: SeriesApp, queue: Callable[[], Awaitable[list[Do
                                 take(await app.get_download(download_id))
                         await anyio.sleep(POLL_SECONDS)
 
+                async def stop_on_signal() -> None:
+                    nonlocal interrupted
+                    async for _ in signals:
+                        interrupted = True
+                        group.cancel_scope.cancel()
+                        return
+
                 group.start_soon(poll)
+                group.start_soon(stop_on_signal)
                 async for event in events:
                     if isinstance(event, DownloadUpdate):
                         take(event.download)
         finally:
             bars.stop()
-    return list(bars.latest.values())
+    return Followed(list(bars.latest.values()), interrupted)

@@ -4,6 +4,7 @@ server offers through the ``http`` source."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import attrs
 import pytest
 
 from aniworld_testing._files import FakeFileServer
+from tests.cli.child import aniworld
 from tests.cli.conftest import Outcome, Run
 from tests.show_files import season_folders
 
@@ -169,3 +171,25 @@ def test_import_usage_errors(run: Run) -> None:
     error (exit 2) before anything opens."""
     assert run("import", "--season", "1").code == 2
     assert run("import", "x.mkv", "--series", "X", "--season", "1").code == 2
+
+
+def test_ctrl_c_leaves_the_download_queued_and_running_again_finishes_it(
+        shop: Shop, data_dir: Path) -> None:
+    """SIGINT while a slow download runs: the command stops at once, says what stays queued,
+    exits 130 without a traceback; the download is not finished, and the same command later
+    finishes it."""
+    shop.server.files["mob-1-3.mkv"].rate = 128 << 10
+    command = ["--data-dir", str(data_dir), "download", TITLE, "--season", "1", "--episode", "3"]
+    with aniworld(command, shop.env) as child:
+        child.wait_for(lambda line: line == "Downloading 1...")
+        child.send(signal.SIGINT)
+        code, _, err = child.finish()
+    assert code == 130, err
+    assert "Stopped; 1 download(s) not finished stay queued" in err
+    assert "Traceback" not in err
+    [item] = shop("downloads", "--json").json_lines()
+    assert item["state"] in ("queued", "downloading")
+    shop.server.files["mob-1-3.mkv"].rate = 0
+    again = shop("download", TITLE, "--season", "1", "--episode", "3")
+    assert again.code == 0, again.err
+    assert f"✓ {TITLE} S01E03 completed" in again.out

@@ -91,6 +91,19 @@ def _choice(*choices: str) -> Converter:
     return convert
 
 
+def _template(field: str) -> Converter:
+    def convert(value: Any, from_text: bool, base: Path | None) -> str:
+        from aniworld_core.downloads.naming import check_template  # naming reads settings
+        from aniworld_core.errors import InvalidInput
+
+        try:
+            return check_template(_string(value, from_text, base), field=field)
+        except InvalidInput as error:
+            raise ValueError(str(error)) from None
+
+    return convert
+
+
 def _source_value(value: Any, from_text: bool, base: Path | None) -> Any:
     """A setting of an episode source (``[sources.NAME]``): a string, number, true/false, or a
     list of strings; the source checks what it means."""
@@ -195,8 +208,8 @@ SCHEMA: dict[str, Converter] = {
     "downloads.max_attempts": _integer(1, 100),
     "downloads.staging": _path,
     "downloads.sources": _names,
-    "downloads.naming": _string,
-    "downloads.absolute_naming": _string,
+    "downloads.naming": _template("downloads.naming"),
+    "downloads.absolute_naming": _template("downloads.absolute_naming"),
     "downloads.use_absolute": _boolean,
     "downloads.season_folders": _boolean,
     "downloads.import_folder": _path,

@@ -144,3 +144,29 @@ def test_unknown_override_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"arguments: unknown setting 'loader\.speed'"):
         Settings.load(env={"ANIWORLD_DATA_DIR": str(tmp_path)},
                       overrides={"loader.speed": 3})
+
+
+def test_downloads_and_sources_sections(tmp_path: Path) -> None:
+    """``[downloads]`` is checked key by key (a naming template that would leave the series
+    folder is refused where it is written); ``[sources.NAME]`` is kept for that source."""
+    (tmp_path / "aniworld.toml").write_text(
+        '[downloads]\nconcurrency = 2\nimport_mode = "hardlink"\nimport_folder = "incoming"\n'
+        'naming = "{Series Title} - {absolute:000}"\n'
+        '[sources.http]\ntimeout = 5\n[sources.shelf]\nfolders = ["a", "b"]\n',
+        encoding="utf-8")
+    settings = Settings.load(env={"ANIWORLD_DATA_DIR": str(tmp_path),
+                                  "ANIWORLD_DOWNLOADS_BANDWIDTH": "1000000"})
+    assert settings.downloads.concurrency == 2
+    assert settings.downloads.import_mode == "hardlink"
+    assert settings.downloads.import_folder == tmp_path / "incoming"
+    assert settings.downloads.bandwidth == 1_000_000
+    assert settings.sources == {"http": {"timeout": 5}, "shelf": {"folders": ("a", "b")}}
+    for key, value, problem in [
+        ("downloads.naming", "../{Series Title} {episode}", "'..'"),
+        ("downloads.naming", "{Series Title} {Nope} {episode}", "Nope"),
+        ("downloads.import_mode", "symlink", "one of move, hardlink, copy"),
+        ("downloads.concurrency", 0, "from 1"),
+        ("sources.http.headers", {"a": 1}, "a string, number"),
+    ]:
+        with pytest.raises(ConfigError, match=problem):
+            Settings.load(env={}, overrides={"data_dir": tmp_path, key: value})

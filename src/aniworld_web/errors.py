@@ -20,6 +20,8 @@ from starlette.types import Scope
 from aniworld_core import (
     AniworldError,
     ConfigError,
+    DownloadError,
+    DownloadNotFound,
     IdentificationFailed,
     InvalidInput,
     JobNotFound,
@@ -45,11 +47,15 @@ log = logging.getLogger(__name__)
 STATUSES: tuple[tuple[type[AniworldError], int, str], ...] = (
     (SeriesNotFound, 404, "not_found"),
     (JobNotFound, 404, "not_found"),
+    (DownloadNotFound, 404, "not_found"),
     (SeriesExists, 409, "series_exists"),
     (StateConflict, 409, "conflict"),
     (PathNotAllowed, 422, "path_not_allowed"),
     (InvalidInput, 422, "invalid_input"),
     (IdentificationFailed, 422, "identification_failed"),
+    # A download or import that cannot go on, asked for now (a source that fails to answer
+    # Find, a file that is no video): the state of things forbids it, as for any conflict.
+    (DownloadError, 409, "download_failed"),
     (QueueFull, 503, "queue_full"),
     (ProviderUnavailable, 503, "provider_unavailable"),
     (ProviderDown, 503, "provider_down"),
@@ -106,7 +112,7 @@ def is_api(path: str) -> bool:
 
 
 #: The HTML pages' paths (and the prefix of the series pages): their errors are pages too.
-PAGE_PATHS = frozenset({"/", "/login", "/setup", "/account", "/tasks"})
+PAGE_PATHS = frozenset({"/", "/login", "/setup", "/account", "/tasks", "/wanted", "/downloads"})
 PAGE_PREFIX = "/series/"
 
 

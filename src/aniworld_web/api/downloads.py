@@ -3,21 +3,20 @@ settings, ``/api/sources`` and ``/api/imports``: episode downloads, as thin as t
 
 The core checks series, seasons, episodes, sources, states and paths; this module turns query
 strings and bodies into what it takes, refusing what cannot be one (a season that is no number,
-a path with a NUL) with the field named. An unknown download is a 404 and a download that
-cannot go on (an import of a file that is no video) a 409, like any state conflict.
+a path with a NUL) with the field named. The core's errors map as everywhere
+(:data:`aniworld_web.errors.STATUSES`): an unknown download is a 404, one that cannot go on a
+409.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from aniworld_core import DownloadError, DownloadNotFound, InvalidInput
+from aniworld_core import InvalidInput
 from aniworld_web.api.jobs import states_parameter
 from aniworld_web.bodies import json_object
 from aniworld_web.errors import ApiError
@@ -33,24 +32,6 @@ MAX_NAME = 100
 MAX_NUMBER = 100_000
 #: The most episodes one manual import may name (a multi-episode file).
 MAX_EPISODES = 50
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def mapped(handler: Handler) -> Handler:
-    """``handler`` with the download errors answered like the core's other errors: an unknown
-    download 404, one that cannot go on 409."""
-
-    @functools.wraps(handler)
-    async def answer(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except DownloadNotFound as error:
-            raise ApiError(404, "not_found", str(error)) from None
-        except DownloadError as error:
-            raise ApiError(409, "download_failed", str(error)) from None
-
-    return answer
 
 
 def number(value: object, field: str, minimum: int) -> int:
@@ -256,19 +237,19 @@ async def import_file(request: Request) -> Response:
 
 _SOURCE = "/api/series/{series_id}/sources/{source}"
 ROUTES = [
-    Route("/api/wanted", mapped(list_wanted), methods=["GET"]),
-    Route("/api/downloads", mapped(list_downloads), methods=["GET"]),
-    Route("/api/downloads", mapped(create_download), methods=["POST"]),
-    Route("/api/downloads/{download_id}", mapped(get_download), methods=["GET"]),
-    Route("/api/downloads/{download_id}/pause", mapped(pause_download), methods=["POST"]),
-    Route("/api/downloads/{download_id}/resume", mapped(resume_download), methods=["POST"]),
-    Route("/api/downloads/{download_id}/cancel", mapped(cancel_download), methods=["POST"]),
-    Route("/api/series/{series_id}/offers", mapped(find_offers), methods=["GET"]),
-    Route(_SOURCE, mapped(get_series_source), methods=["GET"]),
-    Route(_SOURCE, mapped(set_series_source), methods=["PUT"]),
-    Route(_SOURCE, mapped(unset_series_source), methods=["DELETE"]),
-    Route("/api/sources", mapped(list_sources), methods=["GET"]),
-    Route("/api/imports", mapped(pending_imports), methods=["GET"]),
-    Route("/api/imports", mapped(import_file), methods=["POST"]),
-    Route("/api/imports/scan", mapped(scan_imports), methods=["POST"]),
+    Route("/api/wanted", list_wanted, methods=["GET"]),
+    Route("/api/downloads", list_downloads, methods=["GET"]),
+    Route("/api/downloads", create_download, methods=["POST"]),
+    Route("/api/downloads/{download_id}", get_download, methods=["GET"]),
+    Route("/api/downloads/{download_id}/pause", pause_download, methods=["POST"]),
+    Route("/api/downloads/{download_id}/resume", resume_download, methods=["POST"]),
+    Route("/api/downloads/{download_id}/cancel", cancel_download, methods=["POST"]),
+    Route("/api/series/{series_id}/offers", find_offers, methods=["GET"]),
+    Route(_SOURCE, get_series_source, methods=["GET"]),
+    Route(_SOURCE, set_series_source, methods=["PUT"]),
+    Route(_SOURCE, unset_series_source, methods=["DELETE"]),
+    Route("/api/sources", list_sources, methods=["GET"]),
+    Route("/api/imports", pending_imports, methods=["GET"]),
+    Route("/api/imports", import_file, methods=["POST"]),
+    Route("/api/imports/scan", scan_imports, methods=["POST"]),
 ]

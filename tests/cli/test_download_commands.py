@@ -4,7 +4,9 @@ server offers through the ``http`` source."""
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,8 @@ class Shop:
     env: dict[str, str]
     server: FakeFileServer
     library: Path
+    #: The downloads folder (``downloads.import_folder`` in the data dir's aniworld.toml).
+    incoming: Path
 
     def __call__(self, *args: str) -> Outcome:
         return self.run(*args, env=self.env)
@@ -46,7 +50,7 @@ def file_server() -> Iterator[FakeFileServer]:
 
 
 @pytest.fixture
-def shop(run: Run, loading_env: dict[str, str], tmp_path: Path,
+def shop(run: Run, loading_env: dict[str, str], tmp_path: Path, data_dir: Path,
          file_server: FakeFileServer) -> Shop:
     """Mob Psycho 100 without S01E03 and S01E04, scanned and loaded, the ``http`` source set
     to the file server for it (which serves both)."""
@@ -56,7 +60,12 @@ def shop(run: Run, loading_env: dict[str, str], tmp_path: Path,
                     for number in range(1, count + 1) if (season, number) not in MISSING])
     for season, episode in MISSING:
         file_server.add(f"mob-{season}-{episode}.mkv", SIZE)
-    shop = Shop(run, loading_env, file_server, library)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "aniworld.toml").write_text(f'[downloads]\nimport_folder = "{incoming}"\n',
+                                            encoding="utf-8")
+    shop = Shop(run, loading_env, file_server, library, incoming)
     scanned = shop("scan", str(library))
     assert scanned.code == 0, scanned.err
     url = f"{file_server.url}/files/mob-{{season}}-{{episode}}.mkv"
@@ -146,18 +155,18 @@ def test_sources_are_listed_and_unset(shop: Shop) -> None:
     assert "Nothing to download" in outcome.out
 
 
-def test_import_lists_what_waits_and_imports_one_by_hand(shop: Shop, tmp_path: Path) -> None:
-    """``import FOLDER`` leaves a file naming no show waiting and says so; ``import FILE
-    --series --season --episode`` puts it into the library as that episode."""
-    incoming = tmp_path / "incoming"
-    incoming.mkdir()
-    stray = incoming / "holiday video.mkv"
+def test_import_lists_what_waits_and_imports_one_by_hand(shop: Shop) -> None:
+    """``import`` (the downloads folder) leaves a file naming no show waiting and says so;
+    ``import FILE --series --season --episode`` puts it into the library as that episode."""
+    stray = shop.incoming / "holiday video.mkv"
     stray.write_bytes(b"\x1aE\xdf\xa3" + bytes(4096))
-    listed = shop("import", str(incoming))
+    an_hour_ago = time.time() - 3600  # finished: the importer leaves changing files alone
+    os.utime(stray, (an_hour_ago, an_hour_ago))
+    listed = shop("import")
     assert listed.code == 0, listed.err
     assert "Imported 0; 1 waiting for you." in listed.out
     assert "holiday video.mkv" in listed.out
-    report = shop("import", str(incoming), "--json").json_lines()
+    report = shop("import", str(shop.incoming), "--json").json_lines()
     assert [item["path"] for item in report[0]["pending"]] == [str(stray)]
     manual = shop("import", str(stray), "--series", TITLE, "--season", "1", "--episode", "4",
                   "--json")

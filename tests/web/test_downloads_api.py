@@ -3,6 +3,9 @@ library missing two episodes, the ``http`` source pointed at a fake file server.
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -23,6 +26,15 @@ from .schema_check import answer_schema, problems
 
 pytestmark = pytest.mark.anyio
 HTML = {"Accept": "text/html"}
+
+
+def settled(path: Path) -> Path:
+    """A finished video naming no show: written an hour ago (the importer leaves files that
+    are still changing alone)."""
+    path.write_bytes(b"\x1aE\xdf\xa3" + bytes(4096))
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    return path
 
 
 async def check(client: httpx.AsyncClient, response: httpx.Response, path: str, method: str,
@@ -194,8 +206,7 @@ async def test_find_offers_and_sources(shop: Shop) -> None:
 async def test_imports_list_scan_and_manual_import(shop: Shop) -> None:
     """A file named for no show waits after a scan; a manual import puts it into the library
     as the episode a person names, and it waits no more."""
-    stray = shop.incoming / "holiday video.mkv"
-    stray.write_bytes(b"\x1aE\xdf\xa3" + bytes(4096))
+    stray = settled(shop.incoming / "holiday video.mkv")
     scanned = await shop.client.post("/api/imports/scan")
     report = await check(shop.client, scanned, "/api/imports/scan", "post", 200)
     assert [item["path"] for item in report["pending"]] == [str(stray)]
@@ -227,7 +238,7 @@ async def test_pages_show_wanted_downloads_and_the_series_buttons(shop: Shop) ->
     assert f"Download {TITLE} S01E04" in wanted
     assert f"Find {TITLE} S01E04" in wanted
     assert "S01E03" not in wanted
-    (shop.incoming / "unknown thing.mkv").write_bytes(bytes(100))
+    settled(shop.incoming / "unknown thing.mkv")
     await shop.client.post("/api/imports/scan")
     downloads = (await shop.client.get("/downloads", headers=HTML)).text
     assert f'data-download-id="{queued["id"]}" data-state="completed"' in downloads

@@ -358,7 +358,8 @@ class FakeFileServer(Startable):
     async def _send_body(self, file: FakeFile, start: int, end: int, record: FileRequest,
                          writer: asyncio.StreamWriter) -> None:
         rate = file.rate or self.rate
-        piece = BLOCK if not rate else max(1 << 14, min(BLOCK, rate // 200))
+        # A capped answer goes out in pieces of a millisecond's worth: a link, not a burst.
+        piece = BLOCK if not rate else max(1 << 14, min(BLOCK, rate // 1000))
         loop = asyncio.get_running_loop()
         began = loop.time()
         for chunk in file.chunks(start, end, piece):

@@ -51,6 +51,7 @@ from aniworld_core.errors import DownloadError
 FREE_MARGIN = 16 << 20
 _MB = 1_000_000
 _SNIFF = 1024
+_EAGER = 1 << 15  # bytes handed to an idle writer without waiting for a whole chunk
 _WEB_TYPES = ("application/json", "application/xhtml+xml", "application/xml")
 _HTML_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<title")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -288,7 +289,7 @@ class Fetcher:
             group.start_soon(writer.run, receive, group.cancel_scope)
             async with send:
                 try:
-                    await self._read(target, response, send, writer.done, limit)
+                    await self._read(target, response, send, writer, limit)
                 except (DownloadError, httpx.HTTPError) as error:
                     failure = error
         if writer.error is not None:
@@ -298,12 +299,13 @@ class Fetcher:
         return writer.done
 
     async def _read(self, target: _Target, response: httpx.Response,
-                    send: MemoryObjectSendStream[bytearray], start: int,
+                    send: MemoryObjectSendStream[bytearray], writer: PartWriter,
                     limit: int | None) -> None:
-        """Hand the body to the writer in buffers of at least ``chunk_size`` bytes."""
+        """Hand the body to the writer in buffers of ``chunk_size`` bytes, or as it comes
+        while the writer has nothing to do (so little is lost to a ``kill -9``)."""
         chunks = (response.aiter_raw() if response.headers.get("content-encoding", "identity")
                   .lower() == "identity" else response.aiter_bytes())
-        buffer, position = bytearray(), start
+        buffer, position = bytearray(), writer.done
         try:
             async for chunk in chunks:
                 buffer += chunk
@@ -311,7 +313,9 @@ class Fetcher:
                     raise DownloadError(f"the file on {target.host} is larger than announced "
                                         f"(more than {limit} bytes)", permanent=True,
                                         keep_partial=False)
-                if len(buffer) >= self._chunk_size:
+                if len(buffer) >= self._chunk_size or (
+                        len(buffer) >= _EAGER and not writer.writing
+                        and send.statistics().current_buffer_used == 0):
                     try:
                         position = await self._hand(target, send, buffer, position)
                     except (anyio.get_cancelled_exc_class(), anyio.BrokenResourceError) as stop:

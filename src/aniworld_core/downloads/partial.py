@@ -90,7 +90,8 @@ class PartWriter:
     """Writes the buffers it receives to ``file`` (and into ``hasher``) in a worker thread,
     then reports ``on_progress(done, total)``.
 
-    ``done`` is always the size of the part on disk. An error (from the disk or the progress
+    ``done`` is always the size of the part on disk; ``writing`` is true while a write is
+    under way. An error (from the disk or the progress
     callback) is kept in ``error`` and cancels ``scope``; buffers still queued are dropped, so
     a cancelled download leaves a part that ends where its last write ended.
     """
@@ -101,13 +102,16 @@ class PartWriter:
     on_progress: Callable[[int, int | None], None]
     total: int | None
     error: Exception | None = None
+    writing: bool = False
 
     async def run(self, buffers: MemoryObjectReceiveStream[bytearray],
                   scope: CancelScope) -> None:
         async with buffers:
             async for buffer in buffers:
                 try:
+                    self.writing = True
                     await anyio.to_thread.run_sync(write_all, self.file, buffer, self.hasher)
+                    self.writing = False
                     self.done += len(buffer)
                     self.on_progress(self.done, self.total)
                 except Exception as error:

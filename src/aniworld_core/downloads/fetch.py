@@ -10,10 +10,11 @@ byte of a new answer, so the two always agree, also after a cancellation.
 Every failure is a :class:`~aniworld_core.errors.DownloadError` whose message names the host or
 the folder; ``permanent`` and ``keep_partial`` tell the manager whether to try again and whether
 to keep the ``.part``. Where the partial is worthless (a web page, a file larger than announced,
-a checksum mismatch) the fetcher removes it itself.
+a checksum mismatch) the fetcher removes it itself. A full disk is ``permanent`` (someone must
+make room) with the partial kept; permission denied is ``permanent``.
 
-Writes (and the checksum) run in a worker thread one chunk at a time, so the event loop never
-waits on the disk; the body is never held in memory beyond one chunk.
+Writes (and the checksum) run in a worker thread while the next chunks arrive, through a queue
+of a few chunks, so the event loop never waits on the disk and memory stays flat.
 """
 
 from __future__ import annotations
@@ -196,12 +197,13 @@ class Fetcher:
             await self._check_free_space(target.folder, limit - start)
         extension = _extension(response, target.url)
         sidecar = Sidecar(target.url, response.headers.get("etag"),
-                           response.headers.get("last-modified"), total, content_type, extension)
+                          response.headers.get("last-modified"), total, content_type, extension)
         hasher = None
         if target.checksum is not None:
             hasher = hashlib.new(target.checksum[0])
-            if start:
-                await anyio.to_thread.run_sync(hash_into, hasher, target.part, start)
+            if start:  # the bytes kept from before count too
+                await self._writing(target, anyio.to_thread.run_sync(
+                    hash_into, hasher, target.part, start))
         file = await self._writing(target, anyio.to_thread.run_sync(
             self._open_and_record, target, start, sidecar))
         try:
@@ -251,7 +253,8 @@ class Fetcher:
             raise _StartOver
         if target.checksum is not None:
             hasher = hashlib.new(target.checksum[0])
-            await anyio.to_thread.run_sync(hash_into, hasher, target.part, size)
+            await self._writing(target, anyio.to_thread.run_sync(
+                hash_into, hasher, target.part, size))
             if hasher.hexdigest() != target.checksum[1].lower():
                 remove_partial(target.part)
                 raise DownloadError(f"the file from {target.host} does not match its "

@@ -6,7 +6,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -117,6 +119,44 @@ def full_disk(room: int, error: int = errno.ENOSPC) -> Callable[[Path, int], Bin
         return FillingWriter(part, offset, room, error)  # type: ignore[return-value]
 
     return open_part
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs, where this test may mount one (root with CAP_SYS_ADMIN); else skip."""
+    disk = tmp_path / "tiny"
+    disk.mkdir()
+    mount = shutil.which("mount")
+    if mount is None or os.geteuid() != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    mounted = subprocess.run([mount, "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+async def test_a_real_disk_too_small_is_refused_before_streaming(
+        fake_files: FakeFileServer, client: httpx.AsyncClient, tiny_disk: Path) -> None:
+    """The real free space of a tiny tmpfs, checked against the announced size."""
+    part = tiny_disk / "staging" / "1.part"
+    error = await failure(client, fake_files.add("ep.mkv", 8 * MIB), part)
+    assert str(error).startswith("disk full: 4 MB free on ")
+    assert str(error).endswith(", 26 MB needed")  # 8 MiB and the 16 MiB margin, rounded up
+
+
+async def test_a_real_disk_filling_up_keeps_what_fits(
+        fake_files: FakeFileServer, client: httpx.AsyncClient, tiny_disk: Path) -> None:
+    """ENOSPC from a real tmpfs mid-write (size unknown, so nothing checked before): the
+    part keeps what fitted and a later attempt elsewhere could resume from it."""
+    part = tiny_disk / "staging" / "1.part"
+    error = await failure(client, fake_files.add("ep.mkv", 8 * MIB, chunked=True), part)
+    assert str(error) == f"disk full: 0 MB free on {part.parent}"
+    assert error.keep_partial
+    assert 3 * MIB < size_of(part) <= 4 * MIB
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])

@@ -85,7 +85,8 @@ def test_series_page_groups_episodes_by_season(server: LiveServer, page: Page,
     expect(table.locator("tbody tr").nth(0).locator("td.file")).to_have_text(
         "Mob Psycho 100 - S01E01.mkv")
     expect(table.locator("tbody tr.missing td")).to_have_text(
-        ["S01E03", "Episode 3", "2016-07-26", "Missing"])
+        ["S01E03", "Episode 3", "2016-07-26", "Missing Download"])
+    expect(table.get_by_role("button", name="Download S01E03")).to_be_enabled()
     expect(page.locator("#season-3 tbody tr.missing")).to_have_count(11)
 
     unplaced = page.get_by_role("region", name="Files not placed")

@@ -3,18 +3,24 @@ done, and pauses and cancels one; the Wanted page and the series page queue epis
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from aniworld_core import DownloadSettings, Settings
+from aniworld_core.auth import set_testing
 from aniworld_testing._files import FakeFileServer
+from tests.conftest import pointed_at
 from tests.show_files import season_folders
 
 from .browser_support import browser_tests, logged_in, no_script_errors, screenshot
-from .live_server import LiveServer
+from .live_server import LiveServer, live_server
 
 pytestmark = browser_tests
 
@@ -104,4 +110,46 @@ def test_wanted_and_series_pages_queue_episodes(
     button = page.get_by_role("button", name="Download S01E04")
     button.click()
     expect(button).to_have_text(re.compile(r"^(Queued|Downloading|Completed)"))
+    no_script_errors(page)
+
+
+@pytest.fixture
+def importing_server(tmp_path: Path, fakes: Any) -> Iterator[LiveServer]:
+    """The browser tests' server with a downloads folder (``tmp_path / "incoming"``)."""
+    set_testing(True)
+    (tmp_path / "library").mkdir()
+    (tmp_path / "incoming").mkdir()
+    settings = Settings(data_dir=tmp_path / "data", library=(tmp_path / "library",),
+                        downloads=DownloadSettings(import_folder=tmp_path / "incoming"))
+    try:
+        with live_server(pointed_at(settings, fakes), loader=True) as running:
+            yield running
+    finally:
+        set_testing(False)
+
+
+def test_a_file_no_show_matches_is_imported_by_hand(
+        importing_server: LiveServer, page: Page, files: FakeFileServer,
+        tmp_path: Path) -> None:
+    """"Import from the downloads folder" lists a finished file naming no show; choosing the
+    show, season and episode in its form imports it into the library."""
+    server = importing_server
+    show_missing_two(server, files, tmp_path)
+    stray = tmp_path / "incoming" / "holiday video.mkv"
+    stray.write_bytes(b"\x1aE\xdf\xa3" + bytes(4096))
+    an_hour_ago = time.time() - 3600  # finished: the importer leaves changing files alone
+    os.utime(stray, (an_hour_ago, an_hour_ago))
+    logged_in(server, page, "/downloads")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    page.get_by_role("button", name="Import from the downloads folder").click()
+    expect(page.locator("#imports-status")).to_have_text("Imported 0; 1 wait for you.")
+    form = page.get_by_role("form", name=f"Import {stray}")
+    form.get_by_label("Series").select_option(label=TITLE)
+    form.get_by_label("Season").fill("1")
+    form.get_by_label("Episode(s)").fill("4")
+    form.get_by_role("button", name="Import").click()
+    expect(page.locator("#imports-status")).to_have_text(
+        re.compile(rf"^Imported {re.escape(str(stray))} as .*S01E04.*\.mkv\.$"))
+    expect(page.get_by_text("No file waits to be matched.")).to_be_visible()
+    assert not stray.exists()
     no_script_errors(page)

@@ -31,6 +31,11 @@ export function setUpDownloadsPage() {
   error = document.getElementById("downloads-error");
   page.addEventListener("click", onClick);
   page.addEventListener("submit", onSubmit);
+  // A manual-import form someone has begun to fill in is not read again under their hands.
+  page.addEventListener("input", (event) => {
+    const form = event.target.closest("form.manual-import");
+    if (form) form.dataset.touched = "true";
+  });
 }
 
 // A download_update event (live.js).
@@ -42,7 +47,7 @@ export function showDownloadUpdate(event) {
 
 // An imports_changed event (live.js).
 export function showImportsChanged() {
-  if (page) readLists(["imports"]);
+  if (page) readLists(["pending-list"]);
 }
 
 // The live connection (re)opened: whatever happened while it was closed is read.
@@ -110,7 +115,7 @@ function place(row, table) {
   }
 }
 
-const SECTIONS = ["active-section", "history-section", "imports"];
+const SECTIONS = ["active-section", "history-section", "pending-list"];
 
 // Read the lists again (``ids``: those sections only); one reading at a time.
 async function readLists(ids = SECTIONS) {
@@ -130,8 +135,7 @@ async function readLists(ids = SECTIONS) {
         const now = document.getElementById(id);
         const then = fresh.getElementById(id);
         // A form being filled in is not swept away under the person's hands.
-        if (now && then && !(id === "imports" && now.contains(document.activeElement)
-                             && document.activeElement.closest("form"))) {
+        if (now && then && !now.querySelector('form[data-touched="true"]')) {
           now.replaceWith(document.adoptNode(then));
         }
       }
@@ -177,7 +181,7 @@ async function scanImports(button) {
   try {
     const report = await api("POST", "/api/imports/scan");
     status.textContent = `Imported ${report.imported.length}; ${report.pending.length} wait for you.`;
-    readLists(["imports"]);
+    readLists(["pending-list"]);
   } catch (failure) {
     showError(error, failure.message);
   } finally {
@@ -202,9 +206,10 @@ async function onSubmit(event) {
       season: Number(form.elements.season.value),
       episodes: form.elements.episodes.value.split(/[\s,]+/).filter(Boolean).map(Number),
     });
-    item.replaceChildren(Object.assign(document.createElement("p"), {
-      className: "hint imported", textContent: `Imported as ${imported.target}.`,
-    }));
+    document.getElementById("imports-status").textContent =
+      `Imported ${item.dataset.path} as ${imported.target}.`;
+    item.remove();
+    readLists(["pending-list"]);
   } catch (failure) {
     showError(problem, failure.message);
     button.disabled = false;

@@ -14,7 +14,9 @@ whether the median run and whether every run meets it:
   loopback is not a network).
 - ``memory``: extra peak RSS of a process while 4 x GIB download at once; target <= 30 MB.
 - ``kill``: a download SIGKILLed once its part passes 50 %, then run again: bytes the server
-  sent twice (all it sent, less the file); target <= 1 MiB.
+  sent twice (all it sent, less the file); target <= 1 MiB. Split into what was in flight at
+  the kill and what the server sent while the killed process was torn down; curl killed and
+  resumed (``-C -``) the same way is the reference.
 - ``progress_events``: progress events per second of one download through ``SeriesApp``
   (:func:`measure_progress_events`; once, not a distribution).
 """
@@ -32,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -173,38 +177,58 @@ def kill_and_resume(server: FakeFileServer, size: int, runs: int,
                     folder: Path) -> dict[str, Any]:
     """Bytes sent twice, split into what the server had sent but the part did not hold when
     SIGKILL went out (buffers: the downloader's and both kernels'), and what the server sent
-    after it, while the killed process was torn down (its socket closes last)."""
+    after it, while the killed process was torn down (its socket closes last). ``curl`` killed
+    the same way and resumed with ``-C -`` is the reference."""
     server.rate = GBIT
-    again, before, after, killed_at = [], [], [], []
+    ours: list[tuple[float, float, float, float]] = []
+    theirs: list[tuple[float, float, float, float]] = []
     for run in range(runs):
-        name = f"killed{run}.mkv"
-        file = server.add(name, size)
         part = folder / "killed.part"
-        process = start_child([(file.url, part)])
-        deadline = time.monotonic() + 120
-        while not part.exists() or part.stat().st_size <= size // 2:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the download ended before it was half done")
-            time.sleep(0.005)
-        process.send_signal(signal.SIGKILL)
-        sent_at_kill = server.bytes_sent(name)
-        process.wait()
-        kept = part.stat().st_size
-        killed_at.append(kept / size)
-        run_child([(file.url, part)])
-        if part.stat().st_size != size:
-            raise RuntimeError("the resumed download is not whole")
-        first = server.requests_for(name)[0].bytes_sent
-        again.append(float(server.bytes_sent(name) - size))
-        before.append(float(sent_at_kill - kept))
-        after.append(float(first - sent_at_kill))
+        file = server.add(f"killed{run}.mkv", size)
+        jobs = [(file.url, part)]
+        ours.append(killed_once(server, file.name, size, part, partial(start_child, jobs),
+                                partial(run_child, jobs)))
+        fresh(folder)
+        out = folder / "curl.mkv"
+        file = server.add(f"curl{run}.mkv", size)
+        theirs.append(killed_once(
+            server, file.name, size, out,
+            partial(subprocess.Popen, ["curl", "-sS", "-o", str(out), file.url]),
+            partial(subprocess.run, ["curl", "-sS", "-C", "-", "-o", str(out), file.url],
+                    check=True)))
         fresh(folder)
     server.rate = 0
-    return {"killed_at_fraction": summary(killed_at),
+    again = [run[0] for run in ours]
+    return {"killed_at_fraction": summary([run[3] for run in ours]),
             "bytes_fetched_again": summary(again, 0),
-            "of_which_in_flight_at_kill": summary(before, 0),
-            "of_which_sent_after_kill": summary(after, 0),
+            "of_which_in_flight_at_kill": summary([run[1] for run in ours], 0),
+            "of_which_sent_after_kill": summary([run[2] for run in ours], 0),
+            "curl_bytes_fetched_again": summary([run[0] for run in theirs], 0),
+            "curl_of_which_sent_after_kill": summary([run[2] for run in theirs], 0),
             "target_bytes": TARGET_REFETCHED, **met(again, TARGET_REFETCHED, below=True)}
+
+
+def killed_once(server: FakeFileServer, name: str, size: int, part: Path,
+                start: Callable[[], subprocess.Popen[Any]],
+                finish: Callable[[], object]) -> tuple[float, float, float, float]:
+    """Kill a download once ``part`` passes half of ``size``, finish it, and return the bytes
+    sent twice, in flight at the kill, sent after it, and where it was killed."""
+    process = start()
+    deadline = time.monotonic() + 120
+    while not part.exists() or part.stat().st_size <= size // 2:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the download ended before it was half done")
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    sent_at_kill = server.bytes_sent(name)
+    process.wait()
+    kept = part.stat().st_size
+    finish()
+    if part.stat().st_size != size:
+        raise RuntimeError("the resumed download is not whole")
+    first = server.requests_for(name)[0].bytes_sent
+    return (float(server.bytes_sent(name) - size), float(sent_at_kill - kept),
+            float(first - sent_at_kill), kept / size)
 
 
 def met(values: list[float], target: float, *, below: bool) -> dict[str, bool]:

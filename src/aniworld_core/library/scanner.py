@@ -68,6 +68,9 @@ class SeriesScan:
     lone_nfos: list[str] = attrs.field(factory=list)
     nfos_removed: list[str] = attrs.field(factory=list)
     nfo_errors: list[str] = attrs.field(factory=list)
+    #: Video files left out because they are still settling (a copy in progress): what the
+    #: library knew of them stays as it was until they settle.
+    kept: set[str] = attrs.field(factory=set)
 
     @property
     def changed(self) -> bool:
@@ -172,6 +175,7 @@ class _Walker:
                     continue
                 if self.skip and prefix + name in self.skip:
                     skipped = True
+                    self.result.kept.add(prefix + name)
                     continue
                 try:
                     if not entry.is_file():

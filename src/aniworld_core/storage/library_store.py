@@ -370,6 +370,12 @@ def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[S
         folders = [*scan.removed, *scan.listed]
         old = set() if sid in new_ids else _paths_in(conn, sid, folders)
         new = {found.path for found in scan.files}
+        # A file still settling that the library already knew stays as it was (a file written
+        # before a scan counted it must not vanish while the watcher waits for it to settle).
+        still = sorted((scan.kept & old) - new)
+        if still:
+            file_rows.extend(_stored_files(conn, sid, still))
+            new |= set(still)
         counts[sid] = (len(new - old), len(old - new))
         if sid not in new_ids:
             replaced.extend({"sid": sid, "folder": path} for path in folders)
@@ -389,6 +395,16 @@ def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[S
         conn.execute(insert(FOLDERS), folder_rows)
     bulk_insert(conn, FILES, _FILE_COLUMNS, file_rows)
     return counts
+
+
+def _stored_files(conn: Connection, series_id: str, paths: Sequence[str]
+                  ) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    columns = [getattr(FILES.c, name) for name in _FILE_COLUMNS]
+    for chunk in chunks(paths):
+        rows.extend(tuple(row) for row in conn.execute(
+            select(*columns).where(FILES.c.series_id == series_id, FILES.c.path.in_(chunk))))
+    return rows
 
 
 def _paths_in(conn: Connection, series_id: str, folders: Sequence[str]) -> set[str]:

@@ -15,7 +15,7 @@ from aniworld_core.events import EventHub
 from aniworld_core.library.availability import EMPTY_ROOT
 from aniworld_core.library.paths import library_root_key
 from aniworld_core.library.scan import FolderRequest, Library
-from aniworld_core.storage import Database
+from aniworld_core.storage import Database, SeriesStore
 from aniworld_core.storage.library_store import LibraryStore
 
 pytestmark = pytest.mark.anyio
@@ -139,3 +139,22 @@ async def test_rescan_series_reads_every_folder_of_it(app: SeriesApp, tmp_path: 
         await app.rescan_series(added.id)
     with pytest.raises(SeriesNotFound):
         await app.rescan_series("00000000-0000-4000-8000-000000000009")
+
+
+async def test_a_settling_file_the_library_knew_stays_while_it_settles(
+        library: Library, root: Path, database: Database) -> None:
+    """A targeted scan that leaves out a file still settling (the watcher saw it written a
+    moment ago) keeps what the library knew of it: a file a full scan counted must not vanish
+    from the library, and its episode turn missing, until the watcher looks again."""
+    folder = root / "Series 03" / "Season 01"
+    (folder / "Series 03 - S01E02.mkv").write_bytes(b"2")
+    await library.scan([root])
+    (folder / "Series 03 - S01E03.mkv").write_bytes(b"3")
+    report = await library.scan_folders([FolderRequest(
+        root, "Series 03", relist=frozenset({"Season 01"}),
+        skip=frozenset({"Season 01/Series 03 - S01E02.mkv", "Season 01/Series 03 - S01E03.mkv"}))])
+    assert (report.files_added, report.files_removed) == (0, 0)
+    [series_id] = [s.id for s in await SeriesStore(database).all() if s.title == "Series 03"]
+    known = await LibraryStore(database).files(series_id)
+    assert [file.path for file in known] == ["Season 01/Series 03 - S01E01.mkv",
+                                             "Season 01/Series 03 - S01E02.mkv"]

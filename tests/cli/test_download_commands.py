@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from aniworld_testing._files import FakeFileServer
+from aniworld_testing import FakeFileServer
 from tests.cli.child import aniworld
 from tests.cli.conftest import Outcome, Run
 from tests.show_files import season_folders

@@ -8,8 +8,7 @@ import hashlib
 import httpx
 import pytest
 
-from aniworld_testing import FakeFile, FakeFileServer
-from aniworld_testing._files import BLOCK
+from aniworld_testing import BLOCK, FakeFile, FakeFileServer
 
 MIB = 1 << 20
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from aniworld_core import Settings
-from aniworld_testing._files import FakeFile, FakeFileServer
+from aniworld_testing import FakeFile, FakeFileServer
 from aniworld_web import create_app
 from tests.show_files import season_folders
 

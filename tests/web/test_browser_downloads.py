@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from aniworld_core import DownloadSettings, Settings
 from aniworld_core.auth import set_testing
-from aniworld_testing._files import FakeFileServer
+from aniworld_testing import FakeFileServer
 from tests.conftest import pointed_at
 from tests.show_files import season_folders
 

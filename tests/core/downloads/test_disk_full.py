@@ -23,7 +23,7 @@ from aniworld_core import (
     Settings,
 )
 from aniworld_core.storage.library_store import LibraryStore
-from aniworld_testing._files import FakeFileServer
+from aniworld_testing import FakeFileServer
 
 pytestmark = pytest.mark.anyio
 MB = 1 << 20

@@ -21,7 +21,7 @@ from aniworld_core.downloads.model import Download, DownloadState, Offer
 from aniworld_core.errors import InvalidInput, StateConflict
 from aniworld_core.jobs.model import JobUpdate
 from aniworld_core.storage.library_store import LibraryStore
-from aniworld_testing._files import FakeFileServer
+from aniworld_testing import FakeFileServer
 
 pytestmark = pytest.mark.anyio
 MB = 1 << 20

@@ -223,7 +223,7 @@ def import_(obj: CliContext, path: Path | None, series: str | None, season: int 
                                f"{imported.target}."))
 
     async def folder(app: SeriesApp) -> None:
-        report = await app.import_folder(path)
+        report = await app.import_folder(path, anywhere=True)
         if as_json:
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
             return

@@ -35,6 +35,7 @@ from aniworld_core.errors import (
     DownloadError,
     DownloadNotFound,
     InvalidInput,
+    PathNotAllowed,
     StateConflict,
 )
 from aniworld_core.events import EventHub
@@ -293,20 +294,28 @@ class DownloadsFacade:
         """Files of the downloads folder that wait for a person to match them."""
         return await self._importer.pending()
 
-    async def import_folder(self, path: Path | str | None = None) -> ImportReport:
+    async def import_folder(self, path: Path | str | None = None, *,
+                            anywhere: bool = False) -> ImportReport:
         """Import the finished files of ``path`` (default: ``downloads.import_folder``) that
-        match a show and an episode; list the others as pending."""
+        match a show and an episode; list the others as pending. ``path`` must be the
+        downloads folder or a folder in it (:class:`PathNotAllowed` otherwise: files are
+        moved out of it) unless ``anywhere`` (a person at this machine's command line)."""
+        configured = self.settings.downloads.import_folder
         if path is None:
-            folder = self.settings.downloads.import_folder
-            if folder is None:
+            if configured is None:
                 raise InvalidInput("No downloads folder is set (downloads.import_folder); "
                                    "give one.", field="path")
+            folder = configured
         else:
             if not isinstance(path, str | Path) or not str(path).strip() or "\0" in str(path):
                 raise InvalidInput("Give the folder as an absolute path.", field="path")
             folder = Path(path)
             if not folder.is_absolute():
                 raise InvalidInput(f"{str(path)!r} is not an absolute path.", field="path")
+            if not anywhere and not await anyio.to_thread.run_sync(_inside, folder,
+                                                                    configured):
+                raise PathNotAllowed(f"{folder} is not in the downloads folder "
+                                     f"({configured or 'none is set'}).", field="path")
         report = await self._importer.import_folder(folder)
         self._imports_changed(len(report.imported), len(report.pending))
         return report
@@ -333,3 +342,10 @@ class DownloadsFacade:
         """A file of the downloads folder is at ``relative`` in the series folder."""
         await self._placed(series_id, relative)
         self._imports_changed(1, len(await self._importer.pending()))
+
+
+def _inside(folder: Path, downloads: Path | None) -> bool:
+    """Whether ``folder`` is ``downloads`` or in it (resolved: a link leading out is out)."""
+    if downloads is None:
+        return False
+    return folder.resolve().is_relative_to(downloads.resolve())

@@ -226,6 +226,24 @@ async def test_imports_list_scan_and_manual_import(shop: Shop) -> None:
         422, "invalid_input")
 
 
+
+async def test_an_import_scan_stays_inside_the_downloads_folder(shop: Shop,
+                                                                tmp_path: Path) -> None:
+    """The API imports from the downloads folder (or a folder in it) only: a folder elsewhere
+    on the machine is refused, and nothing in it is moved."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    video = settled(elsewhere / "Mob Psycho 100 - S01E03.mkv")
+    for path in (str(elsewhere), str(shop.incoming / ".."), str(shop.library / TITLE)):
+        refused = await shop.client.post("/api/imports/scan", json={"path": path})
+        assert_error(refused, 422, "path_not_allowed")
+    assert video.is_file()
+    inner = shop.incoming / "complete"
+    inner.mkdir()
+    scanned = await shop.client.post("/api/imports/scan", json={"path": str(inner)})
+    assert scanned.status_code == 200
+
+
 async def test_pages_show_wanted_downloads_and_the_series_buttons(shop: Shop) -> None:
     """The Wanted page lists the episodes with Find and Download, the Downloads page a
     finished download and the pending files, the series page a Download button per missing

@@ -22,6 +22,7 @@ import attrs
 from aniworld_core.download_events import DownloadUpdate
 from aniworld_core.downloads.bandwidth import Bandwidth
 from aniworld_core.downloads.fetch import Fetcher, FetchResult
+from aniworld_core.downloads.import_place import ImportMode, place
 from aniworld_core.downloads.live import LiveDownload
 from aniworld_core.downloads.model import (
     Download,
@@ -32,7 +33,6 @@ from aniworld_core.downloads.model import (
 )
 from aniworld_core.downloads.naming import EpisodeName, Naming
 from aniworld_core.downloads.partial import remove_partial
-from aniworld_core.downloads.placing import place_file
 from aniworld_core.downloads.source_set import SourceSet
 from aniworld_core.downloads.sources import HandsOff
 from aniworld_core.errors import DownloadError, InvalidInput, SeriesNotFound
@@ -267,7 +267,7 @@ class DownloadManager:
         relative = self._name(want, offer, extension)
         series_dir = Path(series.library_root or "") / (series.folder or "")
         target = await anyio.to_thread.run_sync(lambda: confiner(series_dir)(str(relative)))
-        await anyio.to_thread.run_sync(place_file, fetched, target)
+        await anyio.to_thread.run_sync(place, fetched, target, ImportMode.MOVE)
         await anyio.to_thread.run_sync(remove_partial, part)
         await self.store.change(context.job.id, path=str(relative), part_path=None,
                                 bytes_done=live.download.bytes_done,

@@ -283,12 +283,12 @@ class ProviderHttpClient:
             self.breaker.answered()  # it is there, only busy
             self.metrics.rate_limited += 1
             delay = self._server_delay(response)
-            self.limiter.pause(self._default_pause if delay is None else delay,
-                               f"{self.limiter.label} asked to wait (HTTP 429)")
+            await self.limiter.pause_everywhere(self._default_pause if delay is None else delay,
+                                                f"{self.limiter.label} asked to wait (HTTP 429)")
         else:
             raise self._error(request, f"still rate limited (HTTP 429) after {MAX_RATE_LIMITED} "
                                        "pauses", 429)
-        self._obey_quota(response)
+        await self._obey_quota(response)
         if response.status_code >= 500:
             raise ServerError(response.status_code, _describe(response))
         self.breaker.answered()  # a 4xx too: the server is there
@@ -350,13 +350,13 @@ class ProviderHttpClient:
 
     # -- what the server says about its limits --------------------------------------------------
 
-    def _obey_quota(self, response: httpx.Response) -> None:
+    async def _obey_quota(self, response: httpx.Response) -> None:
         remaining = _number(response.headers.get("X-RateLimit-Remaining"))
         if remaining is None or remaining > 0:
             return
         delay = self._reset_delay(response)
-        self.limiter.pause(self._default_pause if delay is None else delay,
-                           f"{self.limiter.label} quota used up")
+        await self.limiter.pause_everywhere(self._default_pause if delay is None else delay,
+                                            f"{self.limiter.label} quota used up")
 
     def _server_delay(self, response: httpx.Response) -> float | None:
         retry_after = response.headers.get("Retry-After")

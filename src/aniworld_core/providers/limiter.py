@@ -9,6 +9,12 @@ A turn taken as its request is written (``take(until_sent=True)``) counts as a r
 *now* until :meth:`ProviderLimiter.restamp` says when it left, so a stall between the two never
 lets later requests through early.
 
+With a :class:`~aniworld_core.providers.budget.SharedBudget` (several processes on one
+database) a request also needs a turn from the budget, which every process draws from: the
+limiter takes a few turns at a time (as many as requests wait), uses each between its moment and
+its expiry, and drops a turn it could not use by then (see :mod:`.budget`). A pause is written
+to the budget too (:meth:`ProviderLimiter.pause_everywhere`), so it stops every process.
+
 Waiters queue in arrival order behind one lock; only the first sleeps, exactly until the moment it
 may go, then re-checks (a pause may have come in meanwhile). The clock and the sleep are
 injectable, so tests can run the limiter on simulated time. :meth:`ProviderLimiter.stop_waiting`
@@ -19,6 +25,7 @@ for).
 from __future__ import annotations
 
 import bisect
+import collections
 import logging
 import math
 import time
@@ -28,6 +35,7 @@ import anyio
 
 from aniworld_core.errors import ProviderError
 from aniworld_core.providers.base import RateLimit
+from aniworld_core.providers.budget import MAX_BATCH, TURN_EXPIRY, SharedBudget, shared_windows
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +123,8 @@ class ProviderLimiter:
         clock: Clock = time.monotonic,
         sleep: Sleep = anyio.sleep,
         margin: tuple[float, float] = ARRIVAL_MARGIN,
+        budget: SharedBudget | None = None,
+        wall_clock: Clock = time.time,
     ) -> None:
         self.provider = provider
         self.label = label or provider
@@ -130,6 +140,16 @@ class ProviderLimiter:
         self._unsent: list[float] = []
         self._stopped: str | None = None
         self._naps: set[anyio.CancelScope] = set()
+        self._budget = budget
+        self._shared = shared_windows(self.limits, margin)
+        self._wall_clock = wall_clock
+        #: Turns the shared budget gave (wall clock, ascending), not used yet.
+        self._turns: collections.deque[float] = collections.deque()
+        #: When to ask the shared budget again, having been given no turn (wall clock).
+        self._ask_at = -math.inf
+        #: How often this limiter asked the shared budget, and turns it dropped unused.
+        self.budget_asks = 0
+        self.turns_expired = 0
 
     def now(self) -> float:
         """The limiter's clock (``time.monotonic`` unless a test injected another)."""
@@ -192,7 +212,15 @@ class ProviderLimiter:
                 raise ProviderError(self.provider, "a request", self._stopped)
             now = self._clock()
             free_at = self._free_at(now)
+            if free_at <= now and self._budget is not None:
+                wait = self._shared_wait(drop=True)
+                if wait is None:
+                    await self._ask_budget()
+                    continue
+                free_at = now + wait
             if free_at <= now:
+                if self._budget is not None:
+                    self._turns.popleft()
                 if until_sent:
                     self._unsent.append(now)
                 else:
@@ -217,6 +245,16 @@ class ProviderLimiter:
         log.warning("%s paused for %.1f s: %s", self.label, seconds, reason)
         self._notify(seconds, reason)
 
+    async def pause_everywhere(self, seconds: float, reason: str) -> None:
+        """:meth:`pause`, and with a shared budget the same pause for every process."""
+        self.pause(seconds, reason)
+        if self._budget is None or not seconds > 0:
+            return
+        try:
+            await self._budget.pause(self.provider, self._wall_clock() + seconds, reason)
+        except Exception:  # this process pauses anyway; the others find out at a 429
+            log.exception("Could not share the pause of %s", self.label)
+
     async def wait_ready(self, *, lead: float = 0.0) -> None:
         """Return once a request could be sent within ``lead`` seconds (at once by default;
         nothing is reserved: a scheduler calls this before taking a slot for a request).
@@ -232,7 +270,11 @@ class ProviderLimiter:
         A scheduler asks this to sleep until a paused provider is free instead of polling; it
         does not count requests already queued in :meth:`acquire` (see :attr:`waiting`).
         """
-        return self._free_at(self._clock())
+        now = self._clock()
+        free_at = self._free_at(now)
+        if self._budget is not None:
+            free_at = max(free_at, now + (self._shared_wait(drop=False) or 0.0))
+        return free_at
 
     @property
     def paused_until(self) -> float | None:
@@ -248,6 +290,41 @@ class ProviderLimiter:
         unsent = len(self._unsent)
         return max(self._paused_until, *(window.free_at(now, unsent) for window in self._windows),
                    now)
+
+    def _shared_wait(self, *, drop: bool) -> float | None:
+        """Seconds until the shared budget lets a request go: until the next turn held, or
+        until it is worth asking again; ``None`` when it must be asked now. ``drop``: turns
+        past their expiry are dropped (a stalled process never uses a turn late)."""
+        wall = self._wall_clock()
+        turns = self._turns
+        while turns and turns[0] + TURN_EXPIRY < wall:
+            if not drop:
+                return next((max(0.0, turn - wall) for turn in turns
+                             if turn + TURN_EXPIRY >= wall), None)
+            turns.popleft()
+            self.turns_expired += 1
+        if turns:
+            return max(0.0, turns[0] - wall)
+        if self._ask_at > wall:
+            return self._ask_at - wall
+        return None
+
+    async def _ask_budget(self) -> None:
+        assert self._budget is not None
+        self.budget_asks += 1
+        count = min(MAX_BATCH, max(1, self._waiting))
+        try:
+            grant = await self._budget.take(self.provider, self._shared, count,
+                                            self._wall_clock())
+        except Exception as error:
+            log.warning("The shared rate budget of %s cannot be read: %s", self.label, error)
+            raise ProviderError(self.provider, "a request",
+                                f"the shared rate budget cannot be read ({error})") from None
+        wall = self._wall_clock()
+        self._turns.extend(grant.turns)
+        self._ask_at = -math.inf if grant.turns else grant.retry_at
+        if grant.paused_until is not None and grant.paused_until > wall:
+            self.pause(grant.paused_until - wall, f"{self.label} paused by another process")
 
     async def _nap(self, seconds: float) -> None:
         """Sleep ``seconds``, unless :meth:`stop_waiting` ends it."""

@@ -23,6 +23,7 @@ from aniworld_core.errors import ProviderUnavailable
 from aniworld_core.metadata import Capability
 from aniworld_core.providers.base import MetadataProvider, ProviderConfig, ProviderContext
 from aniworld_core.providers.breaker import BreakerState, ChangeCallback, CircuitBreaker
+from aniworld_core.providers.budget import SharedBudget
 from aniworld_core.providers.checks import check_provider_class
 from aniworld_core.providers.http import DEFAULT_TIMEOUT, ProviderHttpClient
 from aniworld_core.providers.images import ImageDownloader
@@ -134,12 +135,14 @@ async def _start(
     transport: httpx.AsyncBaseTransport | None,
     on_wait: WaitCallback | None,
     breaker: BreakerSettings | None = None,
+    budget: SharedBudget | None = None,
 ) -> tuple[P, ProviderHttpClient]:
     config = provider_config(provider, settings)
     limits = provider.rate_limits
     if settings.rate_scale != 1.0:
         limits = tuple(limit.scaled(settings.rate_scale) for limit in limits)
-    limiter = ProviderLimiter(provider.name, limits, label=provider.display_name, on_wait=on_wait)
+    limiter = ProviderLimiter(provider.name, limits, label=provider.display_name, on_wait=on_wait,
+                              budget=budget)
     breaker = breaker or BreakerSettings()
     http = ProviderHttpClient(config, limiter, transport=transport, breaker=CircuitBreaker(
         provider.name, label=provider.display_name, failures=breaker.failures,
@@ -206,10 +209,12 @@ class ProviderRegistry:
         transport: httpx.AsyncBaseTransport | None = None,
         on_wait: WaitCallback | None = None,
         on_down: ChangeCallback | None = None,
+        budget: SharedBudget | None = None,
     ) -> AsyncIterator[ProviderRegistry]:
         """Start every provider the plugins register and the artwork downloader; close every
         client on exit. ``on_down(provider, state)`` is told when a provider goes down, is
-        found still down, or comes back."""
+        found still down, or comes back. ``budget``: the rate budget shared with other
+        processes on one database (every provider's limiter draws its turns from it too)."""
         breaker = BreakerSettings(settings.loader.breaker_failures,
                                   settings.loader.breaker_cooldown, on_down)
         if plugins is None:
@@ -227,7 +232,7 @@ class ProviderRegistry:
                     try:
                         entry.instance, entry.http = await _start(
                             provider, provider_settings, transport=transport, on_wait=on_wait,
-                            breaker=breaker,
+                            breaker=breaker, budget=budget,
                         )
                     except Exception as error:
                         log.exception("Provider %s failed to start", provider.name)

@@ -91,6 +91,7 @@ class EpisodeRow(Base):
 
 
 # The library's tables live in their own module; importing it adds them to Base.metadata.
+from aniworld_core.storage import budget_tables as _budget_tables  # noqa: E402, F401
 from aniworld_core.storage import download_tables as _download_tables  # noqa: E402, F401
 from aniworld_core.storage import job_tables as _job_tables  # noqa: E402, F401
 from aniworld_core.storage import library_tables as _library_tables  # noqa: E402, F401

@@ -76,6 +76,7 @@ from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.download_store import DownloadStore
 from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.rate_budget import PostgresRateBudget
 from aniworld_core.storage.work import WorkStore
 from aniworld_core.validation import (
     check_id,
@@ -127,9 +128,11 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         body_error: Exception | None = None
         try:
             app = cls(settings, database)
+            # PostgreSQL: every process on the database draws from one rate budget.
+            budget = PostgresRateBudget(database) if database.dialect == "postgresql" else None
             async with ProviderRegistry.open(
                 settings, transport=transport, on_wait=app._provider_waiting,
-                on_down=app._provider_down,
+                on_down=app._provider_down, budget=budget,
             ) as providers, SourceSet.open(settings, providers.plugins, transport=transport
                                            ) as sources, anyio.create_task_group() as task_group:
                 app._providers = providers

@@ -36,6 +36,7 @@ from aniworld_core.errors import (
     StateConflict,
     StorageError,
 )
+from aniworld_core.event_bridge import EventBridge
 from aniworld_core.events import (
     Event,
     EventHub,
@@ -47,6 +48,8 @@ from aniworld_core.events import (
 from aniworld_core.jobs import Engine
 from aniworld_core.jobs.facade import Jobs
 from aniworld_core.jobs.owners import new_owner
+from aniworld_core.jobs.wake import WakingEngine
+from aniworld_core.leader import Leadership, try_interval
 from aniworld_core.library.scan import Library
 from aniworld_core.loader.loader import Loader
 from aniworld_core.loader.metrics import LoaderMetrics
@@ -141,11 +144,11 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
                     providers.seed_down(await app._work.waiting_for_providers())
                 pool = RegistryPool(providers, batching=settings.loader.batching)
                 await task_group.start(pool.run)
-                app._engine = Engine(database, app.events.publish, owner=new_owner(),
-                                     lease_seconds=settings.loader.lease_seconds,
-                                     shutdown_grace=settings.loader.shutdown_grace,
-                                     closed_gates=lambda: {*pool.closed_gates(),
-                                                           *app._downloads.closed_gates()})
+                app._engine = WakingEngine(database, app.events.publish, owner=new_owner(),
+                                           lease_seconds=settings.loader.lease_seconds,
+                                           shutdown_grace=settings.loader.shutdown_grace,
+                                           closed_gates=lambda: {*pool.closed_gates(),
+                                                                 *app._downloads.closed_gates()})
                 app._refresh, airing = register_refresh(app._engine, database, providers,
                                                         settings)
                 steps = default_steps(threshold=settings.loader.identify_threshold,
@@ -164,14 +167,20 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
                 app._importer = Importer(database, settings, naming=app._downloads.naming,
                                          placed=app._imported)
                 app.jobs = Jobs(app._engine)
+                # PostgreSQL: events, and work queued, reach every process on the database.
+                bridge = await EventBridge.open(database, app.events, runs_jobs=loader)
+                if bridge is not None:
+                    bridge.attach(app._engine)
+                    await task_group.start(bridge.run)
                 if loader:
                     await app._loader.prepare()
                     await define_builtin_schedules(app._engine, settings)
                     await task_group.start(app._engine.run)
-                    await task_group.start(app._watch_library)
-                    if settings.downloads.import_folder is not None:
-                        await task_group.start(app._importer.watch,
-                                               settings.downloads.import_folder)
+                    # Watching is done once for all processes on the database: by the leader.
+                    app._leadership = Leadership(
+                        database, owner=app._engine.owner,
+                        interval=try_interval(settings.loader.lease_seconds))
+                    await task_group.start(app._leadership.run, app._leader_duties)
                 try:
                     yield app
                 except Exception as error:

@@ -246,9 +246,9 @@ class Subscription:
             if self._coalesced.pop(key, None) is not None:
                 self.coalesced_count += 1
             self._coalesced[key] = event
-        elif (self._coalesce and isinstance(event, SeriesLoadingUpdate)
+        elif (self._coalesce and event.type == SeriesLoadingUpdate.type
               and (slot := self._last.get(key)) is not None
-              and isinstance(slot[0], SeriesLoadingUpdate)):
+              and slot[0].type == SeriesLoadingUpdate.type):  # another process's, too
             slot[0] = event  # the state still waiting has passed: send the newer one instead
             self.coalesced_count += 1
         else:

@@ -1,0 +1,300 @@
+"""Events and wakes across the processes of one PostgreSQL database.
+
+Every event published on this process's hub goes out as NOTIFY on the events channel; every
+event another process sent comes in as a :class:`RemoteEvent` and is published on this hub, so
+each subscriber of each process sees every event once. Work queued here is announced on the jobs
+channel, and processes that run jobs wake their engine on hearing it.
+
+Payloads (each at most :data:`~aniworld_core.storage.notify.MAX_PAYLOAD` bytes of JSON)::
+
+    events channel  {"o": "<origin>", "e": [<event.to_json()>, ...]}
+    jobs channel    {"o": "<origin>", "k": ["<kind>" | "*", ...]}
+
+``origin`` names the sending process (:func:`~aniworld_core.jobs.owners.new_owner`); a process
+ignores what it sent itself. Several events waiting together go in one payload, in the order
+they were published; one listening connection hears them in commit order, so the order per
+series holds. An event too large for a payload loses its long fields (``"truncated": true``:
+pages read the thing again); a ``library_changed`` of many series is split into several.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import anyio
+import anyio.abc
+
+from aniworld_core.events import EventHub, Subscription
+from aniworld_core.jobs.engine import Engine
+from aniworld_core.jobs.owners import new_owner
+from aniworld_core.jobs.wake import WakingEngine
+from aniworld_core.storage.database import Database
+from aniworld_core.storage.notify import (
+    BACKOFF,
+    MAX_PAYLOAD,
+    Listener,
+    Notifier,
+    channel,
+    connector,
+    current_schema,
+)
+
+log = logging.getLogger("aniworld.events")
+
+#: Events waiting to go out before they are coalesced (the latest per series...).
+OUTBOX = 10_000
+#: The most events taken from the outbox for one round of NOTIFYs.
+BATCH = 500
+#: Longer text is cut to this many characters in an event too large for a payload.
+LONG_TEXT = 300
+#: The type keys of events whose coalesce key is not ``("series", series_id)``.
+_KEYS: dict[str, tuple[str, str | None]] = {
+    "download_update": ("download", "id"),
+    "job_update": ("job", "job_id"),
+    "library_root": ("library_root", "root"),
+    "provider_waiting": ("provider", "provider"),
+    "loader_idle": ("loader", None),
+    "scan_progress": ("scan", None),
+    "imports_changed": ("imports", None),
+}
+
+
+class RemoteEvent:
+    """An event another process published, as its JSON: ``type``, ``to_json()`` and
+    ``coalesce_key`` are those of the event it was, so pages and the hub treat it alike. Each
+    type has a subclass of its own (see :func:`remote_event`)."""
+
+    type: ClassVar[str] = "remote"
+    __slots__ = ("_data", "coalesce_key", "timestamp")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        self.timestamp = _parse_time(data.get("timestamp"))
+        self.coalesce_key = coalesce_key_of(data)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"RemoteEvent({self._data!r})"
+
+
+_remote_types: dict[str, type[RemoteEvent]] = {}
+
+
+def remote_event(data: Mapping[str, Any]) -> RemoteEvent:
+    """The event ``data`` (a ``to_json()`` with a ``type``) stands for."""
+    name = str(data["type"])
+    cls = _remote_types.get(name)
+    if cls is None:
+        cls = type(f"Remote_{name}", (RemoteEvent,), {"type": name, "__slots__": ()})
+        if len(_remote_types) < 200:  # only so many kinds of event exist
+            _remote_types[name] = cls
+    return cls(data)
+
+
+def coalesce_key_of(data: Mapping[str, Any]) -> Hashable:
+    """The coalesce key the event with this JSON has (as its class computes it)."""
+    kind = str(data.get("type"))
+    if kind == "library_changed":
+        return ("library_changed", tuple(str(item) for item in data.get("series_ids") or ()))
+    if kind in _KEYS:
+        name, field = _KEYS[kind]
+        return (name,) if field is None else (name, _hashable(data.get(field)))
+    if "series_id" in data:
+        return ("series", _hashable(data["series_id"]))
+    return ("remote", kind)
+
+
+def _hashable(value: object) -> Hashable:
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+
+def _parse_time(value: object) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return dt.datetime.now(dt.UTC)
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def event_payloads(origin: str, events: Sequence[Mapping[str, Any]],
+                   limit: int = MAX_PAYLOAD) -> list[str]:
+    """``events`` (``to_json()`` each) in as few payloads of at most ``limit`` bytes as they
+    fit, in order."""
+    head, tail = '{"o":' + _dumps(origin) + ',"e":[', "]}"
+    room = limit - len(head) - len(tail)
+    payloads: list[str] = []
+    parts: list[str] = []
+    size = 0
+    for event in events:
+        for text in (_dumps(part) for part in fitted(event, room)):
+            if parts and size + 1 + len(text) > room:
+                payloads.append(head + ",".join(parts) + tail)
+                parts, size = [], 0
+            parts.append(text)
+            size += len(text) + (1 if len(parts) > 1 else 0)
+    if parts:
+        payloads.append(head + ",".join(parts) + tail)
+    return payloads
+
+
+def fitted(event: Mapping[str, Any], room: int) -> list[Mapping[str, Any]]:
+    """``event``, or what stands for it in at most ``room`` bytes: a ``library_changed`` split
+    by series; any other event with its long text cut and big fields emptied, marked
+    ``"truncated": true``."""
+    if len(_dumps(event)) <= room:
+        return [event]
+    ids = event.get("series_ids")
+    if event.get("type") == "library_changed" and isinstance(ids, list) and len(ids) > 1:
+        half = len(ids) // 2
+        return [*fitted({**event, "series_ids": ids[:half]}, room),
+                *fitted({**event, "series_ids": ids[half:]}, room)]
+    trimmed = {key: _trimmed(value) for key, value in event.items()} | {"truncated": True}
+    if len(_dumps(trimmed)) <= room:
+        return [trimmed]
+    return [{key: value for key, value in trimmed.items()
+             if value is None or isinstance(value, bool | int | float)
+             or (isinstance(value, str) and len(value) <= 80)}]
+
+
+def _trimmed(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > LONG_TEXT:
+        return value[:LONG_TEXT] + "…"
+    if isinstance(value, list | dict) and len(_dumps(value)) > 4 * LONG_TEXT:
+        return type(value)()
+    return value
+
+
+def wake_payload(origin: str, kinds: set[str]) -> str:
+    return _dumps({"o": origin, "k": ["*"] if "*" in kinds else sorted(kinds)})
+
+
+# -- the bridge -------------------------------------------------------------------------------
+
+class EventBridge:
+    """Carries this hub's events to the other processes on the database and theirs to it, and
+    wakes this engine (when it runs jobs) on work queued elsewhere. Create with :meth:`open`,
+    attach the engine, then ``await task_group.start(bridge.run)``."""
+
+    def __init__(self, hub: EventHub, notifier: Notifier, listen: Callable[..., Listener], *,
+                 schema: str, runs_jobs: bool, origin: str | None = None) -> None:
+        self.origin = origin or new_owner()
+        self._hub = hub
+        self._notifier = notifier
+        self.events_channel = channel(schema, "events")
+        self.jobs_channel = channel(schema, "jobs")
+        channels = [self.events_channel, *([self.jobs_channel] if runs_jobs else [])]
+        self._listener = listen(channels, self._heard)
+        self._woken: Callable[[str | None], None] | None = None
+        self._wakes: set[str] = set()
+        self._wake_pending = anyio.Event()
+        self._sending_down = False
+        #: Events sent to and heard from other processes (for metrics and tests).
+        self.sent = 0
+        self.heard = 0
+
+    @classmethod
+    async def open(cls, database: Database, hub: EventHub, *, runs_jobs: bool
+                   ) -> EventBridge | None:
+        """A bridge for ``database``; ``None`` unless it is PostgreSQL (a SQLite library has
+        one process)."""
+        if database.dialect != "postgresql":
+            return None
+        connect = connector(database.engine)
+        schema = await current_schema(connect)
+        return cls(hub, Notifier(connect),
+                   lambda channels, on_notify: Listener(connect, channels, on_notify),
+                   schema=schema, runs_jobs=runs_jobs)
+
+    def attach(self, engine: Engine) -> None:
+        """Announce the work ``engine`` is told of, and wake it on work queued elsewhere."""
+        if isinstance(engine, WakingEngine):
+            engine.on_work_added = self.wake_others
+            self._woken = engine.woken
+
+    def wake_others(self, kind: str | None = None) -> None:
+        """Tell the processes that run jobs that work of ``kind`` (``None``: any) was queued;
+        several calls close together go out as one notification."""
+        self._wakes.add("*" if kind is None else kind)
+        self._wake_pending.set()
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+                  ) -> None:
+        """Send and hear until the hub closes or this is cancelled; ready once listening."""
+        try:
+            async with self._hub.subscribe(snapshot=False, max_buffer=OUTBOX) as outbox, \
+                    anyio.create_task_group() as task_group:
+                await task_group.start(self._listener.run)
+                task_group.start_soon(self._send_wakes)
+                task_status.started()
+                await self._send_events(outbox)
+                task_group.cancel_scope.cancel()
+        finally:
+            await self._notifier.close()
+
+    async def _send_events(self, outbox: Subscription) -> None:
+        while batch := await outbox.next_batch(BATCH):
+            local = [event.to_json() for event in batch if not isinstance(event, RemoteEvent)]
+            if not local:
+                continue
+            payloads = event_payloads(self.origin, local)
+            if await self._send([(self.events_channel, payload) for payload in payloads]):
+                self.sent += len(local)
+
+    async def _send_wakes(self) -> None:
+        while True:
+            await self._wake_pending.wait()
+            self._wake_pending = anyio.Event()
+            kinds, self._wakes = self._wakes, set()
+            await self._send([(self.jobs_channel, wake_payload(self.origin, kinds))])
+
+    async def _send(self, notifications: list[tuple[str, str]]) -> bool:
+        """Send; on failure log once, drop these and wait a little (what comes meanwhile
+        waits in the outbox, coalesced if need be)."""
+        try:
+            await self._notifier.send(notifications)
+        except Exception as error:  # the database may be gone for a while
+            if not self._sending_down:
+                self._sending_down = True
+                log.warning("Cannot tell other processes about events (%s); trying again",
+                            error)
+            await anyio.sleep(BACKOFF[2])
+            return False
+        if self._sending_down:
+            self._sending_down = False
+            log.warning("Telling other processes about events again")
+        return True
+
+    def _heard(self, channel_name: str, payload: str) -> None:
+        """A notification: publish the events of another process, or wake the engine."""
+        try:
+            message = json.loads(payload)
+            origin = message["o"]
+        except (ValueError, TypeError, KeyError):
+            log.debug("Ignored a notification that is not ours: %.200s", payload)
+            return
+        if origin == self.origin:
+            return
+        if channel_name == self.events_channel:
+            for item in message.get("e") or ():
+                if isinstance(item, dict) and isinstance(item.get("type"), str):
+                    self.heard += 1
+                    self._hub.publish(remote_event(item))
+        elif channel_name == self.jobs_channel and self._woken is not None:
+            for kind in message.get("k") or ():
+                self._woken(None if kind == "*" else str(kind))
+
+
+__all__ = ["EventBridge", "RemoteEvent", "coalesce_key_of", "event_payloads", "remote_event"]

@@ -218,6 +218,10 @@ class EventBridge:
                    lambda channels, on_notify: Listener(connect, channels, on_notify),
                    schema=schema, runs_jobs=runs_jobs)
 
+    @property
+    def listener(self) -> Listener:
+        return self._listener
+
     def attach(self, engine: Engine) -> None:
         """Announce the work ``engine`` is told of, and wake it on work queued elsewhere."""
         if isinstance(engine, WakingEngine):

@@ -79,6 +79,10 @@ class Listener:
         self._on_notify = on_notify
         #: Whether the connection is down (it was logged once; said again when it is back).
         self.down = False
+        #: Connections opened so far, and the server process of the current one (tests).
+        self.opened = 0
+        self.backend_pid: int | None = None
+        self._reopened = anyio.Event()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
                   ) -> None:
@@ -90,6 +94,10 @@ class Listener:
             connection = None
             try:
                 connection, early = await anyio.to_thread.run_sync(self._open)
+                self.opened += 1
+                self.backend_pid = connection.info.backend_pid
+                self._reopened.set()
+                self._reopened = anyio.Event()
                 if self.down:
                     log.warning("Listening to other processes again")
                     self.down = False
@@ -114,6 +122,11 @@ class Listener:
                 task_status.started()
             await anyio.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
             failures += 1
+
+    async def wait_opened(self, count: int) -> None:
+        """Return once ``count`` connections have been opened in all."""
+        while self.opened < count:
+            await self._reopened.wait()
 
     def _open(self) -> tuple[psycopg.Connection[Any], list[psycopg.Notify]]:
         """A connection listening on every channel, and what it heard while LISTEN ran."""

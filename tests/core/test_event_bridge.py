@@ -1,0 +1,170 @@
+"""The event bridge: events to NOTIFY payloads and back, and its connection to the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from functools import partial
+
+import anyio
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from aniworld_core import LoadingStatus, Progress
+from aniworld_core.download_events import DownloadUpdate, ImportsChanged
+from aniworld_core.downloads.model import Download, DownloadState, Offer
+from aniworld_core.event_bridge import EventBridge, event_payloads, remote_event
+from aniworld_core.events import (
+    Event,
+    EventHub,
+    LibraryChanged,
+    LibraryRootUpdate,
+    LoaderIdle,
+    ProviderWaiting,
+    ScanProgress,
+    SeriesAdded,
+    SeriesLoadingUpdate,
+    SeriesRemoved,
+)
+from aniworld_core.jobs import JobState, JobUpdate
+from aniworld_core.jobs.model import JobProgress
+from aniworld_core.storage import Database
+from aniworld_core.storage.notify import MAX_PAYLOAD
+
+pytestmark = pytest.mark.anyio
+
+PATIENCE = 20.0
+
+
+def loading(series_id: str, status: LoadingStatus, error: str | None = None
+            ) -> SeriesLoadingUpdate:
+    return SeriesLoadingUpdate.of_parts(series_id, series_id.title(), status, Progress(), error)
+
+
+def every_kind_of_event() -> list[Event]:
+    offer = Offer(source="http", title="Show - 01", url="http://files.invalid/1.mkv")
+    download = Download(id=3, series_id="s1", series_title="Show", season=1, episodes=(1, 2),
+                        source="http", offer=offer, state=DownloadState.DOWNLOADING)
+    return [
+        SeriesAdded("s1", "Show", LoadingStatus.PENDING), SeriesRemoved("s2"),
+        loading("s1", LoadingStatus.LOADING_EPISODES), ProviderWaiting("anilist", 2.5, "429"),
+        LoaderIdle(3, 1), ScanProgress(1, 2, 30), LibraryChanged(("s1", "s3"), 2, 1),
+        LibraryRootUpdate("/media", True, False, "watched"), DownloadUpdate(download),
+        ImportsChanged(1, 2), JobUpdate(9, "series.load", "s1", JobState.RUNNING,
+                                        JobProgress(1, 4, "episodes")),
+    ]
+
+
+def decoded(payloads: list[str]) -> list[dict[str, object]]:
+    events: list[dict[str, object]] = []
+    for payload in payloads:
+        assert len(payload.encode()) <= MAX_PAYLOAD
+        message = json.loads(payload)
+        assert message["o"] == "me"
+        events.extend(message["e"])
+    return events
+
+
+def test_an_event_from_elsewhere_is_the_event_it_was() -> None:
+    """Every kind of event comes back with its type, JSON and coalesce key."""
+    for event in every_kind_of_event():
+        (data,) = decoded(event_payloads("me", [event.to_json()]))
+        remote = remote_event(data)
+        assert (remote.type, remote.to_json(), remote.coalesce_key) == (
+            event.type, event.to_json(), event.coalesce_key)
+        assert remote.timestamp.replace(microsecond=0) == event.timestamp.replace(microsecond=0)
+
+
+def test_events_share_payloads_in_order() -> None:
+    """A thousand small events go in a few payloads, none over the limit, in order."""
+    events = [loading(f"s{n}", LoadingStatus.LOADING_NFO).to_json() for n in range(1000)]
+    payloads = event_payloads("me", events)
+    assert len(payloads) < 100
+    assert decoded(payloads) == events
+
+
+def test_an_event_too_large_for_a_payload_loses_its_long_fields() -> None:
+    """A 20 kB error is cut; the event says it was truncated and keeps its ids and state."""
+    event = loading("s1", LoadingStatus.FAILED, error="x" * 20_000).to_json()
+    (sent,) = decoded(event_payloads("me", [event]))
+    assert sent["truncated"] is True
+    assert {key: sent[key] for key in ("type", "series_id", "status")} == {
+        "type": "series_loading_update", "series_id": "s1", "status": "failed"}
+    assert len(str(sent["error"])) < 1000
+
+
+def test_a_library_change_of_many_series_is_split() -> None:
+    """Every series of a change too large for one payload is in one of its parts."""
+    ids = tuple(f"series-{n:05}" for n in range(3000))
+    parts = decoded(event_payloads("me", [LibraryChanged(ids, 5, 0).to_json()]))
+    assert len(parts) > 1
+    assert [i for part in parts for i in part["series_ids"]] == list(ids)  # type: ignore[attr-defined]
+
+
+async def test_a_page_coalesces_loading_updates_from_elsewhere() -> None:
+    """A page's subscription replaces a waiting loading update by the series' next one, for
+    updates from other processes as for its own."""
+    hub = EventHub()
+    async with hub.subscribe(snapshot=False, coalesce=True) as page:
+        for status in (LoadingStatus.PENDING, LoadingStatus.LOADING_EPISODES):
+            hub.publish(remote_event(loading("s1", status).to_json()))
+        with anyio.fail_after(5):
+            only = await page.__anext__()
+        assert only.to_json()["status"] == "loading_episodes"
+        assert page.pending() == 0
+
+
+# -- on PostgreSQL ----------------------------------------------------------------------------
+
+@pytest.fixture
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Both backends: the listener waits on its socket through anyio."""
+    return str(getattr(request, "param", "asyncio"))
+
+
+@pytest.fixture
+async def two_databases(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    if not database_url.startswith("postgres"):
+        pytest.skip("LISTEN/NOTIFY: on PostgreSQL (ANIWORLD_TEST_DATABASE_URL)")
+    first, second = await Database.open(database_url), await Database.open(database_url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+def kill(pid: int | None, session: Session) -> None:
+    """End the server process ``pid`` (its client sees the connection drop)."""
+    session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], indirect=True)
+async def test_a_lost_listening_connection_is_opened_again(
+        two_databases: tuple[Database, Database], caplog: pytest.LogCaptureFixture) -> None:
+    """The listening connection is killed on the server: that is logged once, the bridge
+    listens again, and events published after that arrive."""
+    database_a, database_b = two_databases
+    hub_a, hub_b = EventHub(), EventHub()
+    bridge_a = await EventBridge.open(database_a, hub_a, runs_jobs=False)
+    bridge_b = await EventBridge.open(database_b, hub_b, runs_jobs=False)
+    assert bridge_a is not None
+    assert bridge_b is not None
+    caplog.set_level(logging.WARNING, logger="aniworld.notify")
+    async with anyio.create_task_group() as task_group:
+        await task_group.start(bridge_a.run)
+        await task_group.start(bridge_b.run)
+        async with hub_b.subscribe(snapshot=False) as in_b:
+            for _ in range(2):  # two outages
+                await database_a.session(partial(kill, bridge_b.listener.backend_pid))
+                with anyio.fail_after(PATIENCE):
+                    await bridge_b.listener.wait_opened(bridge_b.listener.opened + 1)
+            hub_a.publish(ProviderWaiting("after", 0.0, "back"))
+            with anyio.fail_after(PATIENCE):
+                event = await in_b.__anext__()
+        task_group.cancel_scope.cancel()
+    assert event.to_json()["provider"] == "after"
+    lost = [r for r in caplog.records if "Lost the connection" in r.getMessage()]
+    assert len(lost) == 2  # once per outage, not once per attempt

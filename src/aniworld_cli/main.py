@@ -149,6 +149,7 @@ def load_commands() -> click.Group:
         series_commands,  # noqa: F401
         serve_command,  # noqa: F401
         status_commands,  # noqa: F401
+        worker_command,  # noqa: F401
     )
 
     return cli

@@ -78,8 +78,12 @@ class Server(uvicorn.Server):
 @click.option("--host", metavar="ADDRESS",
               help="Address to listen on [default: web.host in the settings, 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [default: web.port, 8000].")
+@click.option("--no-jobs", is_flag=True,
+              help="Run no jobs here (no loading, downloads, schedules or watching): what "
+                   "this process queues is run by `aniworld worker` processes on the same "
+                   "database.")
 @pass_context
-def serve(obj: CliContext, host: str | None, port: int | None) -> None:
+def serve(obj: CliContext, host: str | None, port: int | None, no_jobs: bool) -> None:
     """Serve the web UI and the JSON API until interrupted (Ctrl+C)."""
     if host is not None:
         obj.overrides["web.host"] = host
@@ -90,7 +94,7 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
     host, port = settings.web.host, settings.web.port
     # The port first: in use, that is one line before the loader (in the app's lifespan) starts.
     sock = listen_on(host, port, hint="; choose another --port or web.port")
-    app = web_app(obj, settings)
+    app = web_app(obj, settings, jobs=not no_jobs)
     tune_for_serving()
     if not _is_loopback(host):
         obj.err.print(f"[yellow]Listening on {host}, not just this machine: put aniworld "
@@ -110,10 +114,11 @@ def serve(obj: CliContext, host: str | None, port: int | None) -> None:
         sys.exit(STARTUP_FAILURE)
 
 
-def web_app(obj: CliContext, settings: Settings) -> Any:
-    """The web app (an ASGI app) over ``settings``, without importing the web package here."""
+def web_app(obj: CliContext, settings: Settings, *, jobs: bool = True) -> Any:
+    """The web app (an ASGI app) over ``settings``, without importing the web package here;
+    ``jobs=False``: it runs no jobs (another process does)."""
     create_app: Callable[..., Any] = import_from_string(WEB_APP)
-    return obj.call(lambda: create_app(settings))
+    return obj.call(lambda: create_app(settings, loader=jobs))
 
 
 def tune_for_serving() -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -46,6 +48,12 @@ def lock_key(database: str, schema: str) -> int:
     """The advisory lock's key (a signed 64-bit number) for ``schema`` of ``database``."""
     digest = hashlib.blake2b(f"{LOCK_NAME}:{database}:{schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def application_name() -> str:
+    """What the lock's connection is called in ``pg_stat_activity``: which process leads is
+    the one whose connection holds the advisory lock (``pg_locks``)."""
+    return f"aniworld leader pid {os.getpid()} on {socket.gethostname()}"[:63]
 
 
 class Leadership:
@@ -146,7 +154,8 @@ class _AdvisoryLock:
         # The timeouts make a vanished server fail the calls instead of hanging them.
         self._engine = create_engine(
             engine.url, poolclass=NullPool,
-            connect_args={"connect_timeout": seconds, "tcp_user_timeout": seconds * 1000,
+            connect_args={"application_name": application_name(),
+                          "connect_timeout": seconds, "tcp_user_timeout": seconds * 1000,
                           "keepalives": 1, "keepalives_idle": seconds,
                           "keepalives_interval": 1, "keepalives_count": 3})
         self._connection: Connection | None = None

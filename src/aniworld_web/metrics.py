@@ -2,6 +2,9 @@
 
 Every scrape reads a fresh ``SeriesApp.metrics()`` snapshot into a registry of its own, so
 nothing is global: two apps in one process never share or overwrite each other's figures.
+The figures are this process's: ``aniworld_process_info`` names it (several processes may
+share one database, and one address behind a reverse proxy), ``aniworld_leader`` says whether
+it leads them.
 """
 
 from __future__ import annotations
@@ -9,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
 
+import attrs
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
+    InfoMetricFamily,
 )
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
@@ -23,20 +28,31 @@ from aniworld_core import LATENCY_BUCKETS, LoaderMetrics, Priority, ProviderMetr
 PREFIX = "aniworld"
 
 
-def exposition(snapshot: LoaderMetrics) -> bytes:
-    """``snapshot`` in the Prometheus text exposition format."""
+@attrs.frozen
+class ProcessInfo:
+    """Which process the figures come from, and whether it leads those on its database."""
+
+    process: str
+    leader: bool
+
+
+def exposition(snapshot: LoaderMetrics, process: ProcessInfo | None = None) -> bytes:
+    """``snapshot`` (of ``process``) in the Prometheus text exposition format."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snapshot))
+    registry.register(SnapshotCollector(snapshot, process))
     return generate_latest(registry)
 
 
 class SnapshotCollector(Collector):
     """Turns one :class:`LoaderMetrics` snapshot into metric families."""
 
-    def __init__(self, snapshot: LoaderMetrics) -> None:
+    def __init__(self, snapshot: LoaderMetrics, process: ProcessInfo | None = None) -> None:
         self.snapshot = snapshot
+        self.process = process
 
     def collect(self) -> Iterator[Metric]:
+        if self.process is not None:
+            yield from process_families(self.process)
         yield from loader_families(self.snapshot)
         providers = [metrics for metrics in self.snapshot.providers.values()
                      if isinstance(metrics, ProviderMetrics)]
@@ -48,6 +64,17 @@ def priority_name(priority: int) -> str:
         return Priority(priority).name.lower()
     except ValueError:
         return str(priority)
+
+
+def process_families(process: ProcessInfo) -> Iterator[Metric]:
+    info = InfoMetricFamily(f"{PREFIX}_process", "The process these figures come from.",
+                            labels=["process"])
+    info.add_metric([process.process], {})
+    yield info
+    yield GaugeMetricFamily(f"{PREFIX}_leader",
+                            "1 while this process leads those on its database (it watches the "
+                            "library and the downloads folder).",
+                            value=1.0 if process.leader else 0.0)
 
 
 def loader_families(snapshot: LoaderMetrics) -> Iterator[Metric]:

@@ -211,7 +211,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "409": answer("No library folder is set", ref("Error")), "503": FULL},
         tag="library"),
     ("/api/metrics", "get"): operation(
-        "The loader's and providers' metrics for Prometheus (scrape with an API key)",
+        "This process's loader and provider metrics for Prometheus, naming the process "
+        "(aniworld_process_info) and whether it leads (scrape with an API key)",
         {"200": answer("Prometheus text exposition format", {"type": "string"},
                        "text/plain")},
         tag="system"),

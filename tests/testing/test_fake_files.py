@@ -8,7 +8,8 @@ import hashlib
 import httpx
 import pytest
 
-from aniworld_testing import BLOCK, FakeFile, FakeFileServer
+from aniworld_testing import FakeFile, FakeFileServer
+from aniworld_testing._files import BLOCK
 
 MIB = 1 << 20
 

@@ -238,8 +238,8 @@ class EventBridge:
                   ) -> None:
         """Send and hear until the hub closes or this is cancelled; ready once listening."""
         try:
-            async with self._hub.subscribe(snapshot=False, max_buffer=OUTBOX) as outbox, \
-                    anyio.create_task_group() as task_group:
+            async with self._hub.subscribe(snapshot=False, max_buffer=OUTBOX, relay=True
+                                           ) as outbox, anyio.create_task_group() as task_group:
                 await task_group.start(self._listener.run)
                 task_group.start_soon(self._send_wakes)
                 task_status.started()

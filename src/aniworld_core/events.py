@@ -340,6 +340,8 @@ class EventHub:
         self._reading: _SnapshotRead | None = None
         self._next_read: _SnapshotRead | None = None
         self.published = 0
+        #: Subscriptions that pass events on (to other processes): not readers.
+        self._relays = 0
 
     def publish(self, event: Event) -> None:
         self.published += 1
@@ -348,11 +350,13 @@ class EventHub:
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        """Readers subscribed now (relays not counted)."""
+        return len(self._subscribers) - self._relays
 
     @asynccontextmanager
     async def subscribe(
-        self, *, snapshot: bool = True, max_buffer: int | None = None, coalesce: bool = False
+        self, *, snapshot: bool = True, max_buffer: int | None = None, coalesce: bool = False,
+        relay: bool = False,
     ) -> AsyncIterator[Subscription]:
         """A subscription that receives the snapshot first (unless ``snapshot=False``).
 
@@ -363,16 +367,20 @@ class EventHub:
         progress bar): from the first event on, a loading update still waiting is replaced in its
         place by the series' next one, so a reader that falls behind during a burst skips the
         states that have already passed instead of replaying them. Other events (added,
-        removed...) are never dropped that way, nor is an update moved past one of them."""
+        removed...) are never dropped that way, nor is an update moved past one of them.
+        ``relay=True`` is for passing events on (to other processes), not counted in
+        :attr:`subscriber_count`."""
         subscription = Subscription(max_buffer or self._max_buffer, coalesce=coalesce)
         # Register before reading the snapshot, so nothing published meanwhile is lost.
         self._subscribers.add(subscription)
+        self._relays += relay
         try:
             if snapshot and self._snapshot is not None:
                 subscription.put_first(await self._read_snapshot(self._snapshot))
             yield subscription
         finally:
             self._subscribers.discard(subscription)
+            self._relays -= relay
             subscription.close()
 
     async def _read_snapshot(self, snapshot: Snapshot) -> Sequence[Event]:

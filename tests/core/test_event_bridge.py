@@ -168,3 +168,15 @@ async def test_a_lost_listening_connection_is_opened_again(
     assert event.to_json()["provider"] == "after"
     lost = [r for r in caplog.records if "Lost the connection" in r.getMessage()]
     assert len(lost) == 2  # once per outage, not once per attempt
+
+
+async def test_a_relay_is_not_counted_as_a_reader() -> None:
+    """The bridge's subscription gets every event but is not one of the hub's readers."""
+    hub = EventHub()
+    async with hub.subscribe(snapshot=False, relay=True) as relay:
+        assert hub.subscriber_count == 0
+        async with hub.subscribe(snapshot=False):
+            assert hub.subscriber_count == 1
+        hub.publish(LoaderIdle())
+        assert relay.pending() == 1
+    assert hub.subscriber_count == 0

@@ -260,8 +260,10 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         """Remove a series with its episodes and history (files on disk are not touched); a load
         in progress stops first."""
         series_id = check_series_id(series_id)
-        self._loader.forget(series_id)
         removed = await self._series.remove(series_id)
+        # Stopped once its job is gone: stopped before, the load would go back to the queue
+        # as interrupted, and could be claimed again before the removal deleted it.
+        self._loader.forget(series_id)
         self.events.publish(SeriesRemoved(removed.id))
 
     async def loading_status(self, series_id: str) -> LoadingState:

@@ -258,7 +258,7 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
 
     async def remove_series(self, series_id: str) -> None:
         """Remove a series with its episodes and history (files on disk are not touched); a load
-        in progress stops first."""
+        in progress stops."""
         series_id = check_series_id(series_id)
         removed = await self._series.remove(series_id)
         # Stopped once its job is gone: stopped before, the load would go back to the queue

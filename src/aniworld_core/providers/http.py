@@ -122,7 +122,11 @@ class _Turn:
         request counts as leaving at every moment until :meth:`sent` (see
         ``ProviderLimiter.take``)."""
         if self._counted_at is not None:
-            return 0.0
+            if not self._limiter.stale(self._counted_at):
+                return 0.0
+            # Taken before the request had a connection, and the connection took longer
+            # than the shared budget's turn lasts: the turn went unused; take a new one.
+            self._limiter.forget(self._counted_at)
         asked_at = self._limiter.now()
         self._counted_at = await self._limiter.take(until_sent=until_sent)
         self._until_sent = until_sent

@@ -150,6 +150,9 @@ class ProviderLimiter:
         #: How often this limiter asked the shared budget, and turns it dropped unused.
         self.budget_asks = 0
         self.turns_expired = 0
+        #: For turns taken from the shared budget: counted-at moment -> the moment (on
+        #: :meth:`now`'s clock) by which its request must have been written.
+        self._deadlines: dict[float, float] = {}
 
     def now(self) -> float:
         """The limiter's clock (``time.monotonic`` unless a test injected another)."""
@@ -181,6 +184,7 @@ class ProviderLimiter:
         request a process can stall (a new connection, a busy event loop); counting the
         request from when it really left keeps such delays from squeezing requests into one
         of the server's windows. Never moves a request earlier than it was counted."""
+        self._deadlines.pop(counted_at, None)
         if counted_at in self._unsent:
             self._unsent.remove(counted_at)
             for window in self._windows:
@@ -191,12 +195,21 @@ class ProviderLimiter:
 
     def forget(self, counted_at: float) -> None:
         """The request counted at ``counted_at`` never reached the server (no connection):
-        it does not count against the provider's limits."""
+        it does not count against the provider's limits (a shared budget's turn stays
+        counted there: it may not be used later)."""
+        self._deadlines.pop(counted_at, None)
         if counted_at in self._unsent:
             self._unsent.remove(counted_at)
             return
         for window in self._windows:
             window.forget(counted_at)
+
+    def stale(self, counted_at: float) -> bool:
+        """Whether the shared budget's turn counted at ``counted_at`` has expired unused (its
+        request was not written in time): the request must not go on it, but on a new turn
+        (``forget`` this one first)."""
+        deadline = self._deadlines.get(counted_at)
+        return deadline is not None and self._clock() > deadline
 
     def stop_waiting(self, reason: str) -> None:
         """Shutting down: every wait for a turn, now and later, fails with a
@@ -220,7 +233,7 @@ class ProviderLimiter:
                 free_at = now + wait
             if free_at <= now:
                 if self._budget is not None:
-                    self._turns.popleft()
+                    self._note_deadline(now, self._turns.popleft())
                 if until_sent:
                     self._unsent.append(now)
                 else:
@@ -308,6 +321,14 @@ class ProviderLimiter:
         if self._ask_at > wall:
             return self._ask_at - wall
         return None
+
+    def _note_deadline(self, counted_at: float, turn: float) -> None:
+        """The request counted at ``counted_at`` (on :meth:`now`'s clock) goes on the shared
+        ``turn`` (wall clock): it must be written before the turn expires."""
+        if len(self._deadlines) > 4 * MAX_BATCH:  # requests never reported written (no trace)
+            self._deadlines = {at: deadline for at, deadline in self._deadlines.items()
+                               if deadline > counted_at - 60.0}
+        self._deadlines[counted_at] = counted_at + turn + TURN_EXPIRY - self._wall_clock()
 
     async def _ask_budget(self) -> None:
         assert self._budget is not None

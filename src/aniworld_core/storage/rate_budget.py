@@ -5,7 +5,10 @@ three statements, serialised per provider by a transaction-level advisory lock (
 commit, so a process that dies holds nothing):
 
 1. ``pg_advisory_xact_lock(SPACE, hashtext(provider))``: the provider's lock (the two-key form,
-   a key space of its own);
+   a key space of its own), with ``idle_in_transaction_session_timeout`` set for this
+   transaction: a process stopped while it holds the lock (SIGSTOP) is disconnected by the
+   server after :data:`HOLD_LIMIT_MS`, which frees the lock for the others (its grant is
+   undone, and asked for again once it resumes);
 2. one read of the pause in force and the turns within the longest window (``rate_turns``, a
    few dozen rows at most);
 3. one write of the new turns, which also deletes turns older than the longest window.
@@ -21,6 +24,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from aniworld_core.providers.budget import Grant, Window, next_turns
 from aniworld_core.storage.database import Database
@@ -31,7 +35,11 @@ log = logging.getLogger(__name__)
 #: locks of other features (those take other first keys or the one-key form).
 LOCK_SPACE = 0x72617465
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:space, hashtext(:provider))")
+#: How long (ms) a transaction of the budget may sit idle holding its lock.
+HOLD_LIMIT_MS = 2000
+
+_LOCK = text("SELECT set_config('idle_in_transaction_session_timeout', :hold, true), "
+             "pg_advisory_xact_lock(:space, hashtext(:provider))")
 _READ = text(
     "SELECT (SELECT until FROM rate_pauses WHERE provider = :provider) AS paused_until, "
     "ARRAY(SELECT at FROM rate_turns WHERE provider = :provider AND at > :since "
@@ -62,7 +70,15 @@ class PostgresRateBudget:
         def work(connection: Connection) -> Grant:
             return _take(connection, provider, windows, count, now)
 
-        return await self._database.connection(work)
+        try:
+            return await self._database.connection(work)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The server dropped the connection (this process was stopped while it held the
+            # lock, or the server restarted): nothing was granted; ask once more afresh.
+            log.info("The rate budget's connection was lost; asking again: %s", error)
+            return await self._database.connection(work)
 
     async def pause(self, provider: str, until: float, reason: str) -> None:
         def work(connection: Connection) -> None:
@@ -76,7 +92,8 @@ def _take(connection: Connection, provider: str, windows: Sequence[Window], coun
           now: float) -> Grant:
     longest = max((window.seconds for window in windows), default=0.0)
     since = now - longest
-    connection.execute(_LOCK, {"space": LOCK_SPACE, "provider": provider})
+    connection.execute(_LOCK, {"hold": str(HOLD_LIMIT_MS), "space": LOCK_SPACE,
+                               "provider": provider})
     paused_until, taken = connection.execute(
         _READ, {"provider": provider, "since": since}).one()
     grant = next_turns(list(taken), windows, count, now,
@@ -87,4 +104,4 @@ def _take(connection: Connection, provider: str, windows: Sequence[Window], coun
     return grant
 
 
-__all__ = ["LOCK_SPACE", "PostgresRateBudget"]
+__all__ = ["HOLD_LIMIT_MS", "LOCK_SPACE", "PostgresRateBudget"]

@@ -154,6 +154,9 @@ def test_the_account_page_ends_another_browsers_session(server: LiveServer,
         mine.get_by_label("Password").fill(PASSWORD)
         mine.get_by_role("button", name="Log in").click()
         mine.get_by_role("link", name="admin").click()
+        # The account page's script is set up (a click before it is lost).
+        expect(mine).to_have_url(server.url + "/account")
+        expect(mine.locator("html")).to_have_attribute("data-ready", "true")
         rows = mine.locator("#sessions tbody tr")
         expect(rows).to_have_count(2)
         expect(rows.filter(has_text="(this browser)")).to_have_count(1)

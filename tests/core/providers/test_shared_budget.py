@@ -4,6 +4,7 @@ PostgreSQL shared by several limiters, each on its own connection pool as a proc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from aniworld_core.providers.budget import (
 from aniworld_core.providers.http import ProviderHttpClient
 from aniworld_core.providers.limiter import EXACT, ProviderLimiter
 from aniworld_core.storage import Database
-from aniworld_core.storage.rate_budget import PostgresRateBudget
+from aniworld_core.storage.rate_budget import HOLD_LIMIT_MS, LOCK_SPACE, PostgresRateBudget
 
 from .provider_fakes import SimulatedClock
 
@@ -171,6 +172,21 @@ async def test_a_pause_is_shared_through_the_budget(clock: SimulatedClock) -> No
     assert second.paused_until is None
 
 
+async def test_a_request_whose_connection_came_after_its_turn_expired_takes_a_new_one(
+        clock: SimulatedClock) -> None:
+    """A turn taken before the request had a connection is stale once the connection took
+    longer than the turn lasts: the request gives it back locally and takes a new one."""
+    clock.now = 1000.0
+    limiter = ProviderLimiter("jikan", JIKAN, clock=clock, sleep=clock.sleep,
+                              budget=MemoryBudget(), wall_clock=clock)
+    counted_at = await limiter.take()
+    assert not limiter.stale(counted_at)
+    clock.advance(TURN_EXPIRY * 2)  # connecting
+    assert limiter.stale(counted_at)
+    limiter.forget(counted_at)
+    assert not limiter.stale(counted_at)
+
+
 # -- the budget in PostgreSQL ---------------------------------------------------------------------
 
 
@@ -231,6 +247,25 @@ async def test_turns_of_a_stopped_process_hold_back_no_more_than_their_windows(
     assert waiting == Grant((), retry_at=1000.0 + short)
     assert (await second.take("jikan", windows, 3, 1000.0 + short)).turns == (
         1000.0 + short,) * 3
+
+
+async def test_a_stopped_lock_holder_holds_the_others_up_only_briefly(
+        databases: list[Database]) -> None:
+    """A process stopped (SIGSTOP) inside the budget's transaction, holding a provider's
+    lock, is disconnected by the server after ``HOLD_LIMIT_MS``: the others get their turns."""
+    stopped = await anyio.to_thread.run_sync(databases[0].engine.connect)
+    try:
+        await anyio.to_thread.run_sync(lambda: stopped.execute(text(
+            "SELECT set_config('idle_in_transaction_session_timeout', :hold, true), "
+            "pg_advisory_xact_lock(:space, hashtext('jikan'))"),
+            {"hold": str(HOLD_LIMIT_MS), "space": LOCK_SPACE}))
+        with anyio.fail_after(SLOW):
+            grant = await PostgresRateBudget(databases[1]).take(
+                "jikan", shared_windows(JIKAN, EXACT), 3, 1000.0)
+        assert grant.turns == (1000.0,) * 3
+    finally:
+        with contextlib.suppress(Exception):
+            await anyio.to_thread.run_sync(stopped.close)
 
 
 async def test_turns_far_behind_are_deleted(databases: list[Database]) -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from aniworld_core import SeriesApp, Settings
 from aniworld_core.providers.base import ProviderConfig, RateLimit
 from aniworld_core.providers.budget import (
     TURN_EXPIRY,
@@ -27,7 +28,7 @@ from aniworld_core.providers.limiter import EXACT, ProviderLimiter
 from aniworld_core.storage import Database
 from aniworld_core.storage.rate_budget import HOLD_LIMIT_MS, LOCK_SPACE, PostgresRateBudget
 
-from .provider_fakes import SimulatedClock
+from .provider_fakes import JikanApi, SimulatedClock, jikan_anime
 
 pytestmark = pytest.mark.anyio
 
@@ -266,6 +267,22 @@ async def test_a_stopped_lock_holder_holds_the_others_up_only_briefly(
     finally:
         with contextlib.suppress(Exception):
             await anyio.to_thread.run_sync(stopped.close)
+
+
+async def test_a_series_app_on_postgresql_draws_from_the_shared_budget(
+        settings: Settings, database: Database, jikan_api: JikanApi) -> None:
+    """``SeriesApp`` on PostgreSQL takes its providers' turns from the shared budget (they
+    appear in ``rate_turns``); on SQLite, one process, it keeps today's local limiter only."""
+    jikan_api.anime[1] = jikan_anime(1)
+    async with SeriesApp.open(settings, transport=jikan_api.transport, loader=False) as app:
+        assert await app.search("Cowboy", provider="jikan")
+
+    def turns(session: Session) -> int:
+        return int(session.execute(text(
+            "SELECT count(*) FROM rate_turns WHERE provider = 'jikan'")).scalar_one())
+
+    shared = await database.session(turns)
+    assert shared >= 1 if database.dialect == "postgresql" else shared == 0
 
 
 async def test_turns_far_behind_are_deleted(databases: list[Database]) -> None:

@@ -278,7 +278,7 @@ class EventBridge:
             return False
         if self._sending_down:
             self._sending_down = False
-            log.warning("Telling other processes about events again")
+            log.info("Telling other processes about events again")
         return True
 
     def _heard(self, channel_name: str, payload: str) -> None:

@@ -45,12 +45,12 @@ def channel(schema: str, name: str) -> str:
 
 def connector(engine: Engine) -> Callable[[], psycopg.Connection[Any]]:
     """Opens a new autocommit connection to the database of ``engine`` (outside its pool), with
-    TCP keepalives so a vanished server is noticed."""
+    a connect timeout and TCP keepalives so a vanished server is noticed."""
     import psycopg
 
     args, params = engine.dialect.create_connect_args(engine.url)
-    params = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
-              "keepalives_count": 3, **params}
+    params = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
+              "keepalives_interval": 5, "keepalives_count": 3, **params}
 
     def connect() -> psycopg.Connection[Any]:
         return psycopg.connect(*args, autocommit=True, **params)
@@ -99,7 +99,7 @@ class Listener:
                 self._reopened.set()
                 self._reopened = anyio.Event()
                 if self.down:
-                    log.warning("Listening to other processes again")
+                    log.info("Listening to other processes again")
                     self.down = False
                 failures = 0
                 if not ready:

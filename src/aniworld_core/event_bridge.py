@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import anyio
 import anyio.abc
 
-from aniworld_core.events import EventHub, Subscription
+from aniworld_core.events import Event, EventHub, Subscription
 from aniworld_core.jobs.engine import Engine
 from aniworld_core.jobs.owners import new_owner
 from aniworld_core.jobs.wake import WakingEngine
@@ -49,6 +49,10 @@ log = logging.getLogger("aniworld.events")
 OUTBOX = 10_000
 #: The most events taken from the outbox for one round of NOTIFYs.
 BATCH = 500
+#: Notifications kept while the database cannot be reached (the oldest go first).
+MAX_UNSENT = 1000
+#: Seconds a closing app waits at most to send what is still waiting.
+FLUSH_SECONDS = 2.0
 #: Longer text is cut to this many characters in an event too large for a payload.
 LONG_TEXT = 300
 #: The type keys of events whose coalesce key is not ``("series", series_id)``.
@@ -201,6 +205,9 @@ class EventBridge:
         self._wakes: set[str] = set()
         self._wake_pending = anyio.Event()
         self._sending_down = False
+        #: Notifications not sent yet, oldest first; one send at a time.
+        self._unsent: list[tuple[str, str]] = []
+        self._sending = anyio.Lock()
         #: Events sent to and heard from other processes (for metrics and tests).
         self.sent = 0
         self.heard = 0
@@ -236,7 +243,9 @@ class EventBridge:
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
                   ) -> None:
-        """Send and hear until the hub closes or this is cancelled; ready once listening."""
+        """Send and hear until the hub closes or this is cancelled; ready once listening.
+        What is still waiting then goes out within :data:`FLUSH_SECONDS`."""
+        outbox: Subscription | None = None
         try:
             async with self._hub.subscribe(snapshot=False, max_buffer=OUTBOX, relay=True
                                            ) as outbox, anyio.create_task_group() as task_group:
@@ -246,40 +255,71 @@ class EventBridge:
                 await self._send_events(outbox)
                 task_group.cancel_scope.cancel()
         finally:
+            with anyio.move_on_after(FLUSH_SECONDS, shield=True):
+                await self._flush(outbox)
             await self._notifier.close()
 
     async def _send_events(self, outbox: Subscription) -> None:
         while batch := await outbox.next_batch(BATCH):
-            local = [event.to_json() for event in batch if not isinstance(event, RemoteEvent)]
-            if not local:
-                continue
-            payloads = event_payloads(self.origin, local)
-            if await self._send([(self.events_channel, payload) for payload in payloads]):
-                self.sent += len(local)
+            self._queue_events(batch)
+            await self._send_unsent()
 
     async def _send_wakes(self) -> None:
         while True:
             await self._wake_pending.wait()
             self._wake_pending = anyio.Event()
-            kinds, self._wakes = self._wakes, set()
-            await self._send([(self.jobs_channel, wake_payload(self.origin, kinds))])
+            self._queue_wakes()
+            await self._send_unsent()
 
-    async def _send(self, notifications: list[tuple[str, str]]) -> bool:
-        """Send; on failure log once, drop these and wait a little (what comes meanwhile
-        waits in the outbox, coalesced if need be)."""
-        try:
-            await self._notifier.send(notifications)
-        except Exception as error:  # the database may be gone for a while
-            if not self._sending_down:
-                self._sending_down = True
-                log.warning("Cannot tell other processes about events (%s); trying again",
-                            error)
-            await anyio.sleep(BACKOFF[2])
-            return False
+    def _queue_events(self, batch: Sequence[Event]) -> None:
+        local = [event.to_json() for event in batch if not isinstance(event, RemoteEvent)]
+        self._unsent += [(self.events_channel, payload)
+                         for payload in event_payloads(self.origin, local)]
+        self.sent += len(local)
+
+    def _queue_wakes(self) -> None:
+        if self._wakes:
+            kinds, self._wakes = self._wakes, set()
+            self._unsent.append((self.jobs_channel, wake_payload(self.origin, kinds)))
+
+    async def _send_unsent(self) -> None:
+        """Send what waits, oldest first. Nothing is dropped when a send is cancelled (the
+        app closing: :meth:`_flush` sends it). On failure: log once, keep the newest
+        :data:`MAX_UNSENT`, wait a little and try again (what comes meanwhile waits in the
+        outbox, coalesced if need be)."""
+        async with self._sending:
+            items = self._unsent[:]
+            if not items:
+                return
+            try:
+                await self._notifier.send(items)
+            except Exception as error:  # the database may be gone for a while
+                if not self._sending_down:
+                    self._sending_down = True
+                    log.warning("Cannot tell other processes about events (%s); trying again",
+                                error)
+                del self._unsent[:max(0, len(self._unsent) - MAX_UNSENT)]
+                self._wake_pending.set()  # try again even if nothing new comes
+                await anyio.sleep(BACKOFF[2])
+                return
+            del self._unsent[:len(items)]
+            if self._sending_down:
+                self._sending_down = False
+                log.info("Telling other processes about events again")
+
+    async def _flush(self, outbox: Subscription | None) -> None:
+        """Send what still waits (a command that queued work and exits at once still wakes
+        the workers), unless the database could not be reached anyway."""
         if self._sending_down:
-            self._sending_down = False
-            log.info("Telling other processes about events again")
-        return True
+            return
+        while outbox is not None and outbox.pending():
+            self._queue_events(await outbox.next_batch(BATCH))
+        self._queue_wakes()
+        try:
+            await self._notifier.send(self._unsent)
+        except Exception as error:  # closing anyway: the others poll
+            log.info("Could not tell other processes about the last events: %s", error)
+        self._unsent = []
 
     def _heard(self, channel_name: str, payload: str) -> None:
         """A notification: publish the events of another process, or wake the engine."""

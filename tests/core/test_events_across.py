@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.abc
 import attrs
 import pytest
 
-from aniworld_core import LoadingStatus, Progress, SeriesApp, Settings
+import aniworld_core.app as app_module
+from aniworld_core import LoadingStatus, Progress, SeriesApp, Settings, builtin_jobs
 from aniworld_core.download_events import DownloadUpdate
 from aniworld_core.downloads.model import Download as DownloadModel
 from aniworld_core.downloads.model import DownloadState, Offer
 from aniworld_core.event_bridge import RemoteEvent
 from aniworld_core.events import Event, EventHub, ProviderWaiting, SeriesLoadingUpdate
-from aniworld_core.jobs import JobContext, JobState, JobUpdate, Kind
+from aniworld_core.jobs import Engine, JobContext, JobState, JobUpdate, Kind
 from aniworld_core.jobs.model import JobProgress
 
 pytestmark = pytest.mark.anyio
@@ -129,6 +131,22 @@ async def test_every_event_reaches_the_other_process_once_in_order(
         from_b.id]
 
 
+@pytest.fixture
+def kinds(monkeypatch: pytest.MonkeyPatch) -> list[Kind]:
+    """Job kinds every app the test opens registers with the built-in ones (before its engine
+    starts)."""
+    extra: list[Kind] = []
+    builtin = builtin_jobs.register_builtin_kinds
+
+    def register(engine: Engine, *args: Any) -> None:
+        builtin(engine, *args)
+        for kind in extra:
+            engine.register(kind)
+
+    monkeypatch.setattr(app_module, "register_builtin_kinds", register)
+    return extra
+
+
 def _jobs_settings(settings: Settings) -> Settings:
     """A long lease: the engine polls the database every 20 minutes, so a job that starts
     within the test's patience was started by the wake."""
@@ -136,7 +154,7 @@ def _jobs_settings(settings: Settings) -> Settings:
 
 
 async def test_a_job_queued_in_one_process_starts_at_once_in_the_process_that_runs_jobs(
-        fake_settings: Settings, tmp_path: Path) -> None:
+        fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
     """A job added through app B (which runs no jobs) wakes app A's idle engine, which runs
     it long before its next poll; B's subscribers see it run and finish in A."""
     on_postgres(fake_settings)
@@ -145,12 +163,11 @@ async def test_a_job_queued_in_one_process_starts_at_once_in_the_process_that_ru
     async def quick(context: JobContext) -> None:
         ran.append(context.job.id)
 
+    kinds.append(Kind("test.quick", quick))
     in_b = Seen()
     async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
             SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b, \
             anyio.create_task_group() as task_group:
-        for app in (a, b):
-            app._engine.register(Kind("test.quick", quick))
         await task_group.start(in_b.collect, b.events)
         with anyio.fail_after(PATIENCE):
             await a._engine.wait_idle()
@@ -161,8 +178,30 @@ async def test_a_job_queued_in_one_process_starts_at_once_in_the_process_that_ru
     assert in_b.job_states(job.id) == ["pending", "running", "completed"]
 
 
+async def test_work_queued_by_a_process_that_closes_at_once_still_wakes_the_worker(
+        fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
+    """A command that queues a job and exits right away (the CLI's way) still wakes the
+    process that runs jobs: what waits to be sent goes out as the app closes."""
+    on_postgres(fake_settings)
+
+    async def quick(context: JobContext) -> None:
+        pass
+
+    kinds.append(Kind("test.quick", quick))
+    in_a = Seen()
+    async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
+            anyio.create_task_group() as task_group:
+        await task_group.start(in_a.collect, a.events)
+        with anyio.fail_after(PATIENCE):
+            await a._engine.wait_idle()
+        async with SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b:
+            job = await b.jobs.add("test.quick")
+        await in_a.until(lambda: "completed" in in_a.job_states(job.id))
+        task_group.cancel_scope.cancel()
+
+
 async def test_cancelling_through_one_process_stops_a_job_running_in_another(
-        fake_settings: Settings, tmp_path: Path) -> None:
+        fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
     """A job runs in app A; cancelling it through app B stops it in A (A polls for cancels
     while it runs jobs), and B's subscribers see it cancelled."""
     on_postgres(fake_settings)
@@ -176,12 +215,11 @@ async def test_cancelling_through_one_process_stops_a_job_running_in_another(
         finally:
             stopped.append(True)
 
+    kinds.append(Kind("test.block", block))
     in_a, in_b = Seen(), Seen()
     async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
             SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b, \
             anyio.create_task_group() as task_group:
-        for app in (a, b):
-            app._engine.register(Kind("test.block", block))
         await task_group.start(in_a.collect, a.events)
         await task_group.start(in_b.collect, b.events)
         job = await b.jobs.add("test.block")

@@ -63,7 +63,6 @@ class Leadership:
     once they have been cancelled. ``terms`` counts how often this process began to lead."""
 
     def __init__(self, database: Database, *, owner: str, interval: float) -> None:
-        self._database = database
         self.owner = owner
         self.interval = interval
         self.is_leader = False

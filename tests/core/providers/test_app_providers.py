@@ -117,7 +117,10 @@ async def test_rate_limit_waits_become_events(app: SeriesApp, anilist_api: AniLi
     async with app.events.subscribe(snapshot=False) as events:
         with anyio.fail_after(5):
             await app.search("Bebop")
+            # The loader may go idle meanwhile (LoaderIdle): the wait is the next of its kind.
             event = await events.__anext__()
+            while not isinstance(event, ProviderWaiting):
+                event = await events.__anext__()
     assert isinstance(event, ProviderWaiting)
     assert (event.provider, event.reason) == ("anilist", "AniList asked to wait (HTTP 429)")
     assert event.seconds == pytest.approx(0.05)

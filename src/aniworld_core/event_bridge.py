@@ -38,6 +38,7 @@ from aniworld_core.storage.notify import (
     MAX_PAYLOAD,
     Listener,
     Notifier,
+    OnNotify,
     channel,
     connector,
     current_schema,
@@ -192,8 +193,9 @@ class EventBridge:
     wakes this engine (when it runs jobs) on work queued elsewhere. Create with :meth:`open`,
     attach the engine, then ``await task_group.start(bridge.run)``."""
 
-    def __init__(self, hub: EventHub, notifier: Notifier, listen: Callable[..., Listener], *,
-                 schema: str, runs_jobs: bool, origin: str | None = None) -> None:
+    def __init__(self, hub: EventHub, notifier: Notifier,
+                 listen: Callable[[Sequence[str], OnNotify], Listener], *, schema: str,
+                 runs_jobs: bool, origin: str | None = None) -> None:
         self.origin = origin or new_owner()
         self._hub = hub
         self._notifier = notifier
@@ -208,7 +210,7 @@ class EventBridge:
         #: Notifications not sent yet, oldest first; one send at a time.
         self._unsent: list[tuple[str, str]] = []
         self._sending = anyio.Lock()
-        #: Events sent to and heard from other processes (for metrics and tests).
+        #: Events passed on to other processes, and heard from them (metrics, tests).
         self.sent = 0
         self.heard = 0
 

@@ -95,8 +95,9 @@ def download(download_id: int, series_id: str, state: DownloadState) -> Download
 async def test_every_event_reaches_the_other_process_once_in_order(
         settings: Settings, tmp_path: Path) -> None:
     """What app A publishes reaches a subscriber of app B once each, in A's order, with the
-    same type, JSON and coalesce key; A's own subscriber sees each of its events once; and the
-    same holds the other way."""
+    same type, JSON and coalesce key; A's own subscriber sees each of its events once; the
+    same holds the other way; and a page that subscribes to B again gets the snapshot first,
+    with A's series in it."""
     on_postgres(settings)
     in_a, in_b = Seen(), Seen()
     async with SeriesApp.open(settings, loader=False) as a, \
@@ -119,6 +120,9 @@ async def test_every_event_reaches_the_other_process_once_in_order(
         from_b = await b.add_series("From B")
         b.events.publish(ProviderWaiting("end-of-b", 0.0, "done"))
         await in_a.until(lambda: in_a.has("provider_waiting", provider="end-of-b"))
+        async with b.events.subscribe() as page_again:  # a page that reconnects to B
+            with anyio.fail_after(PATIENCE):
+                snapshot = [await page_again.__anext__() for _ in range(4)]
         task_group.cancel_scope.cancel()
 
     for sender, receiver in ((in_a, in_b), (in_b, in_a)):
@@ -129,6 +133,9 @@ async def test_every_event_reaches_the_other_process_once_in_order(
     assert len(in_a.local()) == 3 * 2 + 3 * 2 + 2 + 2 + 1  # each once, none echoed back
     assert [e.to_json()["series_id"] for e in in_b.local() if e.type == "series_added"] == [
         from_b.id]
+    # The snapshot comes first and holds every process's series (it is read from the database).
+    assert {e.to_json()["series_id"] for e in snapshot
+            if e.type == "series_loading_update"} == {show.id for show in [*shows, from_b]}
 
 
 @pytest.fixture

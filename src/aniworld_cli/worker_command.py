@@ -24,16 +24,16 @@ def worker(obj: CliContext) -> None:
     logging.getLogger().setLevel(settings.log_level)
 
     async def main() -> None:
-        # Listening from the start: a signal while the app opens stops it once it is open.
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async with SeriesApp.open(settings, loader=True) as app:
+        async with SeriesApp.open(settings, loader=True) as app:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 obj.out.print(f"aniworld worker {app.process_id} runs jobs "
                               "(Ctrl+C to stop).", markup=False)
                 async for _ in signals:
                     break
-                obj.err.print("Stopping: running jobs get up to "
-                              f"{settings.loader.shutdown_grace:g} s to finish...",
-                              markup=False)
+            # The default handlers are back: a second Ctrl-C quits at once.
+            obj.err.print("Stopping: running jobs get up to "
+                          f"{settings.loader.shutdown_grace:g} s to finish (Ctrl-C again "
+                          "quits at once)...", markup=False)
         obj.out.print("Stopped.", markup=False)
 
     obj.call(lambda: anyio.run(main))

@@ -70,7 +70,7 @@ def test_a_worker_runs_queued_jobs_and_stops_on_sigterm(run: Run, fakes: Any, da
         code, lines, err = child.finish()
     assert code == 0, err
     assert lines[-1] == "Stopped."
-    assert "Stopping: running jobs get up to 5 s to finish..." in err
+    assert "Stopping: running jobs get up to 5 s to finish (Ctrl-C again quits at once)..." in err
     assert "Traceback" not in err
 
 

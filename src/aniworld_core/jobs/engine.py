@@ -326,7 +326,7 @@ class Engine:
                               max(0.0, (self._schedule_due - utcnow()).total_seconds()))
             more = False
             claimed_any = False
-            for kind in self.kinds.values():
+            for kind in list(self.kinds.values()):  # a kind may be registered meanwhile
                 if kind.name not in self._maybe:
                     continue
                 if kind.before_claim is not None:
@@ -356,7 +356,8 @@ class Engine:
             if claimed_any and self._idle.is_set():
                 self._idle = anyio.Event()
             if not claimed_any and not self._active:
-                due_any, due_free = await self.store.next_due(self.kinds, self._closed_gates(),
+                due_any, due_free = await self.store.next_due(list(self.kinds),
+                                                               self._closed_gates(),
                                                                self._planned)
                 if due_free is None and not self._wake.is_set():
                     # Work queued while this loop asked the database sets ``_wake``: it is
@@ -366,8 +367,8 @@ class Engine:
                 if due_any is not None:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
             elif not claimed_any:
-                due_any, _ = await self.store.next_due(self.kinds, self._closed_gates(),
-                                                               self._planned)
+                due_any, _ = await self.store.next_due(list(self.kinds), self._closed_gates(),
+                                                       self._planned)
                 if due_any is not None:
                     timeout = min(timeout, max(0.05, (due_any - utcnow()).total_seconds()))
             if more:

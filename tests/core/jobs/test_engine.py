@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import anyio
@@ -414,3 +415,29 @@ async def test_a_handler_s_own_timeout_error_is_an_ordinary_failure(
     stored = await engine.get(job.id)
     assert stored.error is not None
     assert "The provider did not answer in time." in stored.error
+
+
+async def test_a_kind_registered_while_the_engine_dispatches_runs_too(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """A kind registered while the dispatcher goes through the kinds (here: from another
+    kind's ``before_claim``, as a plugin started late would) neither breaks the dispatcher
+    nor is left out: its job runs."""
+    ran: list[str] = []
+
+    async def record(context: JobContext) -> None:
+        ran.append(context.job.kind)
+
+    async def register_late() -> None:
+        if "test.late" not in engine.kinds:
+            engine.register(Kind("test.late", record))
+
+    engine.register(Kind("test.first", record, before_claim=register_late))
+    await engine.add("test.first")
+    async with running(engine):
+        with anyio.fail_after(PATIENCE):
+            await engine.wait_idle()
+        await engine.add("test.late")
+        with anyio.fail_after(PATIENCE):
+            await engine.wait_idle()
+    assert ran == ["test.first", "test.late"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

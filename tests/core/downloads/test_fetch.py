@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,6 @@ from .fetching import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10.0) as opened:
-        yield opened
-
-
-@pytest.fixture
-def part(tmp_path: Path) -> Path:
-    return tmp_path / "staging" / "42.part"
 
 
 

@@ -8,7 +8,7 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,17 +22,6 @@ from aniworld_testing import FakeFileServer
 from .fetching import MIB, damage, digest, failure, fetch, gone, size_of
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10.0) as opened:
-        yield opened
-
-
-@pytest.fixture
-def part(tmp_path: Path) -> Path:
-    return tmp_path / "staging" / "42.part"
 
 
 

@@ -22,11 +22,10 @@ from aniworld_cli.download_view import (
     code_of,
     follow_downloads,
     render_download_line,
-    size_text,
 )
 from aniworld_cli.loading import STOPPED
 from aniworld_cli.main import CliContext, cli, pass_context
-from aniworld_core import Download, SeriesApp
+from aniworld_core import Download, SeriesApp, size_text
 
 #: Said after a command that only queues: this process runs nothing.
 RUN_HINT = "a process running background work (`aniworld serve`) runs it"

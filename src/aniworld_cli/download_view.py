@@ -14,23 +14,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
-from aniworld_core import Download, DownloadUpdate, SeriesApp
+from aniworld_core import Download, DownloadUpdate, SeriesApp, size_text
 
 #: How often the downloads are also read (a safety net: events of a slow reader coalesce).
 POLL_SECONDS = 2.0
 _MARKS = {"completed": "✓", "failed": "✗", "cancelled": "–"}
-
-
-def size_text(size: float | None) -> str:
-    """``1.4 GB``, ``830.0 MB``, ``512 B`` (as the web pages write sizes)."""
-    if size is None:
-        return ""
-    amount = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if amount < 1000:
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1000
-    return f"{amount:.1f} TB"
 
 
 def eta_text(seconds: float | None) -> str:

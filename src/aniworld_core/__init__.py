@@ -32,6 +32,7 @@ from aniworld_core.downloads.model import (
     SourceInfo,
     WantedEpisode,
     WantedSeries,
+    size_text,
 )
 from aniworld_core.downloads.sources import EpisodeSource, HandsOff, SourceContext
 from aniworld_core.errors import (
@@ -245,4 +246,5 @@ __all__ = [
     "open_provider",
     "parse_path",
     "plain_text",
+    "size_text",
 ]

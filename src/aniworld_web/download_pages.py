@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aniworld_core import DownloadState, WantedEpisode
+from aniworld_core import DownloadState, WantedEpisode, size_text
 from aniworld_web.pages import render
 from aniworld_web.state import context_of
 
@@ -61,18 +61,6 @@ async def downloads_page(request: Request) -> Response:
                   series=await core.list_series(),
                   state_names={state.value: name for state, name in STATE_NAMES.items()},
                   size_text=size_text)
-
-
-def size_text(size: int | None) -> str:
-    """``1.4 GB``, ``830 MB``, ``12 kB``: how the pages write sizes (downloads.js too)."""
-    if size is None:
-        return ""
-    amount = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if amount < 1000:
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1000
-    return f"{amount:.1f} TB"
 
 
 ROUTES = [

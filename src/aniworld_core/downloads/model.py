@@ -23,6 +23,19 @@ def _iso(moment: dt.datetime | dt.date | None) -> str | None:
     return moment.isoformat()
 
 
+def size_text(size: float | None) -> str:
+    """A size for people, as every frontend writes it: ``1.4 GB``, ``830.0 MB``, ``512 B``
+    (``""`` when unknown)."""
+    if size is None:
+        return ""
+    amount = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if amount < 1000:
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1000
+    return f"{amount:.1f} TB"
+
+
 class FetchMethod(enum.StrEnum):
     """How an offer is fetched: ``http`` the download manager streams ``Offer.url`` itself
     (``.part`` staging, resume, checks); ``external`` the source hands it to another program

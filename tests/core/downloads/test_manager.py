@@ -79,6 +79,14 @@ async def until(app: SeriesApp, download_id: int, *states: DownloadState,
     raise AssertionError("the event stream ended")
 
 
+async def past(size: int, events: Any) -> None:
+    """Read events until a download has ``size`` bytes."""
+    with anyio.fail_after(30):
+        async for event in events:
+            if isinstance(event, DownloadUpdate) and event.download.bytes_done >= size:
+                return
+
+
 async def stopped(job_id: int, events: Any) -> None:
     """Read events until the job of a download ended (its handler is done)."""
     with anyio.fail_after(30):
@@ -135,10 +143,7 @@ async def test_pause_keeps_the_partial_and_resume_goes_on_from_it(
     series_id = await scanned(app, files)
     async with app.events.subscribe(snapshot=False) as events:
         queued = await app.download(series_id, 1, 3)
-        with anyio.fail_after(30):
-            async for event in events:
-                if isinstance(event, DownloadUpdate) and event.download.bytes_done >= MB:
-                    break
+        await past(MB, events)
         paused = await app.pause_download(queued.id)
         await stopped(queued.id, events)
     assert paused.state is DownloadState.PAUSED
@@ -167,10 +172,7 @@ async def test_cancel_removes_the_partial(opened: SeriesApp, files: FakeFileServ
     series_id = await scanned(app, files)
     async with app.events.subscribe(snapshot=False) as events:
         queued = await app.download(series_id, 1, 4)
-        with anyio.fail_after(30):
-            async for event in events:
-                if isinstance(event, DownloadUpdate) and event.download.bytes_done >= MB:
-                    break
+        await past(MB, events)
         ended = await app.cancel_download(queued.id)
         await stopped(queued.id, events)
     assert ended.state is DownloadState.CANCELLED

@@ -38,7 +38,7 @@ def run_loading(obj: CliContext, work: Callable[[SeriesApp], Awaitable[T]], *,
     settings = obj.call(obj.settings)
 
     async def main() -> T | _Stopped:
-        async with SeriesApp.open(settings, loader=True) as app:
+        async with SeriesApp.open(settings, loader=True, role="cli") as app:
             with anyio.CancelScope() as stopped:
                 async with anyio.create_task_group() as group:
                     group.start_soon(_stop_on_signal, stopped)

@@ -40,7 +40,8 @@ class CliContext:
         """
 
         async def main() -> T:
-            async with SeriesApp.open(self.settings(), loader=loader) as app:
+            async with SeriesApp.open(self.settings(), loader=loader,
+                                      role="cli" if loader else None) as app:
                 return await work(app)
 
         return self.call(lambda: anyio.run(main))

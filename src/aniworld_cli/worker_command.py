@@ -24,7 +24,7 @@ def worker(obj: CliContext) -> None:
     logging.getLogger().setLevel(settings.log_level)
 
     async def main() -> None:
-        async with SeriesApp.open(settings, loader=True) as app:
+        async with SeriesApp.open(settings, loader=True, role="worker") as app:
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 obj.out.print(f"aniworld worker {app.process_id} runs jobs "
                               "(Ctrl+C to stop).", markup=False)

@@ -108,6 +108,7 @@ from aniworld_core.models import (
     Series,
     UnplacedFile,
 )
+from aniworld_core.process_metrics import ProcessMetrics
 from aniworld_core.providers.base import (
     MetadataProvider,
     ProviderConfig,
@@ -191,6 +192,7 @@ __all__ = [
     "PendingImport",
     "PluginError",
     "Priority",
+    "ProcessMetrics",
     "Progress",
     "ProviderConfig",
     "ProviderContext",

@@ -71,6 +71,7 @@ from aniworld_core.models import (
     Priority,
     Series,
 )
+from aniworld_core.process_metrics import MetricsBoard, ProcessMetrics
 from aniworld_core.providers.breaker import BreakerState
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
 from aniworld_core.refresh import RefreshStore, register_refresh
@@ -79,6 +80,7 @@ from aniworld_core.storage import Database, NewSeries, SeriesStore
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.download_store import DownloadStore
 from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.process_metrics_store import ProcessMetricsStore
 from aniworld_core.storage.rate_budget import PostgresRateBudget
 from aniworld_core.storage.work import WorkStore
 from aniworld_core.validation import (
@@ -115,7 +117,7 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
     @asynccontextmanager
     async def open(
         cls, settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
-        loader: bool = True,
+        loader: bool = True, role: str | None = None,
     ) -> AsyncIterator[SeriesApp]:
         """Open storage (migrating it), start the providers and background work, and shut it all
         down on exit. ``transport`` (tests, in-process fake servers) takes every provider request.
@@ -123,6 +125,10 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         ``loader=False`` opens without loading in the background, for a short-lived process
         that only reads or queues work (the CLI's ``add``, ``list``...): what it queues waits
         for a process that runs the loader.
+
+        ``role`` says what the process is (``"web"``, ``"worker"``...) where its metrics are
+        shown (:meth:`process_metrics`). On PostgreSQL a process with a role, or that runs the
+        loader, publishes its metrics for the other processes on the database to show.
         """
         if settings is None:
             settings = Settings.load()
@@ -181,6 +187,12 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
                         database, owner=app._engine.owner,
                         interval=try_interval(settings.loader.lease_seconds))
                     await task_group.start(app._leadership.run, app._leader_duties)
+                app._board = MetricsBoard(
+                    ProcessMetricsStore(database) if database.dialect == "postgresql" else None,
+                    process=app.process_id, role=role or ("jobs" if loader else "client"),
+                    snapshot=app.metrics, leader=lambda: app.is_leader)
+                if app._board.shared and (loader or role is not None):
+                    await task_group.start(app._board.run)
                 try:
                     yield app
                 except Exception as error:
@@ -356,6 +368,14 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         requests, 429s, retries and latency."""
         metrics = await self._loader.metrics()
         return attrs.evolve(metrics, providers=self._providers.metrics())
+
+    _board: MetricsBoard
+
+    async def process_metrics(self) -> list[ProcessMetrics]:
+        """:meth:`metrics` of every process on the database: this one's first, taken now, then
+        what each other live process last published (PostgreSQL; on SQLite this one's alone).
+        See :mod:`aniworld_core.process_metrics`."""
+        return await self._board.gather()
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, loader: bool = True) -> Star
     )
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[WebState]:
-        async with SeriesApp.open(settings, loader=loader) as core:
+        async with SeriesApp.open(settings, loader=loader,
+                                  role="web+jobs" if loader else "web") as core:
             if not await core.accounts.has_users():
                 log.warning("No user exists yet: open /setup in a browser on this machine, or "
                             "run 'aniworld user set-password'.")

@@ -211,8 +211,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "409": answer("No library folder is set", ref("Error")), "503": FULL},
         tag="library"),
     ("/api/metrics", "get"): operation(
-        "This process's loader and provider metrics for Prometheus, naming the process "
-        "(aniworld_process_info) and whether it leads (scrape with an API key)",
+        "Loader and provider metrics for Prometheus, labelled with the process they come "
+        "from: this one and every other live process on the database "
+        "(aniworld_process_info names each with its role, aniworld_leader says which leads; "
+        "scrape with an API key)",
         {"200": answer("Prometheus text exposition format", {"type": "string"},
                        "text/plain")},
         tag="system"),

@@ -301,13 +301,17 @@ class ProviderRegistry:
         return self._http(name).breaker
 
     def metrics(self) -> dict[str, ProviderMetrics]:
-        """A snapshot of every available provider's counters, and whether it is down."""
+        """A snapshot of every available provider's counters (its limiter's dealings with a
+        shared rate budget included), and whether it is down."""
         snapshots = {}
         for name, entry in self._entries.items():
             if entry.http is not None:
                 state = entry.http.breaker.state()
+                limiter = entry.http.limiter
                 snapshots[name] = attrs.evolve(entry.http.metrics.copy(), down=state.down,
-                                               times_down=state.times_down)
+                                               times_down=state.times_down,
+                                               budget_asks=limiter.budget_asks,
+                                               budget_turns_dropped=limiter.turns_expired)
         return snapshots
 
     def seed_down(self, waiting: Mapping[str, DownSince]) -> None:

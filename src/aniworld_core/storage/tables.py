@@ -95,3 +95,4 @@ from aniworld_core.storage import budget_tables as _budget_tables  # noqa: E402,
 from aniworld_core.storage import download_tables as _download_tables  # noqa: E402, F401
 from aniworld_core.storage import job_tables as _job_tables  # noqa: E402, F401
 from aniworld_core.storage import library_tables as _library_tables  # noqa: E402, F401
+from aniworld_core.storage import process_tables as _process_tables  # noqa: E402, F401

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from aniworld_core import __version__
-from aniworld_web.metrics import ProcessInfo, exposition
+from aniworld_web.metrics import exposition
 from aniworld_web.state import context_of
 
 
@@ -26,11 +26,10 @@ async def health(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """This process's figures, naming the process (``aniworld_process_info``)."""
-    core = context_of(request).core
-    snapshot = await core.metrics()
-    process = ProcessInfo(core.process_id, leader=core.is_leader)
-    return Response(exposition(snapshot, process), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    """Every live process's figures, each labelled with its process
+    (``aniworld_process_info`` names them)."""
+    processes = await context_of(request).core.process_metrics()
+    return Response(exposition(processes), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 ROUTES = [

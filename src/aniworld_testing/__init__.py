@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         FakeBundle,
         RunningFake,
     )
+    from aniworld_testing._deployment import AniworldProcess, Deployment
     from aniworld_testing._fanart import FakeFanart
     from aniworld_testing._files import FakeFile, FakeFileServer, FileRequest
     from aniworld_testing._images import FakeImageHost
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
 
 # Imported on first use, so that loading the pytest plugin costs nothing until a fake is used.
 _EXPORTS = {
+    "AniworldProcess": "_deployment",
+    "Deployment": "_deployment",
     "DEFAULT_API_KEY": "_bundle",
     "Dataset": "dataset",
     "EpisodeRecord": "dataset",
@@ -110,7 +113,9 @@ __all__ = [
     "DEFAULT_API_KEY",
     "GENERATED_START_ID",
     "REALISTIC_LATENCY",
+    "AniworldProcess",
     "Dataset",
+    "Deployment",
     "EpisodeRecord",
     "FakeAniList",
     "FakeBundle",

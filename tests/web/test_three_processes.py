@@ -1,0 +1,173 @@
+"""Three real processes on one PostgreSQL database, as the deployment guide runs them: two
+``aniworld worker`` and one ``aniworld serve --no-jobs``, against fake providers in a process of
+their own (their arrival stamps and rate limits are the servers', not ours).
+
+Series are added through the web process while a library page in Chromium is open on it; the
+workers load them. The fakes' own records prove that no window of any provider ever held more
+requests than its limit; the jobs' histories that every series was loaded exactly once, by the
+workers; the page (never reloaded) shows every series' final state; and a cancel sent to the
+web process stops a load running in a worker.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from aniworld_testing import Deployment, RemoteBundle, generated, postgres_schema
+from aniworld_testing._deployment import AniworldProcess
+from tests.conftest import POSTGRES_URL
+from tests.web.conftest import PASSWORD, USERNAME
+
+from .browser_support import browser_tests, no_script_errors
+
+pytestmark = [
+    *browser_tests,
+    pytest.mark.skipif(POSTGRES_URL is None,
+                       reason="several processes share PostgreSQL (ANIWORLD_TEST_DATABASE_URL)"),
+]
+
+#: Series loaded by the workers, and one more whose load is cancelled.
+SERIES = 24
+#: The real limits, ten times faster: they bind (AniList 30 per 6 s, Jikan 3 per 0.1 s...).
+SCALE = 10
+#: A hang guard for work in other processes on a busy machine (not a timing assertion).
+PATIENCE = 120.0
+#: Fake latency that keeps the cancelled series' load waiting on its first request.
+STUCK = 30.0
+
+@pytest.fixture
+def fakes_apart() -> Iterator[RemoteBundle]:
+    with RemoteBundle(generated=SERIES + 1, rate_limit_scale=SCALE, latency=0.02) as fakes:
+        yield fakes
+
+@pytest.fixture
+def deployment(tmp_path: Path, fakes_apart: RemoteBundle) -> Iterator[Deployment]:
+    assert POSTGRES_URL is not None
+
+    with postgres_schema(POSTGRES_URL) as database_url:
+        deployment = Deployment(tmp_path / "data", database_url=database_url,
+                                settings=fakes_apart.settings_overrides(),
+                                library=[tmp_path / "library"])
+        with deployment:
+            yield deployment
+
+def eventually(check: Callable[[], Any], what: str, process: AniworldProcess) -> Any:
+    """``check()``'s first true answer (the other processes do the work)."""
+    answer: list[Any] = []
+    process.wait_until(lambda: bool(answer.append(check()) or answer[-1]), what,
+                       timeout=PATIENCE)
+    return answer[-1]
+
+def pid_of(owner: str | None) -> int | None:
+    """The process id in a lease owner (``host:pid:random``)."""
+    return None if owner is None else int(owner.rsplit(":", 2)[1])
+
+def test_two_workers_and_a_web_process_share_one_library(
+        deployment: Deployment, fakes_apart: RemoteBundle, page: Page) -> None:
+    deployment.run("user", "set-password", USERNAME, input=f"{PASSWORD}\n{PASSWORD}\n")
+    key = deployment.run("api-key", "create", "test").stdout.strip()
+    web = deployment.start_web(wait=False)
+    workers = [deployment.start_worker(wait=False), deployment.start_worker(wait=False)]
+    for process in (web, *workers):
+        process.ready()
+    assert web.url is not None
+    with httpx.Client(base_url=web.url, headers={"Authorization": f"Bearer {key}"},
+                      timeout=30) as api:
+        check_deployment(deployment, fakes_apart, page, api, web, workers)
+
+
+def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, api: httpx.Client,
+                     web: AniworldProcess, workers: list[AniworldProcess]) -> None:
+    assert web.url is not None
+
+    page.goto(web.url + "/login")
+    page.get_by_label("Username").fill(USERNAME)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Library")).to_be_visible()
+    expect(page.locator("#connection")).to_have_text("Live (WebSocket)")
+    page.evaluate("window.stillTheSamePage = true")
+
+    records = generated(SERIES + 1)
+    for record in records[:SERIES]:
+        added = api.post("/api/series", json={"title": record.title, "provider": "anilist",
+                                              "id": record.anilist_id})
+        assert added.status_code == 202, added.text
+
+    # The page, served by the process that runs no jobs, shows every load's end.
+    cards = page.locator(".card")
+    expect(cards).to_have_count(SERIES)
+    expect(page.locator('.card[data-status="completed"]')).to_have_count(
+        SERIES, timeout=PATIENCE * 1000)
+    expect(page.locator("#counts")).to_have_text(f"{SERIES} series · 0 loading · 0 failed")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    # Every series was loaded once, by a worker; both workers took part.
+    listed = api.get("/api/jobs", params={"kind": "series.load", "limit": 500}).json()["jobs"]
+    assert len(listed) == SERIES
+    assert {job["state"] for job in listed} == {"completed"}
+    runs = [run for job in listed for run in api.get(f"/api/jobs/{job['id']}").json()["runs"]]
+    assert len(runs) == SERIES, [run for run in runs if run["state"] != "completed"]
+    owners = collections.Counter(pid_of(run["owner"]) for run in runs)
+    assert set(owners) == {worker.pid for worker in workers}, owners
+
+    # No window of any provider ever held more than its limit, and nothing was sent twice.
+    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
+        stats = fakes.stats(name)
+        assert stats.count_429 == 0, (name, stats.faults())
+        for requests, seconds in fakes.rate_limits(name):
+            assert stats.max_requests_in_any_window(seconds) <= requests, (name, seconds)
+    episode_lists = collections.Counter(
+        (record.path, record.query) for record in fakes.stats("jikan").records
+        if re.fullmatch(r"/v4/anime/\d+/episodes", record.path))
+    assert episode_lists, "the loads asked Jikan for no episode list"
+    assert max(episode_lists.values()) == 1, episode_lists
+
+    # A load that hangs on its first request in a worker is stopped by a cancel sent to the
+    # web process.
+    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
+        fakes.set_options(name, latency=STUCK)
+    last = records[SERIES]
+    added = api.post("/api/series", json={"title": last.title, "provider": "anilist",
+                                          "id": last.anilist_id})
+    series_id = added.json()["id"]
+
+    def running_job() -> dict[str, Any] | None:
+        jobs = api.get("/api/jobs", params={"key": f"series:{series_id}"}).json()["jobs"]
+        return jobs[0] if jobs and jobs[0]["state"] == "running" else None
+
+    job = eventually(running_job, "the last series loading", web)
+    assert pid_of(job["owner"]) in {worker.pid for worker in workers}
+    cancelled = api.post(f"/api/series/{series_id}/cancel")
+    assert cancelled.status_code in (200, 202), cancelled.text
+
+    def ended() -> dict[str, Any] | None:
+        detail: dict[str, Any] = api.get(f"/api/jobs/{job['id']}").json()
+        return detail if detail["runs"] and detail["runs"][0]["finished_at"] else None
+
+    stopped = eventually(ended, "the cancelled run ended", web)
+    assert stopped["state"] == "cancelled"
+    assert [(run["state"], run["owner"]) for run in stopped["runs"]] == [
+        ("cancelled", job["owner"])]
+    card = page.locator(".card").filter(has_text=last.title)
+    expect(card).to_have_attribute("data-status", "cancelled")
+
+    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
+        fakes.set_options(name, latency=0.0)
+    no_script_errors(page)
+    codes = deployment.stop()
+    logs = {process.pid: process.log() for process in deployment.processes}
+    assert [codes[worker.pid] for worker in workers] == [0, 0], logs
+    # uvicorn ends by raising the SIGTERM it caught again, once it has shut down cleanly.
+    assert codes[web.pid] in (0, -signal.SIGTERM), logs[web.pid]
+    assert "Application shutdown complete." in logs[web.pid]
+    assert not [log for log in logs.values() if "Traceback" in log], logs

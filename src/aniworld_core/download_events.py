@@ -8,15 +8,12 @@ from typing import Any, ClassVar
 
 import attrs
 
+from aniworld_core._event_time import event_timestamp
 from aniworld_core.downloads.model import Download
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @attrs.frozen
@@ -35,7 +32,7 @@ class DownloadUpdate:
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, **self.download.to_dict(),
-                "timestamp": _timestamp(self.timestamp)}
+                "timestamp": event_timestamp(self.timestamp)}
 
 
 @attrs.frozen
@@ -54,4 +51,4 @@ class ImportsChanged:
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "imported": self.imported, "pending": self.pending,
-                "timestamp": _timestamp(self.timestamp)}
+                "timestamp": event_timestamp(self.timestamp)}

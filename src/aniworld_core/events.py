@@ -20,16 +20,13 @@ import anyio
 import anyio.lowlevel
 import attrs
 
+from aniworld_core._event_time import event_timestamp
 from aniworld_core.library_events import LibraryChanged, LibraryRootUpdate
 from aniworld_core.models import LoadingStatus, Progress, Series
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class Event(Protocol):
@@ -66,7 +63,7 @@ class SeriesAdded:
             "series_id": self.series_id,
             "title": self.title,
             "status": self.status.value,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -86,7 +83,7 @@ class SeriesRemoved:
         return {
             "type": self.type,
             "series_id": self.series_id,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -137,7 +134,7 @@ class SeriesLoadingUpdate:
             "message": self.message,
             "error": self.error,
             "needs_choice": self.needs_choice,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -161,7 +158,7 @@ class ProviderWaiting:
             "provider": self.provider,
             "seconds": round(self.seconds, 1),
             "reason": self.reason,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -183,7 +180,7 @@ class LoaderIdle:
             "type": self.type,
             "completed": self.completed,
             "failed": self.failed,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -209,7 +206,7 @@ class ScanProgress:
             "folders_total": self.folders_total,
             "files": self.files,
             "finished": self.finished,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 

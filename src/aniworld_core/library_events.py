@@ -10,13 +10,11 @@ from typing import Any, ClassVar
 
 import attrs
 
+from aniworld_core._event_time import event_timestamp
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _timestamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @attrs.frozen
@@ -42,7 +40,7 @@ class LibraryChanged:
             "series_ids": list(self.series_ids),
             "files_added": self.files_added,
             "files_removed": self.files_removed,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 
@@ -70,7 +68,7 @@ class LibraryRootUpdate:
             "available": self.available,
             "watched": self.watched,
             "message": self.message,
-            "timestamp": _timestamp(self.timestamp),
+            "timestamp": event_timestamp(self.timestamp),
         }
 
 

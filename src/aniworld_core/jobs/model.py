@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from aniworld_core._event_time import event_timestamp
+
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -219,6 +221,5 @@ class JobUpdate:
             "state": self.state.value,
             "progress": self.progress.to_dict(),
             "error": self.error,
-            "timestamp": self.timestamp.astimezone(dt.UTC).isoformat(timespec="seconds")
-            .replace("+00:00", "Z"),
+            "timestamp": event_timestamp(self.timestamp),
         }

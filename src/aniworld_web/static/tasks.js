@@ -92,7 +92,7 @@ function showProgress(row, progress) {
 function timeElement(timestamp) {
   const time = document.createElement("time");
   time.setAttribute("datetime", timestamp);
-  time.textContent = timestamp;
+  time.textContent = timestamp.replace(/\.\d+Z$/, "Z"); // to the second, as the server writes it
   return time;
 }
 

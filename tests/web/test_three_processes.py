@@ -12,9 +12,10 @@ web process stops a load running in a worker.
 from __future__ import annotations
 
 import collections
+import contextlib
 import re
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from aniworld_testing import Deployment, RemoteBundle, generated, postgres_schema
+from aniworld_testing import Deployment, RemoteBundle, SeriesRecord, generated, postgres_schema
 from aniworld_testing._deployment import AniworldProcess
 from tests.conftest import POSTGRES_URL
 from tests.web.conftest import PASSWORD, USERNAME
@@ -41,24 +42,40 @@ SERIES = 24
 SCALE = 10
 #: A hang guard for work in other processes on a busy machine (not a timing assertion).
 PATIENCE = 120.0
+#: The lease of the test with a stopped worker: its loads are taken over soon after it stops.
+LEASE = 2.0
+#: Jikan's latency there, so that loads are under way when the worker is stopped.
+SLOW_EPISODES = 0.5
+PROVIDERS = ("anilist", "jikan", "tvmaze", "tmdb", "fanart")
 #: Fake latency that keeps the cancelled series' load waiting on its first request.
 STUCK = 30.0
+
 
 @pytest.fixture
 def fakes_apart() -> Iterator[RemoteBundle]:
     with RemoteBundle(generated=SERIES + 1, rate_limit_scale=SCALE, latency=0.02) as fakes:
         yield fakes
 
-@pytest.fixture
-def deployment(tmp_path: Path, fakes_apart: RemoteBundle) -> Iterator[Deployment]:
-    assert POSTGRES_URL is not None
 
+@contextlib.contextmanager
+def deployed(folder: Path, fakes: RemoteBundle, **settings: Any) -> Iterator[Deployment]:
+    """A deployment on a PostgreSQL schema of its own, pointed at ``fakes``, with a user
+    to log in as; every process stopped, the schema dropped at the end."""
+    assert POSTGRES_URL is not None
     with postgres_schema(POSTGRES_URL) as database_url:
-        deployment = Deployment(tmp_path / "data", database_url=database_url,
-                                settings=fakes_apart.settings_overrides(),
-                                library=[tmp_path / "library"])
+        deployment = Deployment(folder / "data", database_url=database_url,
+                                settings={**fakes.settings_overrides(), **settings},
+                                library=[folder / "library"])
+        deployment.run("user", "set-password", USERNAME, input=f"{PASSWORD}\n{PASSWORD}\n")
         with deployment:
             yield deployment
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, fakes_apart: RemoteBundle) -> Iterator[Deployment]:
+    with deployed(tmp_path, fakes_apart) as deployment:
+        yield deployment
+
 
 def eventually(check: Callable[[], Any], what: str, process: AniworldProcess) -> Any:
     """``check()``'s first true answer (the other processes do the work)."""
@@ -67,22 +84,103 @@ def eventually(check: Callable[[], Any], what: str, process: AniworldProcess) ->
                        timeout=PATIENCE)
     return answer[-1]
 
+
 def pid_of(owner: str | None) -> int | None:
     """The process id in a lease owner (``host:pid:random``)."""
     return None if owner is None else int(owner.rsplit(":", 2)[1])
 
-def test_two_workers_and_a_web_process_share_one_library(
-        deployment: Deployment, fakes_apart: RemoteBundle, page: Page) -> None:
-    deployment.run("user", "set-password", USERNAME, input=f"{PASSWORD}\n{PASSWORD}\n")
+
+def assert_windows_kept(fakes: RemoteBundle) -> None:
+    """By the fakes' own records: no 429, and no window of any limit held more than it."""
+    for name in PROVIDERS:
+        stats = fakes.stats(name)
+        assert stats.count_429 == 0, (name, stats.faults())
+        for requests, seconds in fakes.rate_limits(name):
+            assert stats.max_requests_in_any_window(seconds) <= requests, (name, seconds)
+
+
+def api_client(deployment: Deployment, web: AniworldProcess) -> httpx.Client:
     key = deployment.run("api-key", "create", "test").stdout.strip()
+    assert web.url is not None
+    return httpx.Client(base_url=web.url, headers={"Authorization": f"Bearer {key}"},
+                        timeout=30)
+
+
+def start_processes(deployment: Deployment) -> tuple[AniworldProcess, list[AniworldProcess]]:
+    """``serve --no-jobs`` and two ``worker``, started together, all ready."""
     web = deployment.start_web(wait=False)
     workers = [deployment.start_worker(wait=False), deployment.start_worker(wait=False)]
     for process in (web, *workers):
         process.ready()
-    assert web.url is not None
-    with httpx.Client(base_url=web.url, headers={"Authorization": f"Bearer {key}"},
-                      timeout=30) as api:
+    return web, workers
+
+
+def add_series(api: httpx.Client, records: Sequence[SeriesRecord]) -> list[str]:
+    """Add each (by its AniList id) through the web process; their ids."""
+    ids = []
+    for record in records:
+        added = api.post("/api/series", json={"title": record.title, "provider": "anilist",
+                                              "id": record.anilist_id})
+        assert added.status_code == 202, added.text
+        ids.append(added.json()["id"])
+    return ids
+
+
+def test_two_workers_and_a_web_process_share_one_library(
+        deployment: Deployment, fakes_apart: RemoteBundle, page: Page) -> None:
+    web, workers = start_processes(deployment)
+    with api_client(deployment, web) as api:
         check_deployment(deployment, fakes_apart, page, api, web, workers)
+
+
+def test_a_worker_stopped_mid_load_is_taken_over_and_resumes_harmlessly(
+        tmp_path: Path, fakes_apart: RemoteBundle) -> None:
+    """One worker is stopped (SIGSTOP) while it loads. Once its leases run out the other
+    takes its loads over and finishes every series; resumed (SIGCONT), the first finds those
+    loads taken and writes nothing over them. The fakes' limits held throughout: what the
+    stopped worker had been given before it stopped was stale by the time it went on."""
+    with deployed(tmp_path, fakes_apart, **{"loader.lease_seconds": LEASE}) as deployment:
+        web, (stopped, other) = start_processes(deployment)
+        with api_client(deployment, web) as api:
+            fakes_apart.set_options("jikan", latency=SLOW_EPISODES)
+            series_ids = add_series(api, generated(SERIES))
+
+            def stopped_ones_loads() -> list[dict[str, Any]]:
+                jobs = api.get("/api/jobs", params={"kind": "series.load", "state": "running",
+                                                    "limit": 500}).json()["jobs"]
+                return [job for job in jobs if pid_of(job["owner"]) == stopped.pid]
+
+            held = eventually(stopped_ones_loads, "the first worker loading", web)
+            stopped.popen.send_signal(signal.SIGSTOP)
+            try:
+                eventually(lambda: all_completed(api, series_ids), "every series loaded", web)
+            finally:
+                stopped.popen.send_signal(signal.SIGCONT)
+            taken = {job["id"] for job in held}
+            for job_id in taken:
+                detail = api.get(f"/api/jobs/{job_id}").json()
+                assert detail["state"] == "completed"
+                runs = [(run["state"], pid_of(run["owner"])) for run in detail["runs"]]
+                assert runs[0] == ("completed", other.pid), runs
+                assert ("interrupted", stopped.pid) in runs[1:], runs
+
+            # Resumed, the first worker finds each of those loads taken over, and leaves them.
+            stopped.wait_until(lambda: all(f"job {job_id} (series.load) was taken over"
+                                           in stopped.log() for job_id in taken),
+                               "the resumed worker noticed", timeout=PATIENCE)
+            assert all_completed(api, series_ids)
+            for job_id in taken:
+                assert api.get(f"/api/jobs/{job_id}").json()["state"] == "completed"
+            fakes_apart.set_options("jikan", latency=0.0)
+        assert_windows_kept(fakes_apart)
+        codes = deployment.stop()
+        assert [codes[stopped.pid], codes[other.pid]] == [0, 0], stopped.log()
+
+
+def all_completed(api: httpx.Client, series_ids: Sequence[str]) -> bool:
+    listed = api.get("/api/series").json()["series"]
+    statuses = {series["id"]: series["loading_status"] for series in listed}
+    return all(statuses.get(series_id) == "completed" for series_id in series_ids)
 
 
 def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, api: httpx.Client,
@@ -98,10 +196,7 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
     page.evaluate("window.stillTheSamePage = true")
 
     records = generated(SERIES + 1)
-    for record in records[:SERIES]:
-        added = api.post("/api/series", json={"title": record.title, "provider": "anilist",
-                                              "id": record.anilist_id})
-        assert added.status_code == 202, added.text
+    add_series(api, records[:SERIES])
 
     # The page, served by the process that runs no jobs, shows every load's end.
     cards = page.locator(".card")
@@ -121,11 +216,7 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
     assert set(owners) == {worker.pid for worker in workers}, owners
 
     # No window of any provider ever held more than its limit, and nothing was sent twice.
-    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
-        stats = fakes.stats(name)
-        assert stats.count_429 == 0, (name, stats.faults())
-        for requests, seconds in fakes.rate_limits(name):
-            assert stats.max_requests_in_any_window(seconds) <= requests, (name, seconds)
+    assert_windows_kept(fakes)
     episode_lists = collections.Counter(
         (record.path, record.query) for record in fakes.stats("jikan").records
         if re.fullmatch(r"/v4/anime/\d+/episodes", record.path))
@@ -134,12 +225,10 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
 
     # A load that hangs on its first request in a worker is stopped by a cancel sent to the
     # web process.
-    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
+    for name in PROVIDERS:
         fakes.set_options(name, latency=STUCK)
     last = records[SERIES]
-    added = api.post("/api/series", json={"title": last.title, "provider": "anilist",
-                                          "id": last.anilist_id})
-    series_id = added.json()["id"]
+    [series_id] = add_series(api, [last])
 
     def running_job() -> dict[str, Any] | None:
         jobs = api.get("/api/jobs", params={"key": f"series:{series_id}"}).json()["jobs"]
@@ -161,7 +250,7 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
     card = page.locator(".card").filter(has_text=last.title)
     expect(card).to_have_attribute("data-status", "cancelled")
 
-    for name in ("anilist", "jikan", "tvmaze", "tmdb", "fanart"):
+    for name in PROVIDERS:
         fakes.set_options(name, latency=0.0)
     no_script_errors(page)
     codes = deployment.stop()

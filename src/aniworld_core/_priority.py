@@ -96,9 +96,10 @@ def current_priority() -> int:
 
 
 @contextmanager
-def in_background() -> Iterator[None]:
-    """Mark work started from here (tasks inherit the mark) as background work."""
-    token = _BACKGROUND.set(True)
+def in_background(background: bool = True) -> Iterator[None]:
+    """Mark work started from here (tasks inherit the mark) as background work; with
+    ``background=False``, as work that must not wait behind it (a job's lease)."""
+    token = _BACKGROUND.set(background)
     try:
         yield
     finally:

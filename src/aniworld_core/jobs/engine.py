@@ -7,8 +7,9 @@
 
 It knows nothing about series or downloads: handlers register per kind (:class:`.kinds.Kind`).
 One dispatcher claims due jobs of every kind with room, a batch per statement; each job runs in
-its own task until it returns or raises. Leases are renewed while jobs run; a job someone asked
-to cancel (in any process) is stopped within a second. Due schedules are fired by whichever
+its own task until it returns or raises. Leases are renewed while jobs run, and the jobs are
+stopped in time when the database cannot be reached (:mod:`.leases`); a job someone asked to
+cancel (in any process) is stopped within a second. Due schedules are fired by whichever
 process moves them first. A shutdown puts the jobs it interrupts back as pending.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -26,6 +27,7 @@ from aniworld_core._priority import in_background
 from aniworld_core.errors import InvalidInput, JobNotFound, StateConflict
 from aniworld_core.jobs.attempts import KindCounters, attempt
 from aniworld_core.jobs.kinds import JobContext, Kind
+from aniworld_core.jobs.leases import CANCEL_POLL, Leases
 from aniworld_core.jobs.model import Job, JobState, JobUpdate, Schedule
 from aniworld_core.jobs.owners import owner_is_dead_local_process
 from aniworld_core.jobs.schedules import ScheduleStore
@@ -36,8 +38,6 @@ from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.types import utcnow
 
 log = logging.getLogger("aniworld.jobs")
-#: How often the owner looks for cancels asked in other processes while it runs jobs.
-CANCEL_POLL = 1.0
 Publish = Callable[[Any], None]
 
 
@@ -46,7 +46,8 @@ class Engine:
 
     def __init__(self, database: Database, publish: Publish, *, owner: str,
                  lease_seconds: float = 60.0, shutdown_grace: float = 5.0,
-                 closed_gates: Callable[[], Collection[str]] = frozenset) -> None:
+                 closed_gates: Callable[[], Collection[str]] = frozenset,
+                 cancel_poll: float = CANCEL_POLL) -> None:
         self.store = JobStore(database)
         self.schedules = ScheduleStore(database, self.store)
         self._publish_event = publish
@@ -74,6 +75,10 @@ class Engine:
         self._due_at: dict[str, dt.datetime] = {}
         #: When the next schedule is due (``_UNKNOWN``: ask the database).
         self._schedule_due: dt.datetime | None = _UNKNOWN
+        self._leases = Leases(database, self.store, owner, lease_seconds=lease_seconds,
+                              poll=cancel_poll, cancel=self.stop_cancelled,
+                              running=lambda: {i: c for i, (_, c) in self._active.items()},
+                              on_back=self._given_back)
 
     # -- registering and adding ---------------------------------------------------------------
 
@@ -142,13 +147,10 @@ class Engine:
         return job
 
     async def cancel(self, job_id: int) -> Job:
-        """Cancel a pending job, or stop a running one (here at once, in another process
-        within a second). A finished job is returned as it is."""
+        """Cancel a pending job, or stop a running one (here at once; in another process when
+        it hears of it (:mod:`.wake`), or within a second). A finished job is returned as is."""
         active = self._active.get(job_id)
-        if active is not None:
-            _, context = active
-            context.cancel_requested = True
-            context.scope.cancel()
+        self.stop_cancelled([job_id])
         answer = await self.store.request_cancel(job_id)
         if answer is None:
             raise JobNotFound(f"No job with id {job_id}.")
@@ -158,6 +160,14 @@ class Engine:
             self._announce(job, event)
             self._wake.set()
         return job
+
+    def stop_cancelled(self, job_ids: Iterable[int]) -> None:
+        """Stop those of ``job_ids`` that run here: someone asked to cancel them."""
+        for job_id in job_ids:
+            active = self._active.get(job_id)
+            if active is not None:
+                active[1].cancel_requested = True
+                active[1].scope.cancel()
 
     async def retry(self, job_id: int) -> Job:
         """Queue a failed or cancelled job again (its attempts start afresh)."""
@@ -244,7 +254,7 @@ class Engine:
         async with anyio.create_task_group() as task_group:
             self._task_group = task_group
             self.running = True
-            task_group.start_soon(self._renew_leases)
+            task_group.start_soon(self._leases.run)
             task_status.started()
             await self._dispatch()
             await self._all_done.wait()
@@ -291,9 +301,10 @@ class Engine:
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
                 log.exception("The jobs engine cannot reach the database; trying again in "
                               "%.0f s", delay)
+                recoveries = self._leases.recoveries  # or as soon as it answers again
                 with anyio.move_on_after(delay):
                     self._wake = anyio.Event()
-                    while self._accepting:
+                    while self._accepting and self._leases.recoveries == recoveries:
                         await self._wake.wait()
                         self._wake = anyio.Event()
 
@@ -301,6 +312,9 @@ class Engine:
         woken = True
         while self._accepting:
             self._wake = anyio.Event()
+            if self._leases.cut_off:  # nothing is claimed until the database answers again
+                await self._wake.wait()
+                continue
             if not woken:  # a timeout: other processes may have added work
                 self._maybe.update(self.kinds)
                 self._schedule_due = _UNKNOWN
@@ -335,6 +349,7 @@ class Engine:
                 if want is None:
                     continue
                 count, max_priority = want
+                asked_at = anyio.current_time()  # the leases written are at least this new
                 claimed = await self.store.claim(
                     self.owner, kind.name, count, lease_seconds=self.lease_seconds,
                     closed_gates=self._closed_gates(), max_priority=max_priority,
@@ -347,7 +362,7 @@ class Engine:
                     log.warning("job %s (%s) failed: %s", job.id, job.kind, job.error)
                     self._announce(job, event)
                 for (job, run_id), event in zip(claimed.started, claimed.events, strict=True):
-                    self._start(kind, job, run_id, event)
+                    self._start(kind, job, run_id, event, asked_at)
                 claimed_any = claimed_any or bool(claimed.started or claimed.exhausted)
                 if len(claimed.started) + len(claimed.exhausted) == count:
                     more = True  # there may be more
@@ -402,7 +417,7 @@ class Engine:
                 if kind.on_idle is not None:
                     kind.on_idle()
 
-    def _start(self, kind: Kind, job: Job, run_id: int, event: Any) -> None:
+    def _start(self, kind: Kind, job: Job, run_id: int, event: Any, leased_at: float) -> None:
         assert self._task_group is not None
         self._begun += 1
         context = JobContext(job, run_id, self.owner,
@@ -410,35 +425,12 @@ class Engine:
                              self._announce, self.stopping, hooked=event,
                              sequence=self._begun)
         self._active[job.id] = (kind, context)
+        self._leases.began(job.id, leased_at)
         self._by_kind[kind.name] += 1
         if self._all_done.is_set():
             self._all_done = anyio.Event()
         self._announce(job, event)
         self._task_group.start_soon(self._run_job, kind, context, name=f"job {job.id}")
-
-    async def _renew_leases(self) -> None:
-        since_renewal = 0.0
-        # Short leases (tests, quick takeovers) are renewed well before they expire.
-        tick = min(CANCEL_POLL, self.lease_seconds / 3)
-        while True:
-            await anyio.sleep(tick)
-            since_renewal += tick
-            if not self._active:
-                continue
-            try:
-                if since_renewal >= self.lease_seconds / 3:
-                    since_renewal = 0.0
-                    cancel = await self.store.renew(self.owner, lease_seconds=self.lease_seconds)
-                else:
-                    cancel = await self.store.cancel_requested(self.owner)
-            except Exception:
-                log.exception("Cannot renew the jobs' leases; trying again later")
-                continue
-            for job_id in cancel:
-                active = self._active.get(job_id)
-                if active is not None:
-                    active[1].cancel_requested = True
-                    active[1].scope.cancel()
 
     # -- one job ------------------------------------------------------------------------------
 
@@ -446,6 +438,10 @@ class Engine:
         job = context.job
         try:
             ending = await attempt(kind, context)
+            if self._leases.stopped(job.id) and ending.state is not JobState.COMPLETED:
+                self.counters[kind.name].count(ending)
+                self._leases.hold(job.id, context.run_id)  # given back once the database answers
+                return
             with anyio.CancelScope(shield=True):
                 written, event = await self.store.end(job.id, self.owner, context.run_id,
                                                       ending)
@@ -458,15 +454,24 @@ class Engine:
         except LeaseLost:
             log.info("job %s (%s) was taken over or removed while it ran", job.id, job.kind)
         except Exception:
-            log.exception("Cannot record how job %s (%s) ended; it is taken up again once "
-                          "its lease expires", job.id, job.kind)
+            log.exception("Cannot record how job %s (%s) ended; it is queued again once the "
+                          "database answers", job.id, job.kind)
+            self._leases.hold(job.id, context.run_id)
         finally:
             del self._active[job.id]
+            self._leases.ended(job.id)
             self._by_kind[kind.name] -= 1
             self._maybe.add(kind.name)
             self._wake.set()
             if not self._active:
                 self._all_done.set()
+
+    def _given_back(self, given: Sequence[tuple[Job, Any]]) -> None:
+        """Jobs held here went back to pending (or were cancelled), or the database answers
+        again: claim again, of every kind (what was queued meanwhile went unheard)."""
+        for job, event in given:
+            self._announce(job, event)
+        self.work_added()
 
     def _announce(self, job: Job, hooked: Any = None) -> None:
         self._publish_event(JobUpdate.of(job))

@@ -226,12 +226,15 @@ class JobStore:
 
         return await self._db.session(work)
 
-    async def renew(self, owner: str, *, lease_seconds: float) -> list[int]:
-        """Extend ``owner``'s leases; returns the ids of its jobs someone asked to cancel."""
+    async def renew(self, owner: str, job_ids: Collection[int], *, lease_seconds: float
+                    ) -> list[int]:
+        """Extend ``owner``'s leases of ``job_ids`` (those it still runs); returns the ids of
+        its jobs someone asked to cancel."""
 
         def work(session: Session) -> list[int]:
             now = utcnow()
             session.execute(update(JobRow).where(JobRow.lease_owner == owner,
+                                                 JobRow.id.in_(list(job_ids)),
                                                  JobRow.state == JobState.RUNNING.value)
                             .values(lease_expires_at=now + dt.timedelta(seconds=lease_seconds)))
             return list(session.scalars(select(JobRow.id).where(

@@ -3,12 +3,14 @@
 Every event published on this process's hub goes out as NOTIFY on the events channel; every
 event another process sent comes in as a :class:`RemoteEvent` and is published on this hub, so
 each subscriber of each process sees every event once. Work queued here is announced on the jobs
-channel, and processes that run jobs wake their engine on hearing it.
+channel, and processes that run jobs wake their engine on hearing it; so is a cancel asked here
+of a job another process runs, which that process then stops at once (not at its next poll).
 
 Payloads (each at most :data:`~aniworld_core.storage.notify.MAX_PAYLOAD` bytes of JSON)::
 
     events channel  {"o": "<origin>", "e": [<event.to_json()>, ...]}
     jobs channel    {"o": "<origin>", "k": ["<kind>" | "*", ...]}
+                    {"o": "<origin>", "c": [<job id>, ...]}
 
 ``origin`` names the sending process (:func:`~aniworld_core.jobs.owners.new_owner`); a process
 ignores what it sent itself. Several events waiting together go in one payload, in the order
@@ -54,6 +56,8 @@ BATCH = 500
 MAX_UNSENT = 1000
 #: Seconds a closing app waits at most to send what is still waiting.
 FLUSH_SECONDS = 2.0
+#: The most job ids in one cancel payload (well within a payload's size).
+CANCELS_PER_PAYLOAD = 300
 #: Longer text is cut to this many characters in an event too large for a payload.
 LONG_TEXT = 300
 #: The type keys of events whose coalesce key is not ``("series", series_id)``.
@@ -186,12 +190,18 @@ def wake_payload(origin: str, kinds: set[str]) -> str:
     return _dumps({"o": origin, "k": ["*"] if "*" in kinds else sorted(kinds)})
 
 
+def cancel_payloads(origin: str, job_ids: set[int]) -> list[str]:
+    ordered = sorted(job_ids)
+    return [_dumps({"o": origin, "c": ordered[start:start + CANCELS_PER_PAYLOAD]})
+            for start in range(0, len(ordered), CANCELS_PER_PAYLOAD)]
+
+
 # -- the bridge -------------------------------------------------------------------------------
 
 class EventBridge:
     """Carries this hub's events to the other processes on the database and theirs to it, and
-    wakes this engine (when it runs jobs) on work queued elsewhere. Create with :meth:`open`,
-    attach the engine, then ``await task_group.start(bridge.run)``."""
+    wakes this engine (when it runs jobs) on work queued, or cancels asked, elsewhere. Create
+    with :meth:`open`, attach the engine, then ``await task_group.start(bridge.run)``."""
 
     def __init__(self, hub: EventHub, notifier: Notifier,
                  listen: Callable[[Sequence[str], OnNotify], Listener], *, schema: str,
@@ -204,7 +214,9 @@ class EventBridge:
         channels = [self.events_channel, *([self.jobs_channel] if runs_jobs else [])]
         self._listener = listen(channels, self._heard)
         self._woken: Callable[[str | None], None] | None = None
+        self._cancel_heard: Callable[[list[int]], None] | None = None
         self._wakes: set[str] = set()
+        self._cancels: set[int] = set()
         self._wake_pending = anyio.Event()
         self._sending_down = False
         #: Notifications not sent yet, oldest first; one send at a time.
@@ -232,15 +244,24 @@ class EventBridge:
         return self._listener
 
     def attach(self, engine: Engine) -> None:
-        """Announce the work ``engine`` is told of, and wake it on work queued elsewhere."""
+        """Announce the work ``engine`` is told of and the cancels of jobs running elsewhere;
+        wake it on work queued elsewhere, and pass on cancels asked elsewhere."""
         if isinstance(engine, WakingEngine):
             engine.on_work_added = self.wake_others
+            engine.on_cancel_asked = self.cancel_elsewhere
             self._woken = engine.woken
+            self._cancel_heard = engine.cancel_heard
 
     def wake_others(self, kind: str | None = None) -> None:
         """Tell the processes that run jobs that work of ``kind`` (``None``: any) was queued;
         several calls close together go out as one notification."""
         self._wakes.add("*" if kind is None else kind)
+        self._wake_pending.set()
+
+    def cancel_elsewhere(self, job_id: int) -> None:
+        """Tell the processes that run jobs that someone asked to cancel job ``job_id``
+        (sent even by a process that runs none: any connection may NOTIFY)."""
+        self._cancels.add(job_id)
         self._wake_pending.set()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -283,6 +304,10 @@ class EventBridge:
         if self._wakes:
             kinds, self._wakes = self._wakes, set()
             self._unsent.append((self.jobs_channel, wake_payload(self.origin, kinds)))
+        if self._cancels:
+            job_ids, self._cancels = self._cancels, set()
+            self._unsent += [(self.jobs_channel, payload)
+                             for payload in cancel_payloads(self.origin, job_ids)]
 
     async def _send_unsent(self) -> None:
         """Send what waits, oldest first. Nothing is dropped when a send is cancelled (the
@@ -338,9 +363,14 @@ class EventBridge:
                 if isinstance(item, dict) and isinstance(item.get("type"), str):
                     self.heard += 1
                     self._hub.publish(remote_event(item))
-        elif channel_name == self.jobs_channel and self._woken is not None:
+        elif channel_name == self.jobs_channel:
             for kind in message.get("k") or ():
-                self._woken(None if kind == "*" else str(kind))
+                if self._woken is not None:
+                    self._woken(None if kind == "*" else str(kind))
+            cancels = [job_id for job_id in message.get("c") or ()
+                       if isinstance(job_id, int) and not isinstance(job_id, bool)]
+            if cancels and self._cancel_heard is not None:
+                self._cancel_heard(cancels)
 
 
 __all__ = ["EventBridge", "RemoteEvent", "coalesce_key_of", "event_payloads", "remote_event"]

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from aniworld_core import LoadingStatus, Progress
 from aniworld_core.download_events import DownloadUpdate, ImportsChanged
 from aniworld_core.downloads.model import Download, DownloadState, Offer
-from aniworld_core.event_bridge import EventBridge, event_payloads, remote_event
+from aniworld_core.event_bridge import (
+    EventBridge,
+    cancel_payloads,
+    event_payloads,
+    remote_event,
+)
 from aniworld_core.events import (
     Event,
     EventHub,
@@ -101,6 +106,21 @@ def test_a_library_change_of_many_series_is_split() -> None:
     parts = decoded(event_payloads("me", [LibraryChanged(ids, 5, 0).to_json()]))
     assert len(parts) > 1
     assert [i for part in parts for i in part["series_ids"]] == list(ids)  # type: ignore[attr-defined]
+
+
+def test_many_cancels_go_out_in_payloads_that_fit() -> None:
+    """A thousand jobs cancelled at once (the largest ids) go out in a few payloads, none
+    over the limit, each id once."""
+    job_ids = set(range(2**63 - 1000, 2**63))
+    payloads = cancel_payloads("me", job_ids)
+    assert 1 < len(payloads) < 10
+    heard: list[int] = []
+    for payload in payloads:
+        assert len(payload.encode()) <= MAX_PAYLOAD
+        message = json.loads(payload)
+        assert message["o"] == "me"
+        heard += message["c"]
+    assert heard == sorted(job_ids)
 
 
 async def test_a_page_coalesces_loading_updates_from_elsewhere() -> None:

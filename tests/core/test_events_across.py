@@ -20,6 +20,7 @@ from aniworld_core.event_bridge import RemoteEvent
 from aniworld_core.events import Event, EventHub, ProviderWaiting, SeriesLoadingUpdate
 from aniworld_core.jobs import Engine, JobContext, JobState, JobUpdate, Kind
 from aniworld_core.jobs.model import JobProgress
+from aniworld_core.jobs.wake import WakingEngine
 
 pytestmark = pytest.mark.anyio
 
@@ -209,8 +210,8 @@ async def test_work_queued_by_a_process_that_closes_at_once_still_wakes_the_work
 
 async def test_cancelling_through_one_process_stops_a_job_running_in_another(
         fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
-    """A job runs in app A; cancelling it through app B stops it in A (A polls for cancels
-    while it runs jobs), and B's subscribers see it cancelled."""
+    """A job runs in app A; cancelling it through app B stops it in A (A hears of it, or finds
+    it at its next poll), and B's subscribers see it cancelled."""
     on_postgres(fake_settings)
     started = anyio.Event()
     stopped: list[bool] = []
@@ -240,3 +241,51 @@ async def test_cancelling_through_one_process_stops_a_job_running_in_another(
     assert stopped == [True]
     assert in_a.job_states(job.id).count("cancelled") == 1
     assert in_b.job_states(job.id).count("cancelled") == 1
+
+
+class RarelyPolling(WakingEngine):
+    """An engine that looks for cancels asked elsewhere once an hour (with the long lease of
+    :func:`_jobs_settings`): a cancel it acts on within the test's patience was heard."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, cancel_poll=3600.0, **kwargs)
+
+
+async def test_a_cancel_asked_in_a_process_that_runs_no_jobs_is_heard_by_the_owner(
+        fake_settings: Settings, tmp_path: Path, kinds: list[Kind],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelling through app B (a web process: it runs no jobs) a job that runs in app A, whose
+    poll for cancels would come only after an hour: B's notification makes A stop it at once;
+    the job ends cancelled, its run too, and both apps' subscribers see it."""
+    on_postgres(fake_settings)
+    monkeypatch.setattr(app_module, "WakingEngine", RarelyPolling)
+    started = anyio.Event()
+    stopped: list[bool] = []
+
+    async def block(context: JobContext) -> None:
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            stopped.append(True)
+
+    kinds.append(Kind("test.block", block))
+    in_a, in_b = Seen(), Seen()
+    async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
+            SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b, \
+            anyio.create_task_group() as task_group:
+        assert isinstance(a._engine, RarelyPolling)
+        await task_group.start(in_a.collect, a.events)
+        await task_group.start(in_b.collect, b.events)
+        job = await b.jobs.add("test.block")
+        with anyio.fail_after(PATIENCE):
+            await started.wait()
+        asked = await b.jobs.cancel(job.id)
+        assert asked.state is JobState.RUNNING  # it runs in A, which was told
+        await in_b.until(lambda: "cancelled" in in_b.job_states(job.id))
+        await in_a.until(lambda: "cancelled" in in_a.job_states(job.id))
+        runs = await b.jobs.runs(job.id)
+        task_group.cancel_scope.cancel()
+    assert stopped == [True]
+    assert [(run.state.value, run.error) for run in runs] == [
+        ("cancelled", "Cancelled by the user.")]

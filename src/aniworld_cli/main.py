@@ -168,6 +168,20 @@ def main() -> None:
     group()
 
 
+#: Libraries whose INFO records are one line per HTTP request: shown at DEBUG only.
+CHATTY_LOGGERS = ("httpx", "httpcore")
+
+
+def set_log_level(level: str) -> None:
+    """Log at ``level`` (the ``log_level`` setting) from now on. httpx's line per provider
+    request waits for DEBUG: at INFO a busy loader wrote thousands (and formatting them cost
+    it a tenth of its CPU); aniworld's own records say what matters."""
+    logging.getLogger().setLevel(level)
+    chatty = logging.NOTSET if logging.getLevelName(level) <= logging.DEBUG else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty)
+
+
 def configure_logging() -> None:
     """Log records go to stderr. Only errors by default: what a command does is shown from the
     event stream, and warnings such as "series failed" would repeat it; ``serve`` lowers the

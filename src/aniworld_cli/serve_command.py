@@ -15,7 +15,7 @@ import uvicorn
 from uvicorn.importer import import_from_string
 
 from aniworld_cli.listening import listen_on
-from aniworld_cli.main import CliContext, cli, pass_context
+from aniworld_cli.main import CliContext, cli, pass_context, set_log_level
 from aniworld_core import Settings
 
 #: The web app, named as uvicorn's command line names it (``uvicorn --factory ...``): the CLI
@@ -90,7 +90,7 @@ def serve(obj: CliContext, host: str | None, port: int | None, no_jobs: bool) ->
     if port is not None:
         obj.overrides["web.port"] = port
     settings = obj.call(obj.settings)
-    logging.getLogger().setLevel(settings.log_level)
+    set_log_level(settings.log_level)
     host, port = settings.web.host, settings.web.port
     # The port first: in use, that is one line before the loader (in the app's lifespan) starts.
     sock = listen_on(host, port, hint="; choose another --port or web.port")

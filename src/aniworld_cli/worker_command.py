@@ -6,12 +6,11 @@ workers share the jobs, and one of them leads (watches the library and the downl
 
 from __future__ import annotations
 
-import logging
 import signal
 
 import anyio
 
-from aniworld_cli.main import CliContext, cli, pass_context
+from aniworld_cli.main import CliContext, cli, pass_context, set_log_level
 from aniworld_core import SeriesApp
 
 
@@ -21,7 +20,7 @@ def worker(obj: CliContext) -> None:
     """Run jobs, schedules and watching, without a web server, until interrupted (Ctrl+C or
     SIGTERM); running jobs then get loader.shutdown_grace seconds to finish."""
     settings = obj.call(obj.settings)
-    logging.getLogger().setLevel(settings.log_level)
+    set_log_level(settings.log_level)
 
     async def main() -> None:
         async with SeriesApp.open(settings, loader=True, role="worker") as app:

@@ -136,6 +136,21 @@ def metric_sums(url: str, key: str) -> dict[str, dict[str, float]]:
     return sums
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time process ``pid`` has used so far (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time every process of the machine has used (busy time of all cores)."""
+    with open("/proc/stat") as stat:
+        fields = [int(field) for field in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def start_layout(deployment: Deployment, layout: int) -> AniworldProcess:
     """The processes of ``layout``, all ready; the web process."""
     if layout == 1:
@@ -170,6 +185,8 @@ def one_run(fakes: Fakes, database_url: str, layout: int, series: int) -> dict[s
             client = EventClient(web.url, key, series)
             client.start()
             client.since = time.time()
+            before = {process.pid: cpu_seconds(process.pid) for process in deployment.processes}
+            machine_before, fakes_before = machine_cpu_seconds(), fakes.cpu_seconds()
             started = time.perf_counter()
             httpx.post(web.url + "/api/library/rescan",
                        headers={"Authorization": f"Bearer {key}"}, timeout=30
@@ -177,6 +194,11 @@ def one_run(fakes: Fakes, database_url: str, layout: int, series: int) -> dict[s
             if not client.all_completed.wait(PATIENCE):
                 raise SystemExit(f"only {len(client.completed)} of {series} series completed")
             wall = client.finished_at - started
+            cpu = {f"{process.args[0]}_{n}_s": round(cpu_seconds(process.pid)
+                                                   - before[process.pid], 2)
+                   for n, process in enumerate(deployment.processes, 1)}
+            cpu["fake_servers_s"] = round(fakes.cpu_seconds() - fakes_before, 2)
+            cpu["machine_s"] = round(machine_cpu_seconds() - machine_before, 2)
             client.stop()
             sums = final_metrics(web.url, key, fakes)
             codes = deployment.stop()
@@ -188,7 +210,7 @@ def one_run(fakes: Fakes, database_url: str, layout: int, series: int) -> dict[s
     return {
         "layout": layout, "series": series, "wall_s": round(wall, 2),
         "bound_s": round(bound, 2), "ratio": round(wall / bound, 3),
-        "requests": requests, "requests_needed": needed,
+        "requests": requests, "requests_needed": needed, "cpu": cpu, "cores": os.cpu_count(),
         "limit_429s": sum(stats[name].faults().count("rate_limited") for name in PROVIDERS),
         "all_429s": sum(stats[name].count_429 for name in PROVIDERS),
         "max_in_window": {

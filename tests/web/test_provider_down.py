@@ -38,11 +38,12 @@ async def test_prometheus_says_which_provider_is_down(jikan_down: Web) -> None:
     time it went down."""
     async with keyed_client(jikan_down) as client:
         families = await scrape(client)
+    process = jikan_down.core.process_id
     down = families["aniworld_provider_down"]
-    assert value(down, "aniworld_provider_down", provider="jikan") == 1
-    assert value(down, "aniworld_provider_down", provider="anilist") == 0
+    assert value(down, "aniworld_provider_down", provider="jikan", process=process) == 1
+    assert value(down, "aniworld_provider_down", provider="anilist", process=process) == 0
     assert value(families["aniworld_provider_times_down"], "aniworld_provider_times_down_total",
-                 provider="jikan") == 1
+                 provider="jikan", process=process) == 1
 
 
 async def test_the_footer_says_a_provider_is_down(jikan_down: Web) -> None:

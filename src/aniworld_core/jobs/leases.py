@@ -13,7 +13,9 @@ the takeover ended its run. Jobs whose ending could not be written are given bac
 but their attempt counts (an ending that can never be written fails the job in the end).
 
 The database is asked before any background work waiting for it, and only a database that was
-asked and did not answer stops the jobs (a process too busy to ask in time asks first).
+asked and did not answer stops the jobs (a process too busy to ask in time asks first). Only on
+PostgreSQL: a SQLite library has one process, so no other could take its jobs over, and a slow
+disk stops nothing.
 
 The same loop looks for cancels asked in other processes (every :data:`CANCEL_POLL` seconds,
 or at once when :meth:`Leases.poll_now` is called: a notification said so).
@@ -125,7 +127,8 @@ class Leases:
     async def run(self) -> None:
         with in_background(False):  # a late renewal may cost a job
             async with anyio.create_task_group() as task_group:
-                task_group.start_soon(self._watch)
+                if self._db.dialect == "postgresql":  # SQLite has one process: none takes over
+                    task_group.start_soon(self._watch)
                 await self._keep()
 
     async def _keep(self) -> None:

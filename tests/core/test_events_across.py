@@ -208,11 +208,9 @@ async def test_work_queued_by_a_process_that_closes_at_once_still_wakes_the_work
         task_group.cancel_scope.cancel()
 
 
-async def test_cancelling_through_one_process_stops_a_job_running_in_another(
-        fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
-    """A job runs in app A; cancelling it through app B stops it in A (A hears of it, or finds
-    it at its next poll), and B's subscribers see it cancelled."""
-    on_postgres(fake_settings)
+def blocking_kind(kinds: list[Kind]) -> tuple[anyio.Event, list[bool]]:
+    """Register ``test.block``, whose job runs until cancelled: set once it started, and
+    ``[True]`` once it stopped."""
     started = anyio.Event()
     stopped: list[bool] = []
 
@@ -224,6 +222,15 @@ async def test_cancelling_through_one_process_stops_a_job_running_in_another(
             stopped.append(True)
 
     kinds.append(Kind("test.block", block))
+    return started, stopped
+
+
+async def test_cancelling_through_one_process_stops_a_job_running_in_another(
+        fake_settings: Settings, tmp_path: Path, kinds: list[Kind]) -> None:
+    """A job runs in app A; cancelling it through app B stops it in A (A hears of it, or finds
+    it at its next poll), and B's subscribers see it cancelled."""
+    on_postgres(fake_settings)
+    started, stopped = blocking_kind(kinds)
     in_a, in_b = Seen(), Seen()
     async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
             SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b, \
@@ -259,17 +266,7 @@ async def test_a_cancel_asked_in_a_process_that_runs_no_jobs_is_heard_by_the_own
     the job ends cancelled, its run too, and both apps' subscribers see it."""
     on_postgres(fake_settings)
     monkeypatch.setattr(app_module, "WakingEngine", RarelyPolling)
-    started = anyio.Event()
-    stopped: list[bool] = []
-
-    async def block(context: JobContext) -> None:
-        started.set()
-        try:
-            await anyio.sleep_forever()
-        finally:
-            stopped.append(True)
-
-    kinds.append(Kind("test.block", block))
+    started, stopped = blocking_kind(kinds)
     in_a, in_b = Seen(), Seen()
     async with SeriesApp.open(_jobs_settings(fake_settings)) as a, \
             SeriesApp.open(second(fake_settings, tmp_path), loader=False) as b, \

@@ -95,6 +95,9 @@ class Harness:
 
         capture = _Capture(send, headers, record)
         try:
+            held = options.held
+            if held is not None and not held.is_set():
+                await anyio.to_thread.run_sync(held.wait, abandon_on_cancel=True)
             delay = options.latency + jitter * options.jitter
             if delay > 0:
                 await anyio.sleep(delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import threading
 
 import attrs
 
@@ -33,6 +34,10 @@ class FakeOptions:
     sequence number, so the same seed and the same request order give the same faults.
     """
 
+    #: While this is an event that is not set, every request waits for it (before its latency):
+    #: a test holds answers back until it has seen the state before them, without guessing
+    #: how long that takes.
+    held: threading.Event | None = None
     #: Seconds added before every response, plus a uniform random ``0..jitter``.
     latency: float = 0.0
     jitter: float = 0.0
@@ -76,6 +81,9 @@ class FakeOptions:
         self.penalty /= factor
 
     def restore(self, defaults: FakeOptions) -> None:
-        """Set every field back to ``defaults`` (keeps this object, which tests may hold)."""
+        """Set every field back to ``defaults`` (keeps this object, which tests may hold);
+        requests still held are let go."""
+        if self.held is not None:
+            self.held.set()
         for field in attrs.fields(FakeOptions):
             setattr(self, field.name, getattr(defaults, field.name))

@@ -262,7 +262,7 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
         return detail if detail["runs"] and detail["runs"][0]["finished_at"] else None
 
     stopped = eventually(ended, "the cancelled run ended", web)
-    assert stopped["state"] == "cancelled"
+    assert stopped["state"] == "cancelled", stopped
     assert [(run["state"], run["owner"]) for run in stopped["runs"]] == [
         ("cancelled", job["owner"])]
     card = page.locator(".card").filter(has_text=last.title)

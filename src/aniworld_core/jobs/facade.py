@@ -82,6 +82,18 @@ class Jobs:
         job = await self.get(job_id)
         return await self._engine.store.runs(job_id=job.id, limit=limit)
 
+    async def with_runs(self, job_id: object, *, limit: int = 50
+                        ) -> tuple[Job, builtins.list[JobRun]]:
+        """The job and its attempts (newest first), read in that order backwards: a run read
+        as ended comes with the job as it was at that ending or later (read apart, the job
+        could still say ``running`` beside its run's ending)."""
+        number = check_job_id(job_id)
+        runs = await self._engine.store.runs(job_id=number, limit=limit)
+        running = self._engine.active.get(number)
+        if running is not None and runs and runs[0].finished_at is None:
+            return running, runs  # run here: its progress as of now
+        return await self._engine.get(number), runs
+
     async def add(self, kind: str, payload: Mapping[str, Any] | None = None, *,
                   key: str | None = None, priority: int = 0) -> Job:
         """Queue a job (a person asked: it goes before background work by default)."""

@@ -61,9 +61,7 @@ async def list_jobs(request: Request) -> Response:
 
 async def get_job(request: Request) -> Response:
     """The job with its attempts, newest first."""
-    jobs = context_of(request).core.jobs
-    job = await jobs.get(request.path_params["job_id"])
-    runs = await jobs.runs(job.id)
+    job, runs = await context_of(request).core.jobs.with_runs(request.path_params["job_id"])
     return JSONResponse({**job.to_dict(), "runs": [run.to_dict() for run in runs]})
 
 

@@ -12,6 +12,11 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from aniworld_core.errors import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long (ms) a PostgreSQL transaction of aniworld may sit idle. Nothing of aniworld's waits
+#: inside a transaction, so only a process stopped (SIGSTOP, a frozen VM) or hung mid-transaction
+#: reaches it: the server then ends that session, and the rows it had locked (a job's, which
+#: claims skip while locked) are free for the processes that take its work over.
+IDLE_IN_TRANSACTION_MS = 5_000
 
 
 def normalise_url(url: str) -> str:
@@ -33,7 +38,7 @@ def open_engine(url: str, *, pool_size: int = 8) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(url, parsed.database)
         if parsed.get_backend_name() == "postgresql":
-            return create_engine(url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True)
+            return _postgres_engine(url, pool_size)
     except NoSuchModuleError:
         raise StorageError(
             f"No driver for {parsed.drivername}; install aniworld[postgres] for PostgreSQL."
@@ -46,6 +51,19 @@ def open_engine(url: str, *, pool_size: int = 8) -> Engine:
     raise StorageError(
         f"Unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL."
     )
+
+
+def _postgres_engine(url: str, pool_size: int) -> Engine:
+    engine = create_engine(url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(
+                f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

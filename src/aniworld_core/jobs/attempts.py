@@ -14,6 +14,7 @@ import attrs
 from aniworld_core.jobs.kinds import JobContext, Kind, Postpone
 from aniworld_core.jobs.model import JobState, RunState
 from aniworld_core.jobs.store import Ending
+from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.types import utcnow
 
 log = logging.getLogger("aniworld.jobs")
@@ -66,6 +67,8 @@ async def attempt(kind: Kind, context: JobContext) -> Ending:
         return Ending(JobState.PENDING, RunState.INTERRUPTED, postpone.reason,
                       not_before=utcnow() + dt.timedelta(seconds=postpone.seconds),
                       gate=postpone.gate, refund=True)
+    except LeaseLost:
+        raise  # the job is no longer this process's: nothing of it is recorded here
     except Exception as error:
         reason = kind.describe(error)
         if reason.startswith("unexpected error"):

@@ -36,6 +36,7 @@ from aniworld_core.loader.job import Job, ProviderPool, Step
 from aniworld_core.loader.metrics import Histogram, LoaderMetrics
 from aniworld_core.models import Priority, Series, StepResult
 from aniworld_core.settings import LoaderSettings
+from aniworld_core.storage.leases import LeaseLost
 from aniworld_core.storage.load_queue import (
     EPISODES_ONLY,
     SERIES_LOAD,
@@ -254,6 +255,8 @@ class Loader:
             try:
                 with anyio.fail_after(self.settings.step_timeout):
                     result = await step.run(job)
+            except LeaseLost:
+                raise  # taken over by another process (or removed): not this step's failure
             except Exception as error:
                 raise self._step_failed(step, error) from error
             finally:

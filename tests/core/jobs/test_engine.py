@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
+from sqlalchemy import update
 
 from aniworld_core.errors import InvalidInput
 from aniworld_core.jobs import (
@@ -21,6 +22,9 @@ from aniworld_core.jobs import (
     RunState,
 )
 from aniworld_core.storage import Database
+from aniworld_core.storage.job_tables import JobRow
+from aniworld_core.storage.leases import LeaseLost
+from aniworld_core.storage.types import utcnow
 
 from .conftest import PATIENCE, Published, running
 
@@ -441,3 +445,38 @@ async def test_a_kind_registered_while_the_engine_dispatches_runs_too(
             await engine.wait_idle()
     assert ran == ["test.first", "test.late"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_job_taken_over_meanwhile_is_left_to_its_new_owner(
+        engine: Engine, database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """A handler whose writes find the job taken over by another process (its lease ran out
+    while this one stalled) raises ``LeaseLost``: nothing is recorded here (no failure, no
+    retry), and the new owner's run goes on untouched."""
+    started, go_on = anyio.Event(), anyio.Event()
+
+    async def stalls(context: JobContext) -> None:
+        started.set()
+        await go_on.wait()
+        raise LeaseLost(str(context.job.id))  # what its next write would raise
+
+    engine.register(Kind("test.stalls", stalls, retry=QUICK))
+    caplog.set_level(logging.INFO, logger="aniworld.jobs")
+    async with running(engine):
+        job = await engine.add("test.stalls")
+        with anyio.fail_after(PATIENCE):
+            await started.wait()
+        await database.session(lambda session: session.execute(
+            update(JobRow).where(JobRow.id == job.id).values(lease_expires_at=utcnow())))
+        assert len((await engine.store.claim("other:2:def", "test.stalls", 1,
+                                             lease_seconds=60)).started) == 1
+        go_on.set()
+    stored = await engine.get(job.id)
+    assert (stored.state, stored.lease_owner, stored.attempts) == (
+        JobState.RUNNING, "other:2:def", 2)
+    runs = await engine.store.runs(job_id=job.id)
+    assert [(run.state, run.owner) for run in runs] == [
+        (RunState.RUNNING, "other:2:def"), (RunState.INTERRUPTED, "test-host:1:abc")]
+    assert engine.counters["test.stalls"].failed == 0
+    messages = [record.getMessage() for record in caplog.records]
+    assert f"job {job.id} (test.stalls) was taken over or removed while it ran" in messages
+    assert not [message for message in messages if "retry" in message], messages

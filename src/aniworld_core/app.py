@@ -76,7 +76,7 @@ from aniworld_core.providers.breaker import BreakerState
 from aniworld_core.providers.registry import ProviderRegistry, ProviderStatus
 from aniworld_core.refresh import RefreshStore, register_refresh
 from aniworld_core.settings import Settings
-from aniworld_core.storage import Database, NewSeries, SeriesStore
+from aniworld_core.storage import Database, NewSeries, SeriesStore, stalled
 from aniworld_core.storage.convert import id_columns
 from aniworld_core.storage.download_store import DownloadStore
 from aniworld_core.storage.library_store import LibraryStore
@@ -178,6 +178,8 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
                 if bridge is not None:
                     bridge.attach(app._engine)
                     await task_group.start(bridge.run)
+                if database.dialect == "postgresql" and (loader or role is not None):
+                    task_group.start_soon(stalled.sweep, database)  # see storage/stalled.py
                 if loader:
                     await app._loader.prepare()
                     await define_builtin_schedules(app._engine, settings)

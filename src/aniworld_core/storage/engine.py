@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: reaches it: the server then ends that session, and the rows it had locked (a job's, which
 #: claims skip while locked) are free for the processes that take its work over.
 IDLE_IN_TRANSACTION_MS = 5_000
+#: How aniworld's sessions are named in ``pg_stat_activity`` (then the process id and host).
+APPLICATION_NAME_PREFIX = "aniworld pid "
 
 
 def normalise_url(url: str) -> str:
@@ -61,6 +65,9 @@ def _postgres_engine(url: str, pool_size: int) -> Engine:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(
                 f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
+            # Whose session is whose, in pg_stat_activity.
+            name = f"{APPLICATION_NAME_PREFIX}{os.getpid()} on {socket.gethostname()}"
+            cursor.execute("SELECT set_config('application_name', %s, false)", (name[:63],))
         dbapi_connection.commit()
 
     return engine

@@ -189,10 +189,12 @@ def noticed(log: str, taken: set[int]) -> bool:
     """Whether a worker's log says it found each of the jobs ``taken`` over: their final
     write failed, or it stopped them (listed in its warning) and the database answered."""
     log = " ".join(log.split())  # the log wraps its lines
-    warning, answered, _ = log.partition("The database answers again")
-    stopped = warning.rpartition("stopped ")[2] if answered else ""
+    stopped = " ".join(re.findall(r"The database has not answered for .*? stopped (.*?), so "
+                                  r"that no other process", log))
+    answered = "The database answers again" in log
     return all(f"job {job_id} (series.load) was taken over" in log
-               or f"job {job_id} (series.load)" in stopped for job_id in taken)
+               or (answered and f"job {job_id} (series.load)," in f"{stopped},")
+               for job_id in taken)
 
 
 def all_completed(api: httpx.Client, series_ids: Sequence[str]) -> bool:

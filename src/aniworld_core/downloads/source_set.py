@@ -15,6 +15,7 @@ from aniworld_core.downloads.model import SourceInfo
 from aniworld_core.downloads.sources import EpisodeSource, SourceContext
 from aniworld_core.errors import InvalidInput
 from aniworld_core.providers.manager import PluginManager, RegisteredSource
+from aniworld_core.providers.transport import shared_ssl_context
 from aniworld_core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class SourceSet:
         registered = _ordered(plugins.episode_sources(), settings.downloads.sources)
         async with httpx.AsyncClient(
                 transport=transport, timeout=TIMEOUT, follow_redirects=True,
+                verify=shared_ssl_context(),
                 headers={"User-Agent": f"aniworld/{__version__}"}) as http:
             sources: dict[str, EpisodeSource] = {}
             problems: dict[str, str] = {}

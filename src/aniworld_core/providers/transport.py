@@ -23,6 +23,7 @@ Should httpcore ever be laid out differently, this is simply httpx's default tra
 
 from __future__ import annotations
 
+import functools
 import select
 import ssl
 import typing
@@ -37,9 +38,16 @@ import httpx
 _KNOWN_HTTPCORE = ("1.0.",)
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's certificates), made once per process: loading
+    the certificates takes about 30 ms, which every client paid at every start."""
+    return httpx.create_ssl_context()
+
+
 def http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
     """httpx's default transport with ``limits`` (HTTP/1.1), over the pool described above."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport = httpx.AsyncHTTPTransport(limits=limits, verify=shared_ssl_context())
     stock = getattr(transport, "_pool", None)
     backend = getattr(stock, "_network_backend", None)
     context = getattr(stock, "_ssl_context", None)
@@ -48,7 +56,7 @@ def http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
             and isinstance(backend, httpcore.AsyncNetworkBackend)
             and isinstance(context, ssl.SSLContext)):
         transport._pool = _Pool(
-            ssl_context=context,  # httpx's, loaded once (loading certificates takes ~40 ms)
+            ssl_context=context,  # the shared one
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

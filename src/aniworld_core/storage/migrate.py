@@ -6,6 +6,7 @@ version does not know was written by a newer aniworld: :class:`SchemaTooNew`, an
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -33,9 +34,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The migration scripts (read once per process: reading them runs every script)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
     """The newest schema revision this version of aniworld knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
@@ -53,9 +60,9 @@ def upgrade(engine: Engine) -> None:
                                    {"key": _PG_MIGRATION_LOCK})
                 connection.commit()
             try:
-                _check_not_newer(connection)
-                config = alembic_config(connection)
-                command.upgrade(config, "head")
+                current = _check_not_newer(connection)
+                if current != (head_revision(),):  # else at the head already: nothing to run
+                    command.upgrade(alembic_config(connection), "head")
                 connection.commit()
             finally:
                 if connection.dialect.name == "postgresql":
@@ -67,9 +74,11 @@ def upgrade(engine: Engine) -> None:
                            f"{str(error).splitlines()[0]}") from error
 
 
-def _check_not_newer(connection: Connection) -> None:
-    script = ScriptDirectory.from_config(alembic_config())
-    for revision in current_revisions(connection):
+def _check_not_newer(connection: Connection) -> tuple[str, ...]:
+    """The database's revisions, unless one is unknown here (:class:`SchemaTooNew`)."""
+    script = _scripts()
+    revisions = current_revisions(connection)
+    for revision in revisions:
         try:
             known = script.get_revision(revision)
         except CommandError:
@@ -80,3 +89,4 @@ def _check_not_newer(connection: Connection) -> None:
                 f"aniworld does not know (newest known: {script.get_current_head()!r}). It was "
                 "written by a newer aniworld; upgrade aniworld instead of using this database."
             )
+    return revisions

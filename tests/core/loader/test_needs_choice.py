@@ -139,6 +139,7 @@ async def test_a_series_that_needs_a_choice_says_so_until_it_gets_one(
     assert (loaded.loading_status, loaded.needs_choice) == (LoadingStatus.COMPLETED, False)
 
 
+@pytest.mark.empty_database
 async def test_failed_identifications_from_before_are_marked(settings: Settings) -> None:
     """Upgrading marks series whose load failed in the identify step (as the error text said
     until now) as needing a choice, and no other."""

@@ -22,7 +22,7 @@ from aniworld_core.storage import migrate
 from aniworld_core.storage.engine import open_engine
 from aniworld_core.storage.tables import Base
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.empty_database]
 
 
 def test_empty_database_migrates_to_head(database_url: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 import re
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -33,12 +32,6 @@ from .browser_support import browser_tests, no_script_errors
 
 pytestmark = [
     *browser_tests,
-    # Both failed in one full CI run on the 2-core machine (a cancelled load's job read back
-    # as running; loads not all taken over within 120 s) and passed in every run alone: to be
-    # found and fixed before they run in CI again. Run them with ANIWORLD_THREE_PROCESSES=1.
-    pytest.mark.skipif(os.environ.get("ANIWORLD_THREE_PROCESSES") != "1",
-                       reason="flaky in the full suite on a busy machine (being fixed); "
-                              "ANIWORLD_THREE_PROCESSES=1 runs them"),
     pytest.mark.skipif(POSTGRES_URL is None,
                        reason="several processes share PostgreSQL (ANIWORLD_TEST_DATABASE_URL)"),
 ]

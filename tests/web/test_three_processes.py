@@ -182,8 +182,9 @@ def noticed(log: str, taken: set[int]) -> bool:
     """Whether a worker's log says it found each of the jobs ``taken`` over: their final
     write failed, or it stopped them (listed in its warning) and the database answered."""
     log = " ".join(log.split())  # the log wraps its lines
-    stopped = " ".join(re.findall(r"The database has not answered for .*? stopped (.*?), so "
-                                  r"that no other process", log))
+    stopped = " ".join(re.findall(r"(?:The database has not answered|This process itself was "
+                                  r"not running) for .*? stopped (.*?), so that no other "
+                                  r"process", log))
     answered = "The database answers again" in log
     return all(f"job {job_id} (series.load) was taken over" in log
                or (answered and f"job {job_id} (series.load)," in f"{stopped},")

@@ -45,6 +45,9 @@ log = logging.getLogger("aniworld.jobs")
 CANCEL_POLL = 1.0
 #: The part of a lease after which a process that could not renew it stops the job.
 LOSE_AFTER = 2 / 3
+#: Seconds this process's own timers may wake late before its leases' loss is put down to
+#: the process not running (SIGSTOP, a frozen machine) rather than to the database.
+STALLED = 5.0
 #: The error of a run stopped because its process could not reach the database.
 LOST = ("Interrupted: its process could not reach the database for most of the job's lease; "
         "queued again.")
@@ -91,6 +94,8 @@ class Leases:
         self._poll = anyio.Event()
         #: Times the database answered again after the jobs were stopped (tests, dispatcher).
         self.recoveries = 0
+        #: How much later than asked the watch last woke: this process did not run meanwhile.
+        self._late = 0.0
 
     @property
     def cut_off(self) -> bool:
@@ -188,8 +193,10 @@ class Leases:
                 if wait <= 0:  # not asked yet: ask, and look again once it answers
                     self._poll.set()
                     wait = self._lease / 6
+            due = anyio.current_time() + wait
             with anyio.move_on_after(wait):
                 await self._changed.wait()
+            self._late = max(0.0, anyio.current_time() - due)
 
     def _lose(self) -> None:
         running = self._running()
@@ -197,10 +204,13 @@ class Leases:
         self._cut_off = True
         self._written.clear()
         self._stopped.update(running)
-        log.warning("The database has not answered for %.1f s, and a job's lease lasts %g s: "
-                    "stopped %s, so that no other process runs the same work beside this one; "
-                    "nothing is claimed until the database answers, then they are queued again",
-                    silent, self._lease,
+        cause = (f"This process itself was not running for {self._late:.1f} s (stopped, or "
+                 f"starved of CPU), and its leases were not renewed for {silent:.1f} s"
+                 if self._late > max(self._lease / 3, STALLED) else
+                 f"The database has not answered for {silent:.1f} s")
+        log.warning("%s, and a job's lease lasts %g s: stopped %s, so that no other process "
+                    "runs the same work beside this one; nothing is claimed until the database "
+                    "answers, then they are queued again", cause, self._lease,
                     ", ".join(f"job {job_id} ({context.job.kind})"
                               for job_id, context in sorted(running.items())) or "no jobs")
         for context in running.values():

@@ -3,6 +3,7 @@ leaves leaves nothing behind; a client that stops reading costs the producer not
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anyio
@@ -75,6 +76,24 @@ async def test_event_stream_sends_snapshot_then_live_events(
         assert event["progress"]["episodes"] is True
         assert web.core.events.subscriber_count == 1
     assert web.core.events.subscriber_count == 0
+
+
+async def test_an_event_stream_sends_a_burst_in_one_write(
+        web: Web, browser_like: httpx.AsyncClient) -> None:
+    """Events published together (fifty series of one batched answer) leave in one chunk, in
+    order, each its own ``data:`` line: one write instead of one per event."""
+    waiting = await web.core.add_series("Monster")
+    async with event_stream(web.asgi, session_scope(web, browser_like, "http",
+                                                    "/api/events")) as stream:
+        with anyio.fail_after(10):
+            assert (await stream.next_event())["series_id"] == waiting.id  # the snapshot
+            for step in range(20):
+                web.core.events.publish(update(f"series-{step}", step))
+            message = await stream.connection.next_message()
+        body = message["body"].decode()
+        blocks = [block for block in body.split("\n\n") if block]
+        assert [json.loads(block.removeprefix("data: "))["series_id"] for block in blocks] == [
+            f"series-{step}" for step in range(20)]
 
 
 async def test_disconnecting_clients_leave_nothing_behind(

@@ -29,7 +29,7 @@ from aniworld_web.state import WebContext, context_in
 from aniworld_web.wire import SEND_TEXTS, WireTexts
 
 SEND_TIMEOUT = 30.0
-#: At most this many waiting events go out to a WebSocket client in one write.
+#: At most this many waiting events go out to a client in one write.
 BATCH = 64
 #: An SSE comment this often keeps proxies from closing a quiet stream.
 KEEPALIVE_SECONDS = 15.0
@@ -178,22 +178,26 @@ async def _shutting_down(send: Send) -> None:
 
 
 async def _stream(events: Subscription, send: Send, wire: WireTexts) -> None:
-    """Every event as a ``data:`` line, a comment when all is quiet, until the hub closes."""
-    await _chunk(send, "retry: 3000\n\n")
+    """Every event as a ``data:`` line, a comment when all is quiet, until the hub closes.
+    The events waiting together (a burst: fifty series of one batched answer) go out in one
+    chunk, one write, as on the WebSocket."""
+    await _chunk(send, b"retry: 3000\n\n")
     while True:
+        batch: list[Event] | None = None
         with anyio.move_on_after(KEEPALIVE_SECONDS):
-            try:
-                event = await anext(events)
-            except StopAsyncIteration:
-                break
-            await _chunk(send, f"data: {wire(event)}\n\n")
-            continue
-        await _chunk(send, ": keep-alive\n\n")
+            batch = await events.next_batch(BATCH)
+        if batch is None:
+            await _chunk(send, b": keep-alive\n\n")
+        elif not batch:
+            break  # the hub closed
+        else:
+            await _chunk(send, b"".join(b"data: %s\n\n" % wire.encoded(event)
+                                        for event in batch))
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _chunk(send: Send, text: str) -> None:
-    await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+async def _chunk(send: Send, body: bytes) -> None:
+    await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
 async def _cancel_on_http_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:

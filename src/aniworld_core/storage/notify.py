@@ -7,7 +7,9 @@ asyncio and trio alike. A lost connection is logged once and opened again with b
 works; what was sent meanwhile is not heard (LISTEN has no memory).
 
 A :class:`Notifier` sends notifications on another connection of its own, from one worker
-thread, so events never wait behind the database lanes that queries share.
+thread, so events never wait behind the database lanes that queries share. Each batch is one
+transaction (one commit; the server delivers a batch's notifications in order, and drops
+exact repeats within it, which say nothing new), committed without waiting for the disk.
 
 Channels are per database, so their names carry a hash of the schema in use (two libraries in
 two schemas of one database, or parallel tests, never hear each other): see :func:`channel`.
@@ -177,7 +179,11 @@ class Notifier:
         try:
             if self._connection is None or self._connection.closed:
                 self._connection = self._connect()
-            with self._connection.cursor() as cursor:
+                # A notification is gone once heard, so its commit need not wait for the
+                # disk: without this, every batch waited for a WAL flush (p50 ~20 ms here).
+                self._connection.execute("SET synchronous_commit = off")
+            # One transaction per batch: one commit, not one per notification.
+            with self._connection.transaction(), self._connection.cursor() as cursor:
                 cursor.executemany("SELECT pg_notify(%s, %s)", notifications)
         except BaseException:
             self._close()

@@ -7,13 +7,28 @@ from __future__ import annotations
 import anyio
 import anyio.to_thread
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from aniworld_core.storage import Database, stalled
 from aniworld_core.storage import engine as engine_module
 
 pytestmark = pytest.mark.anyio
+
+
+def make_probe(engine: Engine) -> None:
+    """A table of one row, for sessions to lock."""
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE probe (id integer PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO probe VALUES (1)"))
+
+
+def lock_probe(engine: Engine) -> int:
+    """Lock the probe's row, waiting until no other session holds it."""
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '30s'"))  # a hang guard
+        return int(connection.execute(text(
+            "SELECT id FROM probe WHERE id = 1 FOR UPDATE")).scalar_one())
 
 
 async def test_a_transaction_left_idle_loses_its_locks(database_url: str,
@@ -24,22 +39,14 @@ async def test_a_transaction_left_idle_loses_its_locks(database_url: str,
     database = await Database.open(database_url)
     try:
         engine = database.engine
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE probe (id integer PRIMARY KEY)"))
-            connection.execute(text("INSERT INTO probe VALUES (1)"))
+        make_probe(engine)
         stalled = engine.connect()
         stalled.begin()
         stalled.execute(text("SELECT id FROM probe WHERE id = 1 FOR UPDATE"))
         # ... and the process holding it stops here, its transaction open.
 
-        def lock_it() -> int:
-            with engine.begin() as connection:
-                connection.execute(text("SET LOCAL lock_timeout = '30s'"))  # a hang guard
-                return int(connection.execute(text(
-                    "SELECT id FROM probe WHERE id = 1 FOR UPDATE")).scalar_one())
-
         with anyio.fail_after(30):
-            assert await anyio.to_thread.run_sync(lock_it) == 1
+            assert await anyio.to_thread.run_sync(lock_probe, engine) == 1
         with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
             stalled.execute(text("SELECT 1"))
         stalled.invalidate()
@@ -72,9 +79,7 @@ async def test_a_stalled_session_the_server_keeps_is_ended_by_the_others(
     prefix = f"aniworld-test-stall {id(database)} "
     try:
         engine = database.engine
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE probe (id integer PRIMARY KEY)"))
-            connection.execute(text("INSERT INTO probe VALUES (1)"))
+        make_probe(engine)
 
         def session_named(name: str) -> Connection:
             connection = engine.connect()
@@ -92,14 +97,8 @@ async def test_a_stalled_session_the_server_keeps_is_ended_by_the_others(
             sweeper.commit()
         assert [name for _, name in ended] == [prefix + "1"]
 
-        def lock_it() -> int:  # waits for the lock: free once the session has ended
-            with engine.begin() as connection:
-                connection.execute(text("SET LOCAL lock_timeout = '30s'"))  # a hang guard
-                return int(connection.execute(text(
-                    "SELECT id FROM probe WHERE id = 1 FOR UPDATE")).scalar_one())
-
         with anyio.fail_after(30):
-            assert await anyio.to_thread.run_sync(lock_it) == 1
+            assert await anyio.to_thread.run_sync(lock_probe, engine) == 1
         with pytest.raises(DBAPIError):
             stalled_one.execute(text("SELECT 1"))
         assert other_program.execute(text("SELECT 1")).scalar_one() == 1

@@ -50,6 +50,7 @@ class DatabaseTemplates:
         self.folder = folder
         self._sqlite: Path | None = None
         self._postgres: list[tuple[str, Any]] | None = None
+        self._engine: sa.Engine | None = None
 
     def sqlite(self, target: Path) -> None:
         if self._sqlite is None:
@@ -66,13 +67,22 @@ class DatabaseTemplates:
         if self._postgres is None:
             assert POSTGRES_URL is not None
             self._postgres = _recorded_migrations(POSTGRES_URL)
-        engine = open_engine(url)
-        try:
-            with engine.begin() as connection:
-                for statement, parameters in self._postgres:
-                    connection.exec_driver_sql(statement, parameters)
-        finally:
-            engine.dispose()
+            self._engine = open_engine(POSTGRES_URL)  # one for every schema of this process
+        assert self._engine is not None
+        schema = schema_of(url)
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+            for statement, parameters in self._postgres:
+                connection.exec_driver_sql(statement, parameters)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def schema_of(url: str) -> str:
+    """The schema of a URL made by ``postgres_schema`` (its ``search_path``)."""
+    return url.rpartition("%3D")[2]
 
 
 def _recorded_migrations(url: str) -> list[tuple[str, Any]]:
@@ -88,7 +98,7 @@ def _recorded_migrations(url: str) -> list[tuple[str, Any]]:
 
         try:
             migrate.upgrade(engine)
-            schema = schema_url.rpartition("%3D")[2]
+            schema = schema_of(schema_url)
         finally:
             engine.dispose()
     kept = [(statement, parameters) for statement, parameters in recorded
@@ -98,8 +108,11 @@ def _recorded_migrations(url: str) -> list[tuple[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def database_templates(tmp_path_factory: pytest.TempPathFactory) -> DatabaseTemplates:
-    return DatabaseTemplates(tmp_path_factory.mktemp("templates"))
+def database_templates(tmp_path_factory: pytest.TempPathFactory
+                       ) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(params=DATABASES)

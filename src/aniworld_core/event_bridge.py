@@ -243,6 +243,10 @@ class EventBridge:
     def listener(self) -> Listener:
         return self._listener
 
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
     def attach(self, engine: Engine) -> None:
         """Announce the work ``engine`` is told of and the cancels of jobs running elsewhere;
         wake it on work queued elsewhere, and pass on cancels asked elsewhere."""

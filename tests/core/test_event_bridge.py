@@ -190,6 +190,40 @@ async def test_a_lost_listening_connection_is_opened_again(
     assert len(lost) == 2  # once per outage, not once per attempt
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], indirect=True)
+async def test_a_lost_sending_connection_is_opened_again_and_nothing_is_lost(
+        two_databases: tuple[Database, Database], caplog: pytest.LogCaptureFixture) -> None:
+    """The sending connection is killed on the server: the next send fails, that is logged
+    once, and what it held goes out, in order, on a new connection."""
+    database_a, database_b = two_databases
+    hub_a, hub_b = EventHub(), EventHub()
+    bridge_a = await EventBridge.open(database_a, hub_a, runs_jobs=False)
+    bridge_b = await EventBridge.open(database_b, hub_b, runs_jobs=False)
+    assert bridge_a is not None
+    assert bridge_b is not None
+    caplog.set_level(logging.INFO, logger="aniworld.events")
+    async with anyio.create_task_group() as task_group:
+        await task_group.start(bridge_a.run)
+        await task_group.start(bridge_b.run)
+        async with hub_b.subscribe(snapshot=False) as in_b:
+            hub_a.publish(ProviderWaiting("first", 0.0, "opens the connection"))
+            with anyio.fail_after(PATIENCE):
+                first = await in_b.__anext__()
+            assert bridge_a.notifier.opened == 1
+            await database_b.session(partial(kill, bridge_a.notifier.backend_pid))
+            for name in ("second", "third"):
+                hub_a.publish(ProviderWaiting(name, 0.0, "after the kill"))
+            with anyio.fail_after(PATIENCE):
+                later = [await in_b.__anext__() for _ in range(2)]
+        task_group.cancel_scope.cancel()
+    assert first.to_json()["provider"] == "first"
+    assert [event.to_json()["provider"] for event in later] == ["second", "third"]
+    assert bridge_a.notifier.opened == 2
+    messages = [record.getMessage() for record in caplog.records]
+    assert len([m for m in messages if m.startswith("Cannot tell other processes")]) == 1
+    assert "Telling other processes about events again" in messages
+
+
 async def test_a_relay_is_not_counted_as_a_reader() -> None:
     """The bridge's subscription gets every event but is not one of the hub's readers."""
     hub = EventHub()

@@ -6,10 +6,14 @@ order). It waits for the socket to become readable rather than holding a thread,
 asyncio and trio alike. A lost connection is logged once and opened again with backoff until it
 works; what was sent meanwhile is not heard (LISTEN has no memory).
 
-A :class:`Notifier` sends notifications on another connection of its own, from one worker
-thread, so events never wait behind the database lanes that queries share. Each batch is one
-transaction (one commit; the server delivers a batch's notifications in order, and drops
-exact repeats within it, which say nothing new), committed without waiting for the disk.
+A :class:`Notifier` sends notifications on another connection of its own, so events never wait
+behind the database lanes that queries share. It sends on the event loop, waiting for the
+socket as the listener does: a hop to a worker thread and back costs a busy process tens of
+milliseconds (each side waits for the GIL), which was most of an event's delay between
+processes. Each batch is one query of several statements, so one transaction and one round
+trip (one commit; the server delivers a batch's notifications in order, and drops exact repeats
+within it, which say nothing new), committed without waiting for the disk. Only opening the
+connection blocks, and it happens in a thread.
 
 Channels are per database, so their names carry a hash of the schema in use (two libraries in
 two schemas of one database, or parallel tests, never hear each other): see :func:`channel`.
@@ -161,33 +165,46 @@ class Listener:
 
 
 class Notifier:
-    """Sends notifications from one thread of its own on one connection of its own."""
+    """Sends notifications on one connection of its own, one batch at a time."""
 
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
         self._connect = connect
         self._connection: psycopg.Connection[Any] | None = None
-        self._thread = anyio.CapacityLimiter(1)
+        self._lock = anyio.Lock()
+        #: Connections opened so far, and the server process of the current one (tests).
+        self.opened = 0
+        self.backend_pid: int | None = None
 
     async def send(self, notifications: Sequence[tuple[str, str]]) -> None:
         """NOTIFY each ``(channel, payload)`` in order. Raises when the database cannot be
-        reached (the next call opens a new connection)."""
-        if notifications:
-            await anyio.to_thread.run_sync(self._send, list(notifications),
-                                           limiter=self._thread)
+        reached (the next call opens a new connection); cancelled mid-send, the connection
+        is closed (its state is unknown) and the next call opens a new one."""
+        if not notifications:
+            return
+        async with self._lock:
+            try:
+                if self._connection is None or self._connection.closed:
+                    with anyio.CancelScope(shield=True):  # a connection opened is kept
+                        await anyio.to_thread.run_sync(self._open)
+                connection = self._connection
+                assert connection is not None
+                await _run(connection, _notify_query(connection, notifications))
+            except BaseException:
+                self._close()
+                raise
 
-    def _send(self, notifications: list[tuple[str, str]]) -> None:
+    def _open(self) -> None:
+        connection = self._connect()
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = self._connect()
-                # A notification is gone once heard, so its commit need not wait for the
-                # disk (the benchmark's event delay did not move measurably either way).
-                self._connection.execute("SET synchronous_commit = off")
-            # One transaction per batch: one commit, not one per notification.
-            with self._connection.transaction(), self._connection.cursor() as cursor:
-                cursor.executemany("SELECT pg_notify(%s, %s)", notifications)
+            # A notification is gone once heard, so its commit need not wait for the disk.
+            connection.execute("SET synchronous_commit = off")
+            connection.pgconn.nonblocking = 1
         except BaseException:
-            self._close()
+            connection.close()
             raise
+        self._connection = connection
+        self.opened += 1
+        self.backend_pid = connection.info.backend_pid
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -198,5 +215,47 @@ class Notifier:
                 log.debug("Closing a broken notify connection failed", exc_info=True)
 
     async def close(self) -> None:
+        """Close the connection (after a send under way, which a caller bounds in time)."""
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self._close, limiter=self._thread)
+            async with self._lock:
+                self._close()
+
+
+def _notify_query(connection: psycopg.Connection[Any],
+                  notifications: Sequence[tuple[str, str]]) -> bytes:
+    """One query of a ``pg_notify`` per notification (several statements in one simple query
+    are one transaction)."""
+    from psycopg import pq
+
+    escaping = pq.Escaping(connection.pgconn)
+    encoding = connection.info.encoding
+
+    def literal(text: str) -> bytes:
+        return escaping.escape_literal(text.encode(encoding))
+
+    return b";".join(b"SELECT pg_notify(" + literal(name) + b"," + literal(payload) + b")"
+                     for name, payload in notifications)
+
+
+async def _run(connection: psycopg.Connection[Any], query: bytes) -> None:
+    """Run ``query`` on ``connection`` (non-blocking mode) without blocking the event loop;
+    raise on an error or a failed connection."""
+    from psycopg import pq
+
+    pgconn = connection.pgconn
+    socket = connection.fileno()
+    pgconn.send_query(query)
+    while pgconn.flush():  # 1: not all of it went out yet
+        await anyio.wait_writable(socket)
+    error: str | None = None
+    while True:
+        while pgconn.is_busy():
+            await anyio.wait_readable(socket)
+            pgconn.consume_input()  # raises when the server closed the connection
+        result = pgconn.get_result()
+        if result is None:
+            break
+        if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+            error = error or result.get_error_message(connection.info.encoding)
+    if error is not None:
+        raise ConnectionError(f"NOTIFY failed: {error.strip()}")

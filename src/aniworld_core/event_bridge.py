@@ -25,12 +25,12 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 import anyio.abc
 
-from aniworld_core.events import Event, EventHub, Subscription
+from aniworld_core.events import Event, EventHub
 from aniworld_core.jobs.engine import Engine
 from aniworld_core.jobs.owners import new_owner
 from aniworld_core.jobs.wake import WakingEngine
@@ -46,11 +46,12 @@ from aniworld_core.storage.notify import (
     current_schema,
 )
 
+if TYPE_CHECKING:
+    import psycopg
+
 log = logging.getLogger("aniworld.events")
 
-#: Events waiting to go out before they are coalesced (the latest per series...).
-OUTBOX = 10_000
-#: The most events taken from the outbox for one round of NOTIFYs.
+#: The most events (wakes, cancels) in one round of NOTIFYs.
 BATCH = 500
 #: Notifications kept while the database cannot be reached (the oldest go first).
 MAX_UNSENT = 1000
@@ -198,30 +199,33 @@ def cancel_payloads(origin: str, job_ids: set[int]) -> list[str]:
 
 # -- the bridge -------------------------------------------------------------------------------
 
+#: What the bridge hands its notifier: an event's JSON, a kind of work queued (``None``: any),
+#: or a job to cancel.
+_Item = tuple[str, Any]
+
+
 class EventBridge:
     """Carries this hub's events to the other processes on the database and theirs to it, and
     wakes this engine (when it runs jobs) on work queued, or cancels asked, elsewhere. Create
-    with :meth:`open`, attach the engine, then ``await task_group.start(bridge.run)``."""
+    with :meth:`open`, attach the engine, then ``await task_group.start(bridge.run)``.
 
-    def __init__(self, hub: EventHub, notifier: Notifier,
+    Events are handed to the notifier's thread as they are published, so they go out at once
+    even while this process's event loop is busy."""
+
+    def __init__(self, hub: EventHub, connect: Callable[[], psycopg.Connection[Any]],
                  listen: Callable[[Sequence[str], OnNotify], Listener], *, schema: str,
                  runs_jobs: bool, origin: str | None = None) -> None:
         self.origin = origin or new_owner()
         self._hub = hub
-        self._notifier = notifier
+        self._notifier: Notifier[_Item] = Notifier(connect, self._render, batch=BATCH,
+                                                   max_unsent=MAX_UNSENT,
+                                                   retry_seconds=BACKOFF[2])
         self.events_channel = channel(schema, "events")
         self.jobs_channel = channel(schema, "jobs")
         channels = [self.events_channel, *([self.jobs_channel] if runs_jobs else [])]
         self._listener = listen(channels, self._heard)
         self._woken: Callable[[str | None], None] | None = None
         self._cancel_heard: Callable[[list[int]], None] | None = None
-        self._wakes: set[str] = set()
-        self._cancels: set[int] = set()
-        self._wake_pending = anyio.Event()
-        self._sending_down = False
-        #: Notifications not sent yet, oldest first; one send at a time.
-        self._unsent: list[tuple[str, str]] = []
-        self._sending = anyio.Lock()
         #: Events passed on to other processes, and heard from them (metrics, tests).
         self.sent = 0
         self.heard = 0
@@ -235,7 +239,7 @@ class EventBridge:
             return None
         connect = connector(database.engine)
         schema = await current_schema(connect)
-        return cls(hub, Notifier(connect),
+        return cls(hub, connect,
                    lambda channels, on_notify: Listener(connect, channels, on_notify),
                    schema=schema, runs_jobs=runs_jobs)
 
@@ -244,7 +248,7 @@ class EventBridge:
         return self._listener
 
     @property
-    def notifier(self) -> Notifier:
+    def notifier(self) -> Notifier[_Item]:
         return self._notifier
 
     def attach(self, engine: Engine) -> None:
@@ -259,98 +263,43 @@ class EventBridge:
     def wake_others(self, kind: str | None = None) -> None:
         """Tell the processes that run jobs that work of ``kind`` (``None``: any) was queued;
         several calls close together go out as one notification."""
-        self._wakes.add("*" if kind is None else kind)
-        self._wake_pending.set()
+        self._notifier.put(("k", kind))
 
     def cancel_elsewhere(self, job_id: int) -> None:
         """Tell the processes that run jobs that someone asked to cancel job ``job_id``
         (sent even by a process that runs none: any connection may NOTIFY)."""
-        self._cancels.add(job_id)
-        self._wake_pending.set()
+        self._notifier.put(("c", job_id))
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
                   ) -> None:
-        """Send and hear until the hub closes or this is cancelled; ready once listening.
-        What is still waiting then goes out within :data:`FLUSH_SECONDS`."""
-        outbox: Subscription | None = None
+        """Send and hear until cancelled; ready once listening. What is still waiting then
+        goes out within :data:`FLUSH_SECONDS`."""
+        self._notifier.start()
         try:
-            async with self._hub.subscribe(snapshot=False, max_buffer=OUTBOX, relay=True
-                                           ) as outbox, anyio.create_task_group() as task_group:
-                await task_group.start(self._listener.run)
-                task_group.start_soon(self._send_wakes)
-                task_status.started()
-                await self._send_events(outbox)
-                task_group.cancel_scope.cancel()
+            with self._hub.tap(self._publishing):
+                async with anyio.create_task_group() as task_group:
+                    await task_group.start(self._listener.run)
+                    task_status.started()
         finally:
-            with anyio.move_on_after(FLUSH_SECONDS, shield=True):
-                await self._flush(outbox)
-            await self._notifier.close()
+            await self._notifier.stop(FLUSH_SECONDS)
 
-    async def _send_events(self, outbox: Subscription) -> None:
-        while batch := await outbox.next_batch(BATCH):
-            self._queue_events(batch)
-            await self._send_unsent()
+    def _publishing(self, event: Event) -> None:
+        """An event published here: pass it on (not one heard from elsewhere)."""
+        if not isinstance(event, RemoteEvent):
+            self._notifier.put(("e", event.to_json()))
 
-    async def _send_wakes(self) -> None:
-        while True:
-            await self._wake_pending.wait()
-            self._wake_pending = anyio.Event()
-            self._queue_wakes()
-            await self._send_unsent()
-
-    def _queue_events(self, batch: Sequence[Event]) -> None:
-        local = [event.to_json() for event in batch if not isinstance(event, RemoteEvent)]
-        self._unsent += [(self.events_channel, payload)
-                         for payload in event_payloads(self.origin, local)]
-        self.sent += len(local)
-
-    def _queue_wakes(self) -> None:
-        if self._wakes:
-            kinds, self._wakes = self._wakes, set()
-            self._unsent.append((self.jobs_channel, wake_payload(self.origin, kinds)))
-        if self._cancels:
-            job_ids, self._cancels = self._cancels, set()
-            self._unsent += [(self.jobs_channel, payload)
-                             for payload in cancel_payloads(self.origin, job_ids)]
-
-    async def _send_unsent(self) -> None:
-        """Send what waits, oldest first. Nothing is dropped when a send is cancelled (the
-        app closing: :meth:`_flush` sends it). On failure: log once, keep the newest
-        :data:`MAX_UNSENT`, wait a little and try again (what comes meanwhile waits in the
-        outbox, coalesced if need be)."""
-        async with self._sending:
-            items = self._unsent[:]
-            if not items:
-                return
-            try:
-                await self._notifier.send(items)
-            except Exception as error:  # the database may be gone for a while
-                if not self._sending_down:
-                    self._sending_down = True
-                    log.warning("Cannot tell other processes about events (%s); trying again",
-                                error)
-                del self._unsent[:max(0, len(self._unsent) - MAX_UNSENT)]
-                self._wake_pending.set()  # try again even if nothing new comes
-                await anyio.sleep(BACKOFF[2])
-                return
-            del self._unsent[:len(items)]
-            if self._sending_down:
-                self._sending_down = False
-                log.info("Telling other processes about events again")
-
-    async def _flush(self, outbox: Subscription | None) -> None:
-        """Send what still waits (a command that queued work and exits at once still wakes
-        the workers), unless the database could not be reached anyway."""
-        if self._sending_down:
-            return
-        while outbox is not None and outbox.pending():
-            self._queue_events(await outbox.next_batch(BATCH))
-        self._queue_wakes()
-        try:
-            await self._notifier.send(self._unsent)
-        except Exception as error:  # closing anyway: the others poll
-            log.info("Could not tell other processes about the last events: %s", error)
-        self._unsent = []
+    def _render(self, items: list[_Item]) -> list[tuple[str, str]]:
+        """The notifications for ``items`` (in the notifier's thread): the events in as few
+        payloads as they fit, in order; the wakes in one; the cancels in as few as fit."""
+        events = [value for tag, value in items if tag == "e"]
+        kinds = {"*" if value is None else str(value) for tag, value in items if tag == "k"}
+        cancels = {int(value) for tag, value in items if tag == "c"}
+        self.sent += len(events)
+        return [*((self.events_channel, payload)
+                  for payload in event_payloads(self.origin, events)),
+                *([(self.jobs_channel, wake_payload(self.origin, kinds))] if kinds else []),
+                *((self.jobs_channel, payload)
+                  for payload in cancel_payloads(self.origin, cancels))]
 
     def _heard(self, channel_name: str, payload: str) -> None:
         """A notification: publish the events of another process, or wake the engine."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, ClassVar, Protocol
 
 import anyio
@@ -337,23 +337,36 @@ class EventHub:
         self._reading: _SnapshotRead | None = None
         self._next_read: _SnapshotRead | None = None
         self.published = 0
-        #: Subscriptions that pass events on (to other processes): not readers.
-        self._relays = 0
+        #: Called with each event as it is published (passing events on to other processes).
+        self._taps: list[Callable[[Event], None]] = []
 
     def publish(self, event: Event) -> None:
         self.published += 1
+        for tap in self._taps:
+            tap(event)
         for subscriber in tuple(self._subscribers):
             subscriber.offer(event)
 
     @property
     def subscriber_count(self) -> int:
-        """Readers subscribed now (relays not counted)."""
-        return len(self._subscribers) - self._relays
+        """Readers subscribed now (taps are not readers)."""
+        return len(self._subscribers)
+
+    @contextmanager
+    def tap(self, callback: Callable[[Event], None]) -> Iterator[None]:
+        """Call ``callback`` with every event as it is published, in order, inside
+        :meth:`publish` (so it must be quick and never raise: hand the event on to a queue).
+        For passing events on at once, with no reader task in between that a busy event loop
+        would run late."""
+        self._taps.append(callback)
+        try:
+            yield
+        finally:
+            self._taps.remove(callback)
 
     @asynccontextmanager
     async def subscribe(
         self, *, snapshot: bool = True, max_buffer: int | None = None, coalesce: bool = False,
-        relay: bool = False,
     ) -> AsyncIterator[Subscription]:
         """A subscription that receives the snapshot first (unless ``snapshot=False``).
 
@@ -365,19 +378,16 @@ class EventHub:
         place by the series' next one, so a reader that falls behind during a burst skips the
         states that have already passed instead of replaying them. Other events (added,
         removed...) are never dropped that way, nor is an update moved past one of them.
-        ``relay=True`` is for passing events on (to other processes), not counted in
-        :attr:`subscriber_count`."""
+        """
         subscription = Subscription(max_buffer or self._max_buffer, coalesce=coalesce)
         # Register before reading the snapshot, so nothing published meanwhile is lost.
         self._subscribers.add(subscription)
-        self._relays += relay
         try:
             if snapshot and self._snapshot is not None:
                 subscription.put_first(await self._read_snapshot(self._snapshot))
             yield subscription
         finally:
             self._subscribers.discard(subscription)
-            self._relays -= relay
             subscription.close()
 
     async def _read_snapshot(self, snapshot: Snapshot) -> Sequence[Event]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from functools import partial
+from typing import Any
 
 import anyio
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -36,7 +39,7 @@ from aniworld_core.events import (
 from aniworld_core.jobs import JobState, JobUpdate
 from aniworld_core.jobs.model import JobProgress
 from aniworld_core.storage import Database
-from aniworld_core.storage.notify import MAX_PAYLOAD
+from aniworld_core.storage.notify import MAX_PAYLOAD, Listener, Notifier, channel, connector
 
 pytestmark = pytest.mark.anyio
 
@@ -201,7 +204,7 @@ async def test_a_lost_sending_connection_is_opened_again_and_nothing_is_lost(
     bridge_b = await EventBridge.open(database_b, hub_b, runs_jobs=False)
     assert bridge_a is not None
     assert bridge_b is not None
-    caplog.set_level(logging.INFO, logger="aniworld.events")
+    caplog.set_level(logging.INFO, logger="aniworld.notify")
     async with anyio.create_task_group() as task_group:
         await task_group.start(bridge_a.run)
         await task_group.start(bridge_b.run)
@@ -224,13 +227,60 @@ async def test_a_lost_sending_connection_is_opened_again_and_nothing_is_lost(
     assert "Telling other processes about events again" in messages
 
 
-async def test_a_relay_is_not_counted_as_a_reader() -> None:
-    """The bridge's subscription gets every event but is not one of the hub's readers."""
+async def test_while_the_database_cannot_be_reached_only_the_newest_notifications_wait(
+        two_databases: tuple[Database, Database], caplog: pytest.LogCaptureFixture) -> None:
+    """Sending fails (the first connection cannot be opened): what piles up meanwhile is cut
+    to the newest ``max_unsent``, which go out in order once the database is back."""
+    database, _ = two_databases
+    connect = connector(database.engine)
+    name = channel(f"test {uuid.uuid4()}", "events")
+    heard: list[str] = []
+    last_heard = anyio.Event()
+
+    def on_notify(_channel: str, payload: str) -> None:
+        heard.append(payload)
+        if payload == "2999":
+            last_heard.set()
+
+    attempts = 0
+
+    def away_at_first() -> psycopg.Connection[Any]:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise psycopg.OperationalError("the database is away")
+        return connect()
+
+    notifier: Notifier[int] = Notifier(
+        away_at_first, lambda items: [(name, str(item)) for item in items], batch=500,
+        max_unsent=1000, retry_seconds=0.05)
+    for number in range(3000):
+        notifier.put(number)
+    caplog.set_level(logging.INFO, logger="aniworld.notify")
+    async with anyio.create_task_group() as task_group:
+        await task_group.start(Listener(connect, [name], on_notify).run)
+        notifier.start()
+        with anyio.fail_after(PATIENCE):
+            await last_heard.wait()
+        task_group.cancel_scope.cancel()
+    await notifier.stop(PATIENCE)
+    assert heard == [str(number) for number in range(2000, 3000)]
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["Cannot tell other processes about events (the database is away); "
+                        "trying again", "Telling other processes about events again"]
+
+
+async def test_a_tap_sees_every_event_as_it_is_published_and_is_not_a_reader() -> None:
+    """A tap (the bridge's way out) is called inside ``publish``, with every event in order,
+    and is not one of the hub's readers."""
     hub = EventHub()
-    async with hub.subscribe(snapshot=False, relay=True) as relay:
+    tapped: list[Event] = []
+    with hub.tap(tapped.append):
         assert hub.subscriber_count == 0
-        async with hub.subscribe(snapshot=False):
-            assert hub.subscriber_count == 1
-        hub.publish(LoaderIdle())
-        assert relay.pending() == 1
-    assert hub.subscriber_count == 0
+        first, second = LoaderIdle(1, 0), LoaderIdle(0, 0)
+        hub.publish(first)
+        assert tapped == [first]
+        hub.publish(second)
+        assert tapped == [first, second]
+    hub.publish(LoaderIdle())
+    assert len(tapped) == 2

@@ -6,14 +6,14 @@ order). It waits for the socket to become readable rather than holding a thread,
 asyncio and trio alike. A lost connection is logged once and opened again with backoff until it
 works; what was sent meanwhile is not heard (LISTEN has no memory).
 
-A :class:`Notifier` sends notifications on another connection of its own, so events never wait
-behind the database lanes that queries share. It sends on the event loop, waiting for the
-socket as the listener does: a hop to a worker thread and back costs a busy process tens of
-milliseconds (each side waits for the GIL), which was most of an event's delay between
-processes. Each batch is one query of several statements, so one transaction and one round
-trip (one commit; the server delivers a batch's notifications in order, and drops exact repeats
-within it, which say nothing new), committed without waiting for the disk. Only opening the
-connection blocks, and it happens in a thread.
+A :class:`Notifier` sends notifications from a thread of its own on another connection of its
+own, so events never wait behind the database lanes that queries share, nor for the event loop:
+what is put goes out from that thread at once, whatever the loop is busy with (a worker in a
+burst of loads had its loop run late by tens of milliseconds, and each hop through it added
+that to an event's delay between processes). What waits meanwhile goes out together in the
+next round: one query of several statements, so one transaction and one round trip (one
+commit; the server delivers a round's notifications in order, and drops exact repeats within
+it, which say nothing new), committed without waiting for the disk.
 
 Channels are per database, so their names carry a hash of the schema in use (two libraries in
 two schemas of one database, or parallel tests, never hear each other): see :func:`channel`.
@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -164,47 +166,131 @@ class Listener:
                 self._on_notify(heard.relname.decode(), heard.extra.decode())
 
 
-class Notifier:
-    """Sends notifications on one connection of its own, one batch at a time."""
+#: What a notifier puts out; turned into notifications in its thread.
+T = TypeVar("T")
+#: Put in a notifier's queue by :meth:`Notifier.stop`.
+_STOP = object()
 
-    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+
+class Notifier(Generic[T]):
+    """Sends notifications from a thread of its own, on a connection of its own.
+
+    :meth:`put` never waits and may be called from any thread. Items go out in the order put,
+    in rounds: what waits (at most ``batch`` items) is turned into ``(channel, payload)``
+    pairs by ``render`` (called in the thread) and sent as one query. When the database
+    cannot be reached, that is logged once, the newest ``max_unsent`` notifications are kept,
+    and the thread tries again every ``retry_seconds`` with a new connection."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]],
+                 render: Callable[[list[T]], list[tuple[str, str]]], *, batch: int = 500,
+                 max_unsent: int = 1000, retry_seconds: float = 1.0) -> None:
         self._connect = connect
+        self._render = render
+        self._batch = batch
+        self._max_unsent = max_unsent
+        self._retry_seconds = retry_seconds
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._connection: psycopg.Connection[Any] | None = None
-        self._lock = anyio.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._wakeup = threading.Event()
+        self._finished = threading.Event()
+        self._finished.set()  # until started
+        #: Whether sending fails now (it was logged once; said again when it works).
+        self.down = False
         #: Connections opened so far, and the server process of the current one (tests).
         self.opened = 0
         self.backend_pid: int | None = None
 
-    async def send(self, notifications: Sequence[tuple[str, str]]) -> None:
-        """NOTIFY each ``(channel, payload)`` in order. Raises when the database cannot be
-        reached (the next call opens a new connection); cancelled mid-send, the connection
-        is closed (its state is unknown) and the next call opens a new one."""
-        if not notifications:
-            return
-        async with self._lock:
-            try:
-                if self._connection is None or self._connection.closed:
-                    with anyio.CancelScope(shield=True):  # a connection opened is kept
-                        await anyio.to_thread.run_sync(self._open)
-                connection = self._connection
-                assert connection is not None
-                await _run(connection, _notify_query(connection, notifications))
-            except BaseException:
-                self._close()
-                raise
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._finished.clear()
+            self._thread = threading.Thread(target=self._run, name="aniworld-notify",
+                                            daemon=True)
+            self._thread.start()
 
-    def _open(self) -> None:
-        connection = self._connect()
+    def put(self, item: T) -> None:
+        """Send ``item`` soon; never waits."""
+        self._queue.put(item)
+
+    async def stop(self, seconds: float) -> None:
+        """Send what waits (unless the database cannot be reached: then the other processes
+        find out when they poll), close the connection, and end the thread; wait for that at
+        most ``seconds``."""
+        self._stopping = True
+        self._queue.put(_STOP)
+        self._wakeup.set()
+        with anyio.CancelScope(shield=True):
+            finished = await anyio.to_thread.run_sync(self._finished.wait, seconds)
+        if not finished:
+            log.info("Could not tell other processes about the last events in %g s", seconds)
+
+    def _run(self) -> None:
+        unsent: list[tuple[str, str]] = []
         try:
-            # A notification is gone once heard, so its commit need not wait for the disk.
-            connection.execute("SET synchronous_commit = off")
-            connection.pgconn.nonblocking = 1
-        except BaseException:
-            connection.close()
-            raise
-        self._connection = connection
-        self.opened += 1
-        self.backend_pid = connection.info.backend_pid
+            while True:
+                items = self._take(wait=not unsent and not self._stopping)
+                if self.down:  # all that came meanwhile was taken: keep only the newest
+                    del items[:max(0, len(items) - self._max_unsent)]
+                if items:
+                    unsent += self._render(items)
+                if self.down:
+                    del unsent[:max(0, len(unsent) - self._max_unsent)]
+                if not unsent:
+                    if self._stopping and self._queue.empty():
+                        return
+                    continue
+                try:
+                    self._send(unsent)
+                except Exception as error:  # the database may be gone for a while
+                    self._close()
+                    if not self.down:
+                        self.down = True
+                        log.warning("Cannot tell other processes about events (%s); "
+                                    "trying again", error)
+                    if self._stopping or self._wakeup.wait(self._retry_seconds):
+                        return  # stopping: the others poll
+                    continue
+                unsent = []
+                if self.down:
+                    self.down = False
+                    log.info("Telling other processes about events again")
+        except Exception:  # a bug: say so, rather than end the thread silently
+            log.exception("The thread that tells other processes about events failed")
+        finally:
+            self._close()
+            self._finished.set()
+
+    def _take(self, *, wait: bool) -> list[T]:
+        """What waits, oldest first: at most ``batch`` items, or all of it while sending
+        fails (so nothing piles up); with ``wait``, wait for one."""
+        items: list[T] = []
+        block = wait
+        while self.down or len(items) < self._batch:
+            try:
+                item = self._queue.get(block=block)
+            except queue.Empty:
+                break
+            block = False
+            if item is _STOP:
+                break
+            items.append(cast(T, item))
+        return items
+
+    def _send(self, notifications: list[tuple[str, str]]) -> None:
+        if self._connection is None:
+            connection = self._connect()
+            try:
+                # A notification is gone once heard: its commit need not wait for the disk.
+                connection.execute("SET synchronous_commit = off")
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+            self.opened += 1
+            self.backend_pid = connection.info.backend_pid
+        self._connection.execute(_notify_query(self._connection, notifications))
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -213,12 +299,6 @@ class Notifier:
                 connection.close()
             except Exception:  # closing a broken connection may fail too
                 log.debug("Closing a broken notify connection failed", exc_info=True)
-
-    async def close(self) -> None:
-        """Close the connection (after a send under way, which a caller bounds in time)."""
-        with anyio.CancelScope(shield=True):
-            async with self._lock:
-                self._close()
 
 
 def _notify_query(connection: psycopg.Connection[Any],
@@ -235,27 +315,3 @@ def _notify_query(connection: psycopg.Connection[Any],
 
     return b";".join(b"SELECT pg_notify(" + literal(name) + b"," + literal(payload) + b")"
                      for name, payload in notifications)
-
-
-async def _run(connection: psycopg.Connection[Any], query: bytes) -> None:
-    """Run ``query`` on ``connection`` (non-blocking mode) without blocking the event loop;
-    raise on an error or a failed connection."""
-    from psycopg import pq
-
-    pgconn = connection.pgconn
-    socket = connection.fileno()
-    pgconn.send_query(query)
-    while pgconn.flush():  # 1: not all of it went out yet
-        await anyio.wait_writable(socket)
-    error: str | None = None
-    while True:
-        while pgconn.is_busy():
-            await anyio.wait_readable(socket)
-            pgconn.consume_input()  # raises when the server closed the connection
-        result = pgconn.get_result()
-        if result is None:
-            break
-        if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
-            error = error or result.get_error_message(connection.info.encoding)
-    if error is not None:
-        raise ConnectionError(f"NOTIFY failed: {error.strip()}")

@@ -7,6 +7,7 @@ real files, both anyio backends."""
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,17 @@ from typing import Any
 import anyio
 import attrs
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from aniworld_core import EpisodeInfo, ProviderSettings, SeriesApp, Settings
 from aniworld_core.download_events import DownloadUpdate
 from aniworld_core.downloads.model import Download, DownloadState, Offer
 from aniworld_core.errors import InvalidInput, StateConflict
 from aniworld_core.jobs.model import JobUpdate
+from aniworld_core.metadata import ProviderRef, SeriesInfo
 from aniworld_core.storage.library_store import LibraryStore
+from aniworld_core.storage.tables import SeriesRow
 from aniworld_testing import FakeFileServer
 
 pytestmark = pytest.mark.anyio
@@ -134,6 +139,33 @@ async def test_a_missing_episode_is_downloaded_named_and_linked(
     # A second request for an episode that has its file now is refused.
     with pytest.raises(StateConflict, match="has a file already"):
         await app.download(series_id, 1, 2)
+
+
+async def test_a_downloaded_episode_gets_its_nfo(opened: SeriesApp, files: FakeFileServer,
+                                                tmp_path: Path) -> None:
+    """A series whose metadata is loaded: once the download is placed (before it is told
+    completed), the episode's NFO stands beside it and names that episode."""
+    app = opened
+    files.add("mushishi-03.mkv", MB)
+    series_id = await scanned(app, files)
+    info = SeriesInfo(ref=ProviderRef("anilist", "457"), title="Mushishi", status="Ended")
+
+    def loaded(session: Session) -> None:
+        session.execute(update(SeriesRow).where(SeriesRow.id == series_id)
+                        .values(series_metadata=info.to_dict(), anilist_id="457"))
+
+    await app._database.session(loaded)
+    async with app.events.subscribe(snapshot=False) as events:
+        queued = await app.download(series_id, 1, 3)
+        done = await until(app, queued.id, DownloadState.COMPLETED, DownloadState.FAILED,
+                           events=events)
+    assert done.state is DownloadState.COMPLETED, done.error
+    video = tmp_path / "library" / "Mushishi (2005)" / done.path
+    nfo = ET.parse(video.with_suffix(".nfo")).getroot()
+    assert nfo.tag == "episodedetails"
+    assert (nfo.findtext("title"), nfo.findtext("season"), nfo.findtext("episode")) == (
+        "Episode 3", "1", "3")
+    assert nfo.findtext("showtitle") == "Mushishi"
 
 
 async def test_pause_keeps_the_partial_and_resume_goes_on_from_it(

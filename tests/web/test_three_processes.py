@@ -220,8 +220,15 @@ def check_deployment(deployment: Deployment, fakes: RemoteBundle, page: Page, ap
     expect(page.locator("#counts")).to_have_text(f"{SERIES} series · 0 loading · 0 failed")
     assert page.evaluate("window.stillTheSamePage") is True
 
-    # Every series was loaded once, by a worker; both workers took part.
-    listed = api.get("/api/jobs", params={"kind": "series.load", "limit": 500}).json()["jobs"]
+    # Every series was loaded once, by a worker; both workers took part. (A series' final
+    # state goes out before its job's ending is written: wait until every job has ended.)
+    def ended_jobs() -> list[dict[str, Any]] | None:
+        listed = api.get("/api/jobs", params={"kind": "series.load", "limit": 500}
+                         ).json()["jobs"]
+        final = all(job["state"] in ("completed", "failed", "cancelled") for job in listed)
+        return listed if final else None
+
+    listed = eventually(ended_jobs, "every load job ended", web)
     assert len(listed) == SERIES
     assert {job["state"] for job in listed} == {"completed"}
     runs = [run for job in listed for run in api.get(f"/api/jobs/{job['id']}").json()["runs"]]

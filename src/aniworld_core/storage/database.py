@@ -118,12 +118,16 @@ class Database:
             if not write.done.is_set():
                 batch, self._writes = self._writes, []
                 try:
-                    try:
-                        await self.session(lambda session: _apply_all(session, batch))
-                    except Exception:
-                        for item in batch:
-                            item.result = item.error = None
-                        await self.session(lambda session: _apply(session, batch))
+                    # The batch holds other callers' writes too: a caller cancelled while it
+                    # leads one still applies it (its own cancel comes right after), so no
+                    # caller is ever handed another task's cancellation.
+                    with anyio.CancelScope(shield=True):
+                        try:
+                            await self.session(lambda session: _apply_all(session, batch))
+                        except Exception:
+                            for item in batch:
+                                item.result = item.error = None
+                            await self.session(lambda session: _apply(session, batch))
                 except BaseException as error:
                     for item in batch:
                         if item.error is None:

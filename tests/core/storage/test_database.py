@@ -4,7 +4,7 @@ and work a person waits for goes before the loader's background work."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import anyio
 import pytest
@@ -127,3 +127,62 @@ async def test_foreground_work_goes_before_waiting_background_work(database_url:
             release.set()
     assert order[0] == "request"  # the background calls arrived first, in any order
     assert sorted(order[1:]) == ["b1", "b2", "b3"]
+
+
+async def test_a_cancelled_caller_leading_a_batch_hands_no_one_its_cancellation(
+        database: Database) -> None:
+    """A caller is cancelled while the batch it leads waits for a database lane; another
+    caller's write is in that batch. The batch is applied, the other caller gets its result,
+    and only the cancelled caller sees the cancellation (before, the other caller was handed
+    it: a pause of a download cancelled the request that asked for it)."""
+    lanes = int(database.limiter.total_tokens)
+    first, second = threading.Event(), threading.Event()
+    led_first, results = anyio.Event(), {}
+    scope = anyio.CancelScope()
+
+    def held(event: threading.Event) -> Callable[[Session], bool]:
+        return lambda _session: event.wait(30)
+
+    def add(title: str) -> Callable[[Session], str]:
+        def work(session: Session) -> str:
+            row = new_series_row(NewSeries(title=title))
+            session.add(row)
+            session.flush()
+            return row.id
+        return work
+
+    async def leads_first() -> None:
+        results["C"] = await database.write(add("C"))
+        led_first.set()
+
+    async def cancelled() -> None:
+        with scope:
+            await database.write(add("A"))
+
+    async def other() -> None:
+        results["B"] = await database.write(add("B"))
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as task_group:
+            for _ in range(lanes):  # every lane busy
+                task_group.start_soon(database.session, held(first))
+            await anyio.wait_all_tasks_blocked()
+            task_group.start_soon(leads_first)  # holds the writing lock, waits for a lane
+            await anyio.wait_all_tasks_blocked()
+            for _ in range(lanes):  # the lanes again, queued after that batch
+                task_group.start_soon(database.session, held(second))
+            await anyio.wait_all_tasks_blocked()
+            task_group.start_soon(cancelled)  # both wait for the lock: one batch, A leads
+            await anyio.wait_all_tasks_blocked()
+            task_group.start_soon(other)
+            await anyio.wait_all_tasks_blocked()
+            first.set()
+            await led_first.wait()
+            await anyio.wait_all_tasks_blocked()  # A leads [A, B] and waits for a lane
+            scope.cancel()
+            await anyio.wait_all_tasks_blocked()
+            second.set()
+    assert scope.cancelled_caught
+    titles = {s.title: s.id for s in await SeriesStore(database).all()}
+    assert results == {"C": titles["C"], "B": titles["B"]}
+    assert "A" in titles  # the cancelled caller's batch was applied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -164,30 +165,40 @@ def kill(pid: int | None, session: Session) -> None:
     session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
+@contextlib.asynccontextmanager
+async def running_bridges(databases: tuple[Database, Database]
+                          ) -> AsyncIterator[tuple[tuple[EventHub, EventBridge], ...]]:
+    """A hub and a running bridge on each database (two processes, as far as the database
+    can tell); stopped on leaving."""
+    pairs = []
+    for database in databases:
+        hub = EventHub()
+        bridge = await EventBridge.open(database, hub, runs_jobs=False)
+        assert bridge is not None
+        pairs.append((hub, bridge))
+    async with anyio.create_task_group() as task_group:
+        for _, bridge in pairs:
+            await task_group.start(bridge.run)
+        yield tuple(pairs)
+        task_group.cancel_scope.cancel()
+
+
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"], indirect=True)
 async def test_a_lost_listening_connection_is_opened_again(
         two_databases: tuple[Database, Database], caplog: pytest.LogCaptureFixture) -> None:
     """The listening connection is killed on the server: that is logged once, the bridge
     listens again, and events published after that arrive."""
-    database_a, database_b = two_databases
-    hub_a, hub_b = EventHub(), EventHub()
-    bridge_a = await EventBridge.open(database_a, hub_a, runs_jobs=False)
-    bridge_b = await EventBridge.open(database_b, hub_b, runs_jobs=False)
-    assert bridge_a is not None
-    assert bridge_b is not None
+    database_a, _ = two_databases
     caplog.set_level(logging.WARNING, logger="aniworld.notify")
-    async with anyio.create_task_group() as task_group:
-        await task_group.start(bridge_a.run)
-        await task_group.start(bridge_b.run)
-        async with hub_b.subscribe(snapshot=False) as in_b:
-            for _ in range(2):  # two outages
-                await database_a.session(partial(kill, bridge_b.listener.backend_pid))
-                with anyio.fail_after(PATIENCE):
-                    await bridge_b.listener.wait_opened(bridge_b.listener.opened + 1)
-            hub_a.publish(ProviderWaiting("after", 0.0, "back"))
+    async with running_bridges(two_databases) as ((hub_a, _), (hub_b, bridge_b)), \
+            hub_b.subscribe(snapshot=False) as in_b:
+        for _ in range(2):  # two outages
+            await database_a.session(partial(kill, bridge_b.listener.backend_pid))
             with anyio.fail_after(PATIENCE):
-                event = await in_b.__anext__()
-        task_group.cancel_scope.cancel()
+                await bridge_b.listener.wait_opened(bridge_b.listener.opened + 1)
+        hub_a.publish(ProviderWaiting("after", 0.0, "back"))
+        with anyio.fail_after(PATIENCE):
+            event = await in_b.__anext__()
     assert event.to_json()["provider"] == "after"
     lost = [r for r in caplog.records if "Lost the connection" in r.getMessage()]
     assert len(lost) == 2  # once per outage, not once per attempt
@@ -198,27 +209,19 @@ async def test_a_lost_sending_connection_is_opened_again_and_nothing_is_lost(
         two_databases: tuple[Database, Database], caplog: pytest.LogCaptureFixture) -> None:
     """The sending connection is killed on the server: the next send fails, that is logged
     once, and what it held goes out, in order, on a new connection."""
-    database_a, database_b = two_databases
-    hub_a, hub_b = EventHub(), EventHub()
-    bridge_a = await EventBridge.open(database_a, hub_a, runs_jobs=False)
-    bridge_b = await EventBridge.open(database_b, hub_b, runs_jobs=False)
-    assert bridge_a is not None
-    assert bridge_b is not None
+    _, database_b = two_databases
     caplog.set_level(logging.INFO, logger="aniworld.notify")
-    async with anyio.create_task_group() as task_group:
-        await task_group.start(bridge_a.run)
-        await task_group.start(bridge_b.run)
-        async with hub_b.subscribe(snapshot=False) as in_b:
-            hub_a.publish(ProviderWaiting("first", 0.0, "opens the connection"))
-            with anyio.fail_after(PATIENCE):
-                first = await in_b.__anext__()
-            assert bridge_a.notifier.opened == 1
-            await database_b.session(partial(kill, bridge_a.notifier.backend_pid))
-            for name in ("second", "third"):
-                hub_a.publish(ProviderWaiting(name, 0.0, "after the kill"))
-            with anyio.fail_after(PATIENCE):
-                later = [await in_b.__anext__() for _ in range(2)]
-        task_group.cancel_scope.cancel()
+    async with running_bridges(two_databases) as ((hub_a, bridge_a), (hub_b, _)), \
+            hub_b.subscribe(snapshot=False) as in_b:
+        hub_a.publish(ProviderWaiting("first", 0.0, "opens the connection"))
+        with anyio.fail_after(PATIENCE):
+            first = await in_b.__anext__()
+        assert bridge_a.notifier.opened == 1
+        await database_b.session(partial(kill, bridge_a.notifier.backend_pid))
+        for name in ("second", "third"):
+            hub_a.publish(ProviderWaiting(name, 0.0, "after the kill"))
+        with anyio.fail_after(PATIENCE):
+            later = [await in_b.__anext__() for _ in range(2)]
     assert first.to_json()["provider"] == "first"
     assert [event.to_json()["provider"] for event in later] == ["second", "third"]
     assert bridge_a.notifier.opened == 2

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import sqlite3
 import statistics
 import sys
@@ -30,7 +29,7 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from aniworld_core import LoaderSettings
-from aniworld_testing import GENERATED_START_ID, Deployment, RemoteBundle
+from aniworld_testing import GENERATED_START_ID, AniworldProcess, Deployment, RemoteBundle
 from loader import make_library
 
 #: Seconds the fake Jikan waits before it answers: longer than any run.
@@ -39,7 +38,7 @@ STUCK = 60.0
 PATIENCE = 60.0
 
 
-def until_stuck(deployment: Deployment, process: Any) -> None:
+def until_stuck(deployment: Deployment, process: AniworldProcess) -> None:
     """Wait until a load is in its episodes step (waiting for Jikan), as the library's
     database says."""
     deadline = time.monotonic() + PATIENCE
@@ -62,10 +61,10 @@ def loading_episodes(database: Path) -> bool:
     return bool(row and row[0])
 
 
-def stop_seconds(process: Any) -> tuple[float, int]:
+def stop_seconds(process: AniworldProcess) -> tuple[float, int]:
+    """SIGTERM, then the seconds until the process ended, and its status."""
     started = time.perf_counter()
-    process.popen.send_signal(signal.SIGTERM)
-    process.terminated = True
+    process.terminate()
     status = process.popen.wait(timeout=PATIENCE)
     return time.perf_counter() - started, status
 

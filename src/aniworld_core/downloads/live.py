@@ -49,17 +49,19 @@ class LiveDownload:
     dirty: bool = False
     #: Cancels the fetch alone (a pause), not the whole job.
     scope: anyio.CancelScope = attrs.field(factory=anyio.CancelScope)
+    #: Seconds, monotonic: the event loop's clock.
+    clock: Callable[[], float] = anyio.current_time
 
     def state(self, state: DownloadState, **changes: object) -> None:
         """Move to ``state`` and tell at once."""
         self.download = attrs.evolve(self.download, state=state, **changes)  # type: ignore[arg-type]
-        self.last_event = anyio.current_time()
+        self.last_event = self.clock()
         self.publish(self.download)
 
     def progress(self, done: int, total: int | None) -> None:
         """Bytes so far (of ``total``): told when the last event is old enough, or at the
         end."""
-        now = anyio.current_time()
+        now = self.clock()
         speed = self.meter.add(now, done)
         eta = None
         if speed and total is not None and total >= done:
@@ -72,7 +74,7 @@ class LiveDownload:
             self.publish(self.download)
 
     def due_write(self) -> bool:
-        now = anyio.current_time()
+        now = self.clock()
         if self.dirty and now - self.last_write >= WRITE_INTERVAL:
             self.last_write = now
             self.dirty = False

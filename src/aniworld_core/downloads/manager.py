@@ -250,6 +250,8 @@ class DownloadManager:
                 raise DownloadError(f"The source {offer.source!r} cannot fetch this offer.",
                                     permanent=True)
             fetched = await source.hand_off(offer, want, live.progress)
+            size = await anyio.to_thread.run_sync(_handed_size, fetched, offer.source)
+            live.progress(size, size)
             extension = fetched.suffix
         else:
             try:
@@ -370,3 +372,16 @@ def _size(path: Path) -> int:
 
 def _permanent(error: BaseException) -> bool:
     return isinstance(error, InvalidInput) or (isinstance(error, JobError) and error.permanent)
+
+
+def _handed_size(fetched: Path, source: str) -> int:
+    """The size of the file a source handed back, or why it cannot be imported."""
+    try:
+        info = fetched.stat()
+    except OSError as error:
+        raise DownloadError(f"The source {source!r} handed back {fetched}, which cannot be "
+                            f"read: {error.strerror or error}.") from None
+    if not fetched.is_file():
+        raise DownloadError(f"The source {source!r} handed back {fetched}, which is not a "
+                            "file.", permanent=True)
+    return info.st_size

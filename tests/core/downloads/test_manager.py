@@ -249,13 +249,15 @@ async def test_offers_that_cannot_be_fetched_are_refused(opened: SeriesApp,
     assert await app.downloads() == []
 
 
-async def test_one_source_runs_at_most_its_share_at_once(
-        download_settings: Settings, files: FakeFileServer, tmp_path: Path) -> None:
+async def most_at_once(settings: Settings, files: FakeFileServer, tmp_path: Path, *,
+                       concurrency: int, per_source: int) -> int:
+    """Download Mushishi's three missing episodes from one source under these limits and
+    return how many were downloading at once, at most (all three must complete)."""
     folder = tmp_path / "library" / "Mushishi (2005)" / "Season 01"
     folder.mkdir(parents=True)
     (folder / "Mushishi - S01E01.mkv").write_bytes(b"v")
-    settings = attrs.evolve(download_settings, downloads=attrs.evolve(
-        download_settings.downloads, concurrency=3, per_source=1))
+    settings = attrs.evolve(settings, downloads=attrs.evolve(
+        settings.downloads, concurrency=concurrency, per_source=per_source))
     for n in (2, 3, 4):
         files.add(f"mushishi-{n:02d}.mkv", 2 * MB, rate=4 * MB)
     async with SeriesApp.open(settings) as app:
@@ -281,4 +283,18 @@ async def test_one_source_runs_at_most_its_share_at_once(
                         break
         states = {d.state for d in await app.downloads()}
     assert states == {DownloadState.COMPLETED}
-    assert most == 1
+    return most
+
+
+async def test_one_source_runs_at_most_its_share_at_once(
+        download_settings: Settings, files: FakeFileServer, tmp_path: Path) -> None:
+    assert await most_at_once(download_settings, files, tmp_path,
+                              concurrency=3, per_source=1) == 1
+
+
+async def test_all_sources_together_run_at_most_the_overall_limit_at_once(
+        download_settings: Settings, files: FakeFileServer, tmp_path: Path) -> None:
+    """``downloads.concurrency`` bounds downloads of every source together, and is reached:
+    two run side by side, the third waits for one of them."""
+    assert await most_at_once(download_settings, files, tmp_path,
+                              concurrency=2, per_source=3) == 2

@@ -6,6 +6,8 @@ moves what it returns into the library; a bad source class stops start-up naming
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -21,6 +23,7 @@ from aniworld_core import (
     SeriesApp,
     Settings,
 )
+from aniworld_core.downloads.model import Download
 from aniworld_core.providers.manager import PluginManager
 from aniworld_core.storage.library_store import LibraryStore
 from tests.conftest import Install
@@ -47,7 +50,7 @@ class Shelf:
 
     async def hand_off(self, offer, want, report):
         path = self._folder / f"episode-{want.episode}.mp4"
-        path.write_bytes(b"x" * 1000)
+        path.write_bytes(b"x" * 1200)  # a little more than the offer said
         report(500, 1000)
         report(1000, 1000)
         return path
@@ -81,38 +84,74 @@ def test_register_episode_sources_refuses_a_bad_source_naming_the_plugin(
     assert problem in str(raised.value)
 
 
-@pytest.mark.anyio
-async def test_register_episode_sources_a_plugin_hands_off_and_the_file_is_imported(
-        settings: Settings, tmp_path: Path, install_plugin: Install) -> None:
-    install_plugin(HANDING_OFF, entry_point="shelf", dist="aniworld-shelf")
-    outside = tmp_path / "shelf"
-    outside.mkdir()
+@asynccontextmanager
+async def shelved(settings: Settings, tmp_path: Path, install_plugin: Install,
+                  source: str = HANDING_OFF) -> AsyncIterator[tuple[SeriesApp, str]]:
+    """An app with the shelf plugin installed and Mushishi (episode 1 of 2 on disk)."""
+    install_plugin(source, entry_point="shelf", dist="aniworld-shelf")
+    (tmp_path / "shelf").mkdir()
     folder = tmp_path / "library" / "Mushishi (2005)"
     folder.mkdir(parents=True)
     (folder / "Mushishi - 01.mkv").write_bytes(b"v")
     off = ProviderSettings(enabled=False)
     settings = attrs.evolve(settings, library=(tmp_path / "library",), load_entry_points=True,
                             providers={"anilist": off, "jikan": off},
-                            sources={"shelf": {"folder": str(outside)}})
+                            sources={"shelf": {"folder": str(tmp_path / "shelf")}})
     async with SeriesApp.open(settings) as app:
-        assert [s.name for s in app.episode_sources()] == ["http", "shelf", "import"]
         await app.scan()
         (series,) = await app.list_series()
         await LibraryStore(app._database).save_provider_episodes(series.id, [
             EpisodeInfo(number=n, title=f"Episode {n}", air_date=dt.date(2005, 10, 1))
             for n in (1, 2)])
-        offers = await app.find_offers(series.id, 1, 2)
+        yield app, series.id
+
+
+async def told_until(app: SeriesApp, series_id: str,
+                     done: Callable[[Download], bool]) -> list[Download]:
+    """Download episode 2 and return what was told of it, up to the first ``done``."""
+    told = []
+    async with app.events.subscribe(snapshot=False) as events:
+        queued = await app.download(series_id, 1, 2)
+        with anyio.fail_after(30):
+            async for event in events:
+                if isinstance(event, DownloadUpdate) and event.download.id == queued.id:
+                    told.append(event.download)
+                    if done(event.download):
+                        return told
+    raise AssertionError("the event stream ended")
+
+
+@pytest.mark.anyio
+async def test_register_episode_sources_a_plugin_hands_off_and_the_file_is_imported(
+        settings: Settings, tmp_path: Path, install_plugin: Install) -> None:
+    async with shelved(settings, tmp_path, install_plugin) as (app, series_id):
+        assert [s.name for s in app.episode_sources()] == ["http", "shelf", "import"]
+        offers = await app.find_offers(series_id, 1, 2)
         assert [(o.source, o.quality) for o in offers] == [("shelf", "1080p")]
-        async with app.events.subscribe(snapshot=False) as events:
-            queued = await app.download(series.id, 1, 2)
-            with anyio.fail_after(30):
-                async for event in events:
-                    if isinstance(event, DownloadUpdate) and event.download.id == queued.id \
-                            and event.download.state.is_final:
-                        break
-        done = event.download
+        told = await told_until(app, series_id, lambda d: d.state.is_final)
+        done = told[-1]
+        # What the source reported reached subscribers as the download's progress; at the
+        # end the manager counts the file it was handed.
+        assert (DownloadState.DOWNLOADING, 1000, 1000) in [
+            (d.state, d.bytes_done, d.bytes_total) for d in told]
         assert done.state is DownloadState.COMPLETED, done.error
+        assert (done.bytes_done, done.bytes_total) == (1200, 1200)
         assert done.path == "Season 01/Mushishi - S01E02 - Episode 2.mp4"
-        assert (folder / done.path).read_bytes() == b"x" * 1000
-        assert not (outside / "episode-2.mp4").exists()
-        assert await app.missing_episodes(series.id) == []
+        folder = tmp_path / "library" / "Mushishi (2005)"
+        assert (folder / done.path).read_bytes() == b"x" * 1200
+        assert not (tmp_path / "shelf" / "episode-2.mp4").exists()
+        assert await app.missing_episodes(series_id) == []
+
+
+@pytest.mark.anyio
+async def test_a_source_that_hands_back_no_file_fails_the_attempt_saying_so(
+        settings: Settings, tmp_path: Path, install_plugin: Install) -> None:
+    lost = HANDING_OFF.replace('path.write_bytes(b"x" * 1200)', "pass")
+    async with shelved(settings, tmp_path, install_plugin, lost) as (app, series_id):
+        told = await told_until(app, series_id, lambda d: d.error is not None)
+        assert told[-1].state is DownloadState.QUEUED  # another attempt comes
+        assert "'shelf' handed back" in (told[-1].error or "")
+        assert "episode-2.mp4, which cannot be read" in (told[-1].error or "")
+        assert not list((tmp_path / "library").rglob("*S01E02*"))
+        assert [(e.season, e.number) for e in await app.missing_episodes(series_id)] == [
+            (1, 2)]

@@ -13,10 +13,12 @@ whether the median run and whether every run meets it:
 - ``uncapped``: throughput and CPU seconds per GiB of the Fetcher (reported, no target:
   loopback is not a network).
 - ``memory``: extra peak RSS of a process while 4 x GIB download at once; target <= 30 MB.
-- ``kill``: a download SIGKILLed once its part passes 50 %, then run again: bytes the server
-  sent twice (all it sent, less the file); target <= 1 MiB. Split into what was in flight at
-  the kill and what the server sent while the killed process was torn down; curl killed and
-  resumed (``-C -``) the same way is the reference.
+- ``kill``: a download SIGKILLed once its part passes 50 %, then run again: bytes fetched
+  twice (all that reached the downloader's TCP, less the file); target <= 1 MiB. Beside it:
+  what the server handed to its socket twice (bytes still in the server's send buffer when
+  the killed socket closed count there, though they never crossed), and a split of that into
+  what was in flight at the kill and what the server sent while the killed process was torn
+  down. curl killed and resumed (``-C -``) the same way is the reference.
 - ``progress_events``: progress events per second of one download through ``SeriesApp``
   (:func:`measure_progress_events`; once, not a distribution).
 """
@@ -180,8 +182,8 @@ def kill_and_resume(server: FakeFileServer, size: int, runs: int,
     after it, while the killed process was torn down (its socket closes last). ``curl`` killed
     the same way and resumed with ``-C -`` is the reference."""
     server.rate = GBIT
-    ours: list[tuple[float, float, float, float]] = []
-    theirs: list[tuple[float, float, float, float]] = []
+    ours: list[tuple[float, float, float, float, float]] = []
+    theirs: list[tuple[float, float, float, float, float]] = []
     for run in range(runs):
         part = folder / "killed.part"
         file = server.add(f"killed{run}.mkv", size)
@@ -198,21 +200,25 @@ def kill_and_resume(server: FakeFileServer, size: int, runs: int,
                     check=True)))
         fresh(folder)
     server.rate = 0
-    again = [run[0] for run in ours]
+    again = [run[4] for run in ours]
     return {"killed_at_fraction": summary([run[3] for run in ours]),
             "bytes_fetched_again": summary(again, 0),
+            "bytes_sent_again": summary([run[0] for run in ours], 0),
             "of_which_in_flight_at_kill": summary([run[1] for run in ours], 0),
             "of_which_sent_after_kill": summary([run[2] for run in ours], 0),
-            "curl_bytes_fetched_again": summary([run[0] for run in theirs], 0),
+            "curl_bytes_fetched_again": summary([run[4] for run in theirs], 0),
+            "curl_bytes_sent_again": summary([run[0] for run in theirs], 0),
             "curl_of_which_sent_after_kill": summary([run[2] for run in theirs], 0),
             "target_bytes": TARGET_REFETCHED, **met(again, TARGET_REFETCHED, below=True)}
 
 
 def killed_once(server: FakeFileServer, name: str, size: int, part: Path,
                 start: Callable[[], subprocess.Popen[Any]],
-                finish: Callable[[], object]) -> tuple[float, float, float, float]:
+                finish: Callable[[], object]) -> tuple[float, float, float, float, float]:
     """Kill a download once ``part`` passes half of ``size``, finish it, and return the bytes
-    sent twice, in flight at the kill, sent after it, and where it was killed."""
+    sent twice, in flight at the kill, sent after it, where it was killed, and the bytes
+    fetched twice (the killed request's delivered bytes beyond the part it left, plus all the
+    resumed requests sent: the file is whole, so the client took them)."""
     process = start()
     deadline = time.monotonic() + 120
     while not part.exists() or part.stat().st_size <= size // 2:
@@ -226,9 +232,12 @@ def killed_once(server: FakeFileServer, name: str, size: int, part: Path,
     finish()
     if part.stat().st_size != size:
         raise RuntimeError("the resumed download is not whole")
-    first = server.requests_for(name)[0].bytes_sent
+    killed, *resumed = server.requests_for(name)
+    if killed.bytes_delivered is None:
+        raise RuntimeError("the fake file server cannot tell delivered bytes on this system")
+    fetched = killed.bytes_delivered + sum(request.bytes_sent for request in resumed)
     return (float(server.bytes_sent(name) - size), float(sent_at_kill - kept),
-            float(first - sent_at_kill), kept / size)
+            float(killed.bytes_sent - sent_at_kill), kept / size, float(fetched - size))
 
 
 def met(values: list[float], target: float, *, below: bool) -> dict[str, bool]:
@@ -299,10 +308,19 @@ async def _count_progress(settings: Settings, url: str) -> tuple[int, float, str
     raise RuntimeError("the event stream ended")
 
 
+PARTS: dict[str, Callable[[FakeFileServer, int, int, Path], dict[str, Any]]] = {
+    "capped": capped, "uncapped": uncapped, "memory": memory, "kill": kill_and_resume,
+    "progress_events": lambda server, size, runs, folder: measure_progress_events(
+        server, size, folder),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=1.0, help="size of each file in GiB")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=sorted(PARTS), action="append",
+                        help="measure only this part (repeatable; default: all)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -314,14 +332,11 @@ def main() -> None:
     with FakeFileServer() as server, \
             tempfile.TemporaryDirectory(prefix="aniworld-bench-") as tmp:
         folder = Path(tmp)
-        report = {
-            "benchmark": "downloads", "file_bytes": size, "runs": args.runs,
-            "capped": capped(server, size, args.runs, folder),
-            "uncapped": uncapped(server, size, args.runs, folder),
-            "memory": memory(server, size, args.runs, folder),
-            "kill": kill_and_resume(server, size, args.runs, folder),
-            "progress_events": measure_progress_events(server, size, folder),
-        }
+        report: dict[str, Any] = {"benchmark": "downloads", "file_bytes": size,
+                                  "runs": args.runs}
+        for name, measure in PARTS.items():
+            if not args.only or name in args.only:
+                report[name] = measure(server, size, args.runs, folder)
     print(json.dumps(report))
 
 

@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
+import os
 import random
 import socket
+import struct
+import termios
 import threading
 from collections.abc import Iterator
 from email.utils import formatdate
@@ -146,8 +150,11 @@ class FileRequest:
 
     ``range_start`` is the first byte asked for (None: no ``Range``), ``status`` what was
     answered, ``bytes_sent`` the body bytes handed to the socket (counted before each write,
-    so a client that has read them finds them here), ``fault`` the injected fault
-    (``"error"``, ``"drop"``, ``"length"``, ``"html"``) or None.
+    so a client that has read them finds them here), ``bytes_delivered`` those of them the
+    client's TCP acknowledged, read from the kernel when the body ended (on Linux; None
+    elsewhere, or before the body ends): bytes still in this server's send buffer when the
+    client went away were sent but never fetched. ``fault`` the injected fault (``"error"``,
+    ``"drop"``, ``"length"``, ``"html"``) or None.
     """
 
     method: str
@@ -157,6 +164,7 @@ class FileRequest:
     if_range: str | None
     status: int = 0
     bytes_sent: int = 0
+    bytes_delivered: int | None = None
     fault: str | None = None
 
 
@@ -362,6 +370,24 @@ class FakeFileServer(Startable):
         piece = BLOCK if not rate else max(1 << 14, min(BLOCK, rate // 1000))
         loop = asyncio.get_running_loop()
         began = loop.time()
+        sock = writer.get_extra_info("socket")
+        before = _handed_to_kernel(sock, writer)  # this connection's bytes before the body
+        # A socket of our own: asyncio closes its own when the peer resets the connection.
+        held = None if sock is None or before is None else socket.socket(fileno=os.dup(
+            sock.fileno()))
+        try:
+            await self._send_chunks(file, start, end, record, writer, piece, rate, began)
+        finally:
+            if held is not None:
+                with held:
+                    after = _acknowledged(held)
+                if before is not None and after is not None:
+                    record.bytes_delivered = max(0, min(record.bytes_sent, after - before))
+
+    async def _send_chunks(self, file: FakeFile, start: int, end: int, record: FileRequest,
+                           writer: asyncio.StreamWriter, piece: int, rate: int,
+                           began: float) -> None:
+        loop = asyncio.get_running_loop()
         for chunk in file.chunks(start, end, piece):
             record.bytes_sent += len(chunk)
             if file.chunked:
@@ -387,6 +413,37 @@ async def _send_head(writer: asyncio.StreamWriter, record: FileRequest, status: 
     lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     writer.write("\r\n".join(lines).encode("latin-1"))
     await writer.drain()
+
+
+_TCP_INFO_BYTES_ACKED = struct.Struct("=Q")  # struct tcp_info.tcpi_bytes_acked, at byte 120
+
+
+def _acknowledged(sock: socket.socket | None) -> int | None:
+    """Bytes of this connection the peer's TCP acknowledged (Linux), or None."""
+    if sock is None or not hasattr(socket, "TCP_INFO"):
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 128)
+    except OSError:
+        return None
+    if len(info) < 128:
+        return None
+    acked: int = _TCP_INFO_BYTES_ACKED.unpack_from(info, 120)[0]
+    return acked
+
+
+def _handed_to_kernel(sock: socket.socket | None, writer: asyncio.StreamWriter) -> int | None:
+    """Bytes this connection has handed on so far: acknowledged, plus waiting in the
+    kernel's send queue, plus waiting in asyncio's buffer (Linux), or None."""
+    acked = _acknowledged(sock)
+    if sock is None or acked is None:
+        return None
+    try:
+        queued = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ,
+                                                b"\0\0\0\0"))[0]
+    except OSError:
+        return None
+    return acked + int(queued) + writer.transport.get_write_buffer_size()
 
 
 def _range_start(value: str | None) -> int | None:

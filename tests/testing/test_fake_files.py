@@ -4,6 +4,9 @@ by a plain HTTP client over its loopback socket."""
 from __future__ import annotations
 
 import hashlib
+import socket
+import struct
+import time
 
 import httpx
 import pytest
@@ -88,3 +91,34 @@ def test_wrong_lengths_html_and_chunked(fake_files: FakeFileServer) -> None:
     assert "content-length" not in chunked.headers
     assert chunked.content == fake_files.files["chunked.mkv"].read()
     assert httpx.get(f"{fake_files.url}/files/none.mkv").status_code == 404
+
+
+def test_bytes_delivered_counts_what_the_client_s_tcp_took_not_what_waited_to_be_sent(
+        fake_files: FakeFileServer) -> None:
+    """A client that reads a little of a large body, stops reading and resets the
+    connection: ``bytes_sent`` also counts what still waited in the server's buffers, and
+    ``bytes_delivered`` only what reached the client (what it read, plus at most its small
+    receive buffer)."""
+    file = fake_files.add("big.mkv", 16 * MIB)
+    host, port = fake_files.url.removeprefix("http://").split(":")
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+    receive_buffer = client.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    client.connect((host, int(port)))
+    client.sendall(f"GET /files/{file.name} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    got = b""
+    while b"\r\n\r\n" not in got or len(got.partition(b"\r\n\r\n")[2]) < MIB:
+        got += client.recv(1 << 16)
+    read = len(got.partition(b"\r\n\r\n")[2])
+    deadline = time.monotonic() + 10  # the server fills what buffers it has, then waits
+    while fake_files.records[0].bytes_sent < read + 4 * receive_buffer \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # a reset, as when a killed process's socket closes with unread data
+    while fake_files.records[0].bytes_delivered is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [record] = fake_files.records
+    assert record.bytes_delivered is not None, "the server did not see the reset"
+    assert read <= record.bytes_delivered <= read + 2 * receive_buffer
+    assert record.bytes_sent >= read + 4 * receive_buffer > record.bytes_delivered

@@ -27,7 +27,7 @@ from aniworld_core.models import (
     UnplacedFile,
 )
 from aniworld_core.storage import show_reads
-from aniworld_core.storage.convert import ids_of, to_series
+from aniworld_core.storage.convert import id_columns, ids_of, to_series
 from aniworld_core.storage.core_tables import FILES, FOLDERS, SERIES
 from aniworld_core.storage.database import Database
 from aniworld_core.storage.episode_lists import EpisodeList, save_episode_lists
@@ -131,7 +131,9 @@ class LibraryStore:
 
         def work(session: Session) -> AppliedScan:
             conn = session.connection()
-            _move(conn, root_key, [scan for scan in scans if scan.moved])
+            moved = [scan for scan in scans if scan.moved]
+            _move(conn, root_key, moved)
+            retried = _retry_moved(session, moved)
             ids, added = _register(session, root_key, scans)
             new_ids = {series.id for series in added}
             counts = _store_folders(conn, ids, [scan for scan in scans if scan.changed], new_ids)
@@ -148,7 +150,7 @@ class LibraryStore:
                        if sid not in new_ids and (new or gone)]
             changed += [ids[scan.name] for scan in scans
                         if scan.moved and ids[scan.name] not in changed]
-            return AppliedScan(tuple(added), tuple(requeued),
+            return AppliedScan(tuple(added), (*retried, *requeued),
                                sum(new for new, _ in counts.values()),
                                sum(gone for _, gone in counts.values()), tuple(changed))
 
@@ -355,6 +357,38 @@ def _move(conn: Connection, root_key: str, moved: Sequence[SeriesScan]) -> None:
         stored = set(conn.execute(
             select(FOLDERS.c.path).where(FOLDERS.c.series_id == scan.series_id)).scalars())
         scan.removed = stored - set(scan.listed)
+
+
+def _retry_moved(session: Session, moved: Sequence[SeriesScan]) -> list[Series]:
+    """A failed series whose folder was renamed or moved is tried again (what it was tried
+    with changed). One whose identification found nothing to settle on (``needs_choice``) is
+    known only by its folder's name: it takes the new folder's title, year and ids, since
+    renaming the folder is how people fix what the name did not say."""
+    by_id = {scan.series_id: scan for scan in moved}
+    retried: list[Series] = []
+    now = utcnow()
+    for row in session.scalars(
+        select(SeriesRow).where(SeriesRow.id.in_(list(by_id)),
+                                SeriesRow.loading_status == LoadingStatus.FAILED.value)
+    ):
+        if row.needs_choice:
+            folder = by_id[row.id].folder
+            row.title, row.year = folder.title, folder.year
+            for column, value in id_columns(folder.ids).items():
+                if column == "extra_ids":
+                    row.extra_ids = {**(row.extra_ids or {}), **value}
+                elif value is not None:
+                    setattr(row, column, value)
+            row.needs_choice = False
+        row.loading_status = LoadingStatus.PENDING.value
+        row.loading_error = None
+        row.failed_inputs = None
+        row.loading_completed_at = None
+        row.updated_at = now
+        retried.append(to_series(row))
+    session.flush()
+    queue_loads(session, [series.id for series in retried], priority=Priority.SCHEDULED)
+    return retried
 
 
 def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[SeriesScan],

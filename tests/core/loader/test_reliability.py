@@ -240,6 +240,33 @@ async def test_a_failed_identification_is_tried_again_only_when_something_change
     assert again.loading_status is LoadingStatus.FAILED
 
 
+
+async def test_a_failed_identification_is_tried_again_once_its_folder_is_renamed(
+        fakes: Any, tmp_path: Path, database_url: str) -> None:
+    """The usual fix for a folder no provider knows is to rename it: the next scan follows
+    the rename and identifies the series under its new name."""
+    settings = settings_for(fakes, tmp_path, database_url)
+    root = Path(settings.library[0])
+    (root / "Qzxv Wbnm Plkj").mkdir()
+    (root / "Qzxv Wbnm Plkj" / "Qzxv Wbnm Plkj - 01.mkv").write_bytes(b"")
+    async with SeriesApp.open(settings) as app:
+        await app.scan()
+        with anyio.fail_after(30):
+            await app.wait_idle()
+        [failed] = await app.list_series()
+    assert failed.loading_status is LoadingStatus.FAILED
+    (root / "Qzxv Wbnm Plkj").rename(root / "Cowboy Bebop (1998)")
+    async with SeriesApp.open(settings) as app:
+        await app.scan()
+        with anyio.fail_after(30):
+            await app.wait_idle()
+        [renamed] = await app.list_series()
+        runs = await app.load_runs(renamed.id)
+    assert (renamed.id, renamed.folder) == (failed.id, "Cowboy Bebop (1998)")
+    assert renamed.loading_status is LoadingStatus.COMPLETED, renamed.loading_error
+    assert renamed.ids.get("anilist") is not None
+    assert len(runs) == 2
+
 # -- item 11: a folder that cannot be read --------------------------------------------------------
 
 

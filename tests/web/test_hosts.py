@@ -162,3 +162,22 @@ async def test_no_redirect_leads_to_another_site(browser_like: httpx.AsyncClient
     assert response.request.url.path == "//attacker.example/"
     assert response.status_code == 404
     assert "location" not in response.headers
+
+
+async def test_a_trusted_proxy_s_forwarded_host_is_the_one_checked(settings: Settings) -> None:
+    """Behind a proxy in ``web.trusted_proxies`` the name people typed arrives in
+    ``X-Forwarded-Host`` and is the one checked (the proxy's own ``Host`` may be anything);
+    from any other peer that header counts for nothing, so it cannot make a foreign name
+    pass."""
+    async with serving(settings, allowed_hosts=("anime.example",),
+                       trusted_proxies=("10.0.0.0/24",)) as web:
+        async with web.client(address="10.0.0.5", headers={"Host": "backend:8000"}) as proxy:
+            for name, status in (("anime.example", 200), ("attacker.example", 400)):
+                response = await proxy.get("/api/health", headers={"X-Forwarded-Host": name})
+                assert response.status_code == status, name
+        async with web.client(address="192.0.2.9") as direct:
+            for host, forwarded, status in (("anime.example", "attacker.example", 200),
+                                            ("attacker.example", "anime.example", 400)):
+                response = await direct.get("/api/health", headers={
+                    "Host": host, "X-Forwarded-Host": forwarded})
+                assert response.status_code == status, (host, forwarded)

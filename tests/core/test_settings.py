@@ -99,6 +99,14 @@ def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
         ("[providers.anilist]\nurl = 'ftp://x'\n", "providers.anilist.url", "http(s) URL"),
         ("[providers.tmdb]\nenabled = 'yes'\n", "providers.tmdb.enabled", "true or false"),
         ("database_url = 'nonsense'\n", "database_url", "database URL"),
+        ("[web]\nallowed_hosts = ['https://anime.example']\n", "web.allowed_hosts",
+         "no scheme, port or path"),
+        ("[web]\nallowed_hosts = ['anime.example:8000']\n", "web.allowed_hosts",
+         "no scheme, port or path"),
+        ("[web]\ntrusted_proxies = ['proxy.lan']\n", "web.trusted_proxies",
+         "expected IP addresses or networks"),
+        ("[web]\ntrusted_proxies = ['10.0.0.0/33']\n", "web.trusted_proxies",
+         "expected IP addresses or networks"),
     ],
 )
 def test_bad_values_name_key_and_file(tmp_path: Path, toml: str, key: str, expected: str) -> None:
@@ -110,6 +118,25 @@ def test_bad_values_name_key_and_file(tmp_path: Path, toml: str, key: str, expec
     assert str(config) in message
     assert key in message
     assert expected in message
+
+
+def test_allowed_hosts_and_trusted_proxies_from_file_and_environment(tmp_path: Path) -> None:
+    """Both are lists in the file and comma-separated in the environment; host names are
+    compared in lower case, IPv6 literals without brackets."""
+    config = write(tmp_path / "aniworld.toml", "[web]\nallowed_hosts = ['Anime.Example', "
+                   "'[::1]', '*']\ntrusted_proxies = ['10.0.0.5', '172.16.0.0/12', 'fd00::/8']\n")
+    from_file = Settings.load(config, env={})
+    assert from_file.web.allowed_hosts == ("anime.example", "::1", "*")
+    assert from_file.web.trusted_proxies == ("10.0.0.5", "172.16.0.0/12", "fd00::/8")
+    from_environment = Settings.load(env={
+        "ANIWORLD_DATA_DIR": str(tmp_path / "other"),
+        "ANIWORLD_WEB_ALLOWED_HOSTS": "media.example.org, 192.168.1.20",
+        "ANIWORLD_WEB_TRUSTED_PROXIES": "10.0.0.0/24"})
+    assert from_environment.web.allowed_hosts == ("media.example.org", "192.168.1.20")
+    assert from_environment.web.trusted_proxies == ("10.0.0.0/24",)
+    with pytest.raises(ConfigError, match=r"ANIWORLD_WEB_TRUSTED_PROXIES.*expected IP"):
+        Settings.load(env={"ANIWORLD_DATA_DIR": str(tmp_path / "other"),
+                           "ANIWORLD_WEB_TRUSTED_PROXIES": "proxy.lan"})
 
 
 def test_bad_environment_value_names_the_variable(tmp_path: Path) -> None:

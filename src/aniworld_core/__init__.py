@@ -40,6 +40,7 @@ from aniworld_core.errors import (
     ConfigError,
     DownloadError,
     DownloadNotFound,
+    EpisodeNotFound,
     IdentificationFailed,
     InvalidInput,
     JobNotFound,
@@ -78,6 +79,7 @@ from aniworld_core.jobs import (
     Schedule,
 )
 from aniworld_core.jobs.facade import Jobs
+from aniworld_core.jobs.timing import time_zones
 from aniworld_core.library.release import ParsedName, parse_path
 from aniworld_core.library.roots import LibraryRoot, RootSource, SeriesFolder
 from aniworld_core.library.scan import ScanReport
@@ -152,6 +154,7 @@ __all__ = [
     "Episode",
     "EpisodeCounts",
     "EpisodeInfo",
+    "EpisodeNotFound",
     "EpisodeSource",
     "EpisodeWant",
     "Event",
@@ -249,4 +252,5 @@ __all__ = [
     "parse_path",
     "plain_text",
     "size_text",
+    "time_zones",
 ]

@@ -34,6 +34,7 @@ from aniworld_core.downloads.source_set import SourceSet
 from aniworld_core.errors import (
     DownloadError,
     DownloadNotFound,
+    EpisodeNotFound,
     InvalidInput,
     PathNotAllowed,
     StateConflict,
@@ -102,8 +103,8 @@ class DownloadsFacade:
         for listed in await self._series.episodes(series.id):
             if (listed.season, listed.number) == (season_number, number):
                 return series, listed
-        raise InvalidInput(f"S{season_number:02d}E{number:02d} is not an episode of "
-                           f"{series.title!r}.", field="episode")
+        raise EpisodeNotFound(f"S{season_number:02d}E{number:02d} is not an episode of "
+                              f"{series.title!r}.")
 
     async def find_offers(self, series_id: str, season: int, episode: int, *,
                           source: str | None = None) -> list[Offer]:
@@ -303,8 +304,8 @@ class DownloadsFacade:
         configured = self.settings.downloads.import_folder
         if path is None:
             if configured is None:
-                raise InvalidInput("No downloads folder is set (downloads.import_folder); "
-                                   "give one.", field="path")
+                raise StateConflict("No downloads folder is set (downloads.import_folder); "
+                                    "give one.")
             folder = configured
         else:
             if not isinstance(path, str | Path) or not str(path).strip() or "\0" in str(path):

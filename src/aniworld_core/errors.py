@@ -160,11 +160,16 @@ class DownloadNotFound(AniworldError):
     """No download with that id."""
 
 
+class EpisodeNotFound(AniworldError):
+    """The series lists no episode with that season and number."""
+
+
 __all__ = [
     "AniworldError",
     "ConfigError",
     "DownloadError",
     "DownloadNotFound",
+    "EpisodeNotFound",
     "IdentificationFailed",
     "InvalidInput",
     "JobNotFound",

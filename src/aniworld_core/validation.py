@@ -59,11 +59,22 @@ def is_valid_title(title: str) -> bool:
         return False
 
 
+def whole_number(value: object) -> int | None:
+    """``value`` as an int if it is a whole number: an int (not a bool) or, as JSON Schema
+    counts ``2000.0`` an integer, a float with nothing after the point; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
 def check_year(year: object) -> int | None:
     """``None`` or a plausible year."""
     if year is None:
         return None
-    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+    year = whole_number(year)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput(f"The year must be a number from {MIN_YEAR} to {MAX_YEAR}.",
                            field="year")
     return year
@@ -81,8 +92,8 @@ def check_provider_ref(provider: object, ref_id: object) -> ProviderRef:
             f"{provider!r} is not a provider name (lowercase letters and digits).",
             field="provider",
         )
-    if isinstance(ref_id, int) and not isinstance(ref_id, bool):
-        ref_id = str(ref_id)
+    if whole_number(ref_id) is not None:
+        ref_id = str(whole_number(ref_id))
     if not isinstance(ref_id, str):
         raise InvalidInput(f"The {provider} id must be text or a number.", field="id")
     check_id(provider, ref_id)

@@ -18,7 +18,14 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from aniworld_core import JobState, ProviderStatus, __version__
 from aniworld_web.openapi_downloads import DOWNLOAD_SCHEMAS, download_operations
-from aniworld_web.openapi_schemas import ID_TYPES, SCHEMAS, TEXT, provider_refs, ref
+from aniworld_web.openapi_schemas import (
+    ABSOLUTE_PATH,
+    ID_TYPES,
+    SCHEMAS,
+    TEXT,
+    provider_refs,
+    ref,
+)
 from aniworld_web.state import context_of
 
 JSON = "application/json"
@@ -47,8 +54,10 @@ SERIES_ID = [{"name": "series_id", "in": "path", "required": True,
 PROVIDER_NAME = {"type": "string", "examples": ["anilist", "jikan"]}
 PAGE = {"200": answer("The page", {"type": "string"}, HTML),
         "303": answer("Elsewhere: log in or set up first")}
+#: The largest job id (the database's ids are 32-bit integers).
+MAX_JOB_ID = 2**31 - 1
 JOB_ID = [{"name": "job_id", "in": "path", "required": True,
-           "schema": {"type": "integer", "minimum": 1}}]
+           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_JOB_ID}}]
 SCHEDULE_NAME = [{"name": "name", "in": "path", "required": True,
                   "schema": {"type": "string", "examples": ["rescan"]}}]
 JOB_STATE = {"type": "string", "enum": [state.value for state in JobState]}
@@ -138,16 +147,18 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "422": ERROR},
         tag="jobs", parameters=[
             {"name": "kind", "in": "query", "required": False,
-             "schema": {"type": "string", "examples": ["library.scan"]}},
+             "schema": {"type": "string", "minLength": 1, "maxLength": 200,
+                        "examples": ["library.scan"]}},
             {"name": "state", "in": "query", "required": False, "style": "form",
              "explode": True, "description": "Repeat it, or separate states with commas",
              "schema": {"type": "array", "items": JOB_STATE}},
-            {"name": "key", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "key", "in": "query", "required": False,
+             "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
             {"name": "before", "in": "query", "required": False,
              "description": "Only jobs with a smaller id (the last id of the previous page)",
-             "schema": {"type": "integer", "minimum": 1}}]),
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_JOB_ID}}]),
     ("/api/jobs/{job_id}", "get"): operation(
         "A job with its attempts", {"200": answer("The job", ref("JobDetail")),
                                     "404": ERROR, "422": ERROR},
@@ -202,7 +213,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
          "409": answer("A folder of the settings: change it there", ref("Error")),
          "422": answer("Not a library folder", ref("Error"))},
         tag="library", parameters=[{"name": "path", "in": "query", "required": True,
-                                    "schema": {"type": "string", "minLength": 1}}]),
+                                    "schema": ABSOLUTE_PATH}]),
     ("/api/library/rescan", "post"): operation(
         "Rescan every library folder (a library.scan job, ahead of background work); while "
         "one is queued or running, that one is answered",

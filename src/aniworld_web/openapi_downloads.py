@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aniworld_core import DownloadState
-from aniworld_web.openapi_schemas import exactly, ref
+from aniworld_web.openapi_schemas import ABSOLUTE_PATH, exactly, ref
 
 _TEXT = {"type": "string"}
 _INT = {"type": "integer"}
@@ -95,7 +95,9 @@ DOWNLOAD_SCHEMAS: dict[str, Any] = {
                            "{episode} and {absolute}"}}},
     "ImportScan": {
         "type": "object", "additionalProperties": False,
-        "properties": {"path": {**_PATH, "description": "Default: the downloads folder"}}},
+        "properties": {"path": {**ABSOLUTE_PATH,
+                                "description": "An absolute path; default: the downloads "
+                                               "folder"}}},
     "ManualImport": {
         "type": "object", "additionalProperties": False,
         "required": ["path", "series_id", "season", "episodes"],
@@ -118,7 +120,7 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
     series_id = {"name": "series_id", "in": "path", "required": True,
                  "schema": {"type": "string", "format": "uuid"}}
     download_id = [{"name": "download_id", "in": "path", "required": True,
-                    "schema": {"type": "integer", "minimum": 1}}]
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}]
     source = {"name": "source", "in": "path", "required": True,
               "schema": {"type": "string", "examples": ["http"]}}
     one = answer("The download", ref("Download"))
@@ -158,7 +160,8 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
             {"202": answer("Queued", {"anyOf": [ref("Download"),
                                                  _listing("downloads", "Download")]},
                            headers={"Location": {"schema": {"type": "string"}}}),
-             "404": error, "409": answer("No source offers the episode", ref("Error")),
+             "404": answer("No such series, or it lists no such episode", ref("Error")),
+             "409": answer("No source offers the episode", ref("Error")),
              "415": error, "422": error},
             tag="downloads", requestBody=body(ref("NewDownload"))),
         ("/api/downloads/{download_id}", "get"): operation(
@@ -174,7 +177,8 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
             "answered as it is)", "200"),
         ("/api/series/{series_id}/offers", "get"): operation(
             "Find: what the sources (or one) offer for an episode, best first",
-            {"200": answer("The offers", _listing("offers", "Offer")), "404": error,
+            {"200": answer("The offers", _listing("offers", "Offer")),
+             "404": answer("No such series, or it lists no such episode", ref("Error")),
              "409": answer("A source failed to answer", ref("Error")), "422": error},
             tag="downloads", parameters=[
                 series_id,
@@ -202,15 +206,17 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
         ("/api/imports", "post"): operation(
             "Import one file as the given episode(s) of a show (a manual import)",
             {"200": answer("Imported", ref("ImportedFile")), "404": error,
-             "409": answer("The file cannot be imported", ref("Error")), "415": error,
+             "409": answer("No downloads folder is set, or the file cannot be imported",
+                           ref("Error")), "415": error,
              "422": error},
             tag="downloads", requestBody=body(ref("ManualImport"))),
         ("/api/imports/scan", "post"): operation(
             "Import the finished files of a folder (default: the downloads folder) that "
             "match a show and an episode; the others wait for a person",
             {"200": answer("What was imported, and what waits", ref("ImportReport")),
-             "409": answer("The folder cannot be read", ref("Error")), "415": error,
-             "422": error},
+             "409": answer("No downloads folder is set, or the folder cannot be read",
+                           ref("Error")), "415": error,
+             "422": answer("Not in the downloads folder", ref("Error"))},
             tag="downloads", requestBody={**body(ref("ImportScan")), "required": False}),
         ("/wanted", "get"): operation(
             "The Wanted page: missing episodes by show and season, to find and download",

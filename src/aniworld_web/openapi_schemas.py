@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aniworld_core import DownloadState, JobState, LoadingStatus, RunState
+from aniworld_core import DownloadState, JobState, LoadingStatus, RunState, time_zones
 
 
 def ref(name: str) -> dict[str, str]:
@@ -21,6 +21,9 @@ _PROGRESS = {"type": "object", "properties": {
 _STATUS = {"type": "string", "enum": [status.value for status in LoadingStatus]}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _TEXT = {"type": "string"}
+#: An absolute path (what a library folder is given as), without NUL.
+ABSOLUTE_PATH = {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^/[^\\x00]*$",
+                 "description": "An absolute path"}
 _INT = {"type": "integer"}
 _OPTIONAL_TEXT = {"type": ["string", "null"]}
 _OPTIONAL_INT = {"type": ["integer", "null"]}
@@ -200,7 +203,7 @@ SCHEMAS: dict[str, Any] = {
                       "description": "The library series that is this entry already"}}},
     "AddSeries": {"type": "object", "additionalProperties": False, "properties": {
         "title": TEXT,
-        "year": {"type": "integer", "minimum": 1900, "maximum": 2200},
+        "year": {"type": ["integer", "null"], "minimum": 1900, "maximum": 2200},
         **_REF},
         "anyOf": [{"required": ["title"], "not": {"anyOf": [{"required": ["provider"]},
                                                             {"required": ["id"]}]}},
@@ -251,9 +254,7 @@ SCHEMAS: dict[str, Any] = {
                                          "description": "Whether it is a folder right now"},
         "removable": {"type": "boolean", "description": "Whether it may be removed here"}}),
     "AddLibraryRoot": {"type": "object", "required": ["path"], "additionalProperties": False,
-                       "properties": {"path": {"type": "string", "minLength": 1,
-                                               "maxLength": 4096,
-                                               "description": "An absolute path"}}},
+                       "properties": {"path": ABSOLUTE_PATH}},
     "SeriesFiles": exactly({
         "path": {"type": ["string", "null"], "description": "Its folder, once it has one"},
         "library_folder": {
@@ -282,9 +283,11 @@ SCHEMAS: dict[str, Any] = {
                       "description": "Seconds between runs"},
             "cron": {"type": ["string", "null"], "examples": ["0 4 * * *"],
                      "description": "Five fields; it must fire within four years"},
-            "timezone": {"type": ["string", "null"], "minLength": 1, "maxLength": 200,
+            "timezone": {"anyOf": [{"enum": sorted(time_zones())}, {"type": "null"}],
                          "description": "An IANA name such as Europe/Berlin"},
-            "enabled": {"type": ["boolean", "null"]}}},
+            "enabled": {"type": ["boolean", "null"]}},
+        "not": {"required": ["every", "cron"], "properties": {
+            "every": {"type": "number"}, "cron": {"type": "string"}}}},
     "ScanReport": exactly({
         "roots": {"type": "array", "items": _TEXT, "description": "The roots scanned"},
         "series_folders": _INT,

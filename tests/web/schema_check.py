@@ -12,7 +12,9 @@ from typing import Any
 
 _TYPES: dict[str, Any] = {
     "null": lambda v: v is None, "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # As JSON Schema counts it: 2000.0 is an integer.
+    "integer": lambda v: ((isinstance(v, int) and not isinstance(v, bool))
+                          or (isinstance(v, float) and v.is_integer())),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "string": lambda v: isinstance(v, str), "array": lambda v: isinstance(v, list),
     "object": lambda v: isinstance(v, dict),

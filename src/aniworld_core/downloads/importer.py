@@ -246,8 +246,7 @@ class Importer:
     def _manual_path(self, path: Path) -> tuple[Path, Path]:
         configured = self._settings.downloads.import_folder
         if configured is None:
-            raise PathNotAllowed("No downloads folder is set (downloads.import_folder).",
-                                 field="path")
+            raise StateConflict("No downloads folder is set (downloads.import_folder).")
         folder = configured.expanduser().resolve()
         source = Path(path).expanduser()
         source = (source if source.is_absolute() else folder / source).resolve()

@@ -22,16 +22,23 @@ from aniworld_core.jobs.model import Job, JobRun, JobState, Schedule
 MAX_LIST = 500
 
 
+#: The largest job id the database can hold (its ids are 32-bit integers).
+MAX_JOB_ID = 2**31 - 1
+
+
 def check_job_id(value: object) -> int:
-    """A job id from the edge (``"17"`` or ``17``)."""
+    """A job id from the edge (``"17"`` or ``17``): 1 to :data:`MAX_JOB_ID`."""
     if isinstance(value, bool):
         raise InvalidInput("A job id is a positive whole number.", field="id")
     try:
         number = int(str(value).strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise InvalidInput("A job id is a positive whole number.", field="id") from None
-    if not 0 < number < 2**63:
+    if number < 1:
         raise InvalidInput("A job id is a positive whole number.", field="id")
+    if number > MAX_JOB_ID:
+        raise InvalidInput(f"A job id is a positive whole number, at most {MAX_JOB_ID}.",
+                           field="id")
     return number
 
 

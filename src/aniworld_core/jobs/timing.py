@@ -10,6 +10,7 @@ a fixed time of day in the hour repeated when clocks go back runs once, at its f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 
 import attrs
@@ -21,6 +22,12 @@ from aniworld_core.errors import InvalidInput
 MIN_EVERY = 1.0
 #: A cron expression must fire within this many days (``0 0 30 2 *`` never does).
 CRON_HORIZON_DAYS = 366 * 4
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names this machine knows (what a schedule's ``timezone`` may be)."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 @attrs.frozen
@@ -35,8 +42,10 @@ class Timing:
     def check(cls, *, every: float | None, cron: str | None, timezone: str = "UTC") -> Timing:
         """Raise :class:`InvalidInput` naming the field when the timing is unusable."""
         try:
+            if timezone not in time_zones():
+                raise zoneinfo.ZoneInfoNotFoundError(timezone)
             zone = zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
             raise InvalidInput(f"Unknown time zone {timezone!r} (use a name like "
                                "'Europe/Berlin' or 'UTC').", field="timezone") from None
         if (every is None) == (cron is None or not cron.strip()):

@@ -35,7 +35,10 @@ MAX_EPISODES = 50
 
 
 def number(value: object, field: str, minimum: int) -> int:
-    """A whole number of a JSON body (``true`` is not one), ``minimum`` to :data:`MAX_NUMBER`."""
+    """A whole number of a JSON body (``true`` is not one; ``2.0`` is, as JSON Schema counts
+    it), ``minimum`` to :data:`MAX_NUMBER`."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) \
             or not minimum <= value <= MAX_NUMBER:
         raise InvalidInput(f"'{field}' must be a whole number from {minimum} to {MAX_NUMBER}.",
@@ -45,7 +48,7 @@ def number(value: object, field: str, minimum: int) -> int:
 
 def query_number(text: str, field: str, minimum: int, maximum: int = MAX_NUMBER) -> int:
     """A whole number of a query string, ``minimum`` to ``maximum``."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 9) \
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(maximum))) \
             or not minimum <= int(text) <= maximum:
         raise InvalidInput(f"'{field}' must be a whole number from {minimum} to {maximum}.",
                            field=field)

@@ -35,16 +35,22 @@ def _text(value: object, field: str) -> str:
 
 
 def _whole_number(text: str, field: str) -> int:
-    """A positive whole number from a query string (the core checks its range)."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 19) or int(text) < 1:
+    """A positive whole number from a query string, at most 2**31 - 1 (what the database's
+    ids can be; the core checks the range of each field)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) \
+            or not 1 <= int(text) < 2**31:
         raise InvalidInput(f"'{field}' must be a positive whole number.", field=field)
     return int(text)
 
 
 def states_parameter(params: QueryParams) -> list[str]:
-    """``state`` given as often as wanted, each a state or a comma-separated list of them."""
-    return [state.strip() for value in params.getlist("state") for state in value.split(",")
-            if state.strip()]
+    """``state`` given as often as wanted, each a state or a comma-separated list of them;
+    an empty one names no state and is refused."""
+    states = [state.strip() for value in params.getlist("state") for state in value.split(",")]
+    if any(not state for state in states):
+        raise InvalidInput("'state' must name states (several: separated by commas).",
+                           field="state")
+    return states
 
 
 async def list_jobs(request: Request) -> Response:

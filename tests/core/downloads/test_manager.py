@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from aniworld_core import EpisodeInfo, ProviderSettings, SeriesApp, Settings
 from aniworld_core.download_events import DownloadUpdate
 from aniworld_core.downloads.model import Download, DownloadState, Offer
-from aniworld_core.errors import InvalidInput, StateConflict
+from aniworld_core.errors import EpisodeNotFound, InvalidInput, StateConflict
 from aniworld_core.jobs.model import JobUpdate
 from aniworld_core.metadata import ProviderRef, SeriesInfo
 from aniworld_core.storage.library_store import LibraryStore
@@ -240,7 +240,7 @@ async def test_offers_that_cannot_be_fetched_are_refused(opened: SeriesApp,
     for url in ("file:///etc/passwd", "ftp://host/x.mkv", "javascript:alert(1)"):
         with pytest.raises(InvalidInput, match="Only http"):
             await app.download(series_id, 1, 2, offer=Offer("http", "x", url=url))
-    with pytest.raises(InvalidInput, match="not an episode"):
+    with pytest.raises(EpisodeNotFound, match="not an episode"):
         await app.download(series_id, 1, 99)
     with pytest.raises(InvalidInput, match="not an http"):
         await app.set_series_source(series_id, "http", {"url": "file:///x/{episode}.mkv"})

@@ -31,6 +31,11 @@ browser_tests = [
 ]
 
 
+#: Milliseconds a card may take to reach "Loaded": a whole background load (every provider
+#: step, artwork the fakes draw) on a busy 2-core machine, not only the page catching up.
+LOAD_WITHIN = 60_000
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the module (each test gets a fresh context and profile).

@@ -16,7 +16,13 @@ from aniworld_core import Settings
 from aniworld_core.auth import set_testing
 from tests.conftest import pointed_at
 
-from .browser_support import browser_tests, logged_in, no_script_errors, screenshot
+from .browser_support import (
+    LOAD_WITHIN,
+    browser_tests,
+    logged_in,
+    no_script_errors,
+    screenshot,
+)
 from .live_server import LiveServer, live_server
 
 pytestmark = browser_tests
@@ -60,7 +66,7 @@ def test_rescan_shows_its_progress_and_what_it_found(server: LiveServer, page: P
     expect(status).to_have_text(re.compile(r"^Rescan finished: 1 series folders, [01] new$"))
     expect(status).to_have_attribute("data-state", "completed")
     bebop = page.locator(".card").filter(has_text="Cowboy Bebop")
-    expect(bebop.locator(".status")).to_have_text("Loaded")
+    expect(bebop.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(bebop.locator(".items .mark")).to_have_text(["✓", "✓", "✓", "✓"])
     [job] = server.call(partial(server.core.jobs.list, kind="library.scan"))
     assert (job.state.value, job.payload) == ("completed", {})
@@ -102,7 +108,7 @@ def test_without_a_library_folder_the_page_says_what_to_do(bare_server: LiveServ
         "Added Cowboy Bebop. No library folder is set: NFO files and artwork will not be "
         "written.")
     bebop = page.locator(".card").filter(has_text="Cowboy Bebop")
-    expect(bebop.locator(".status")).to_have_text("Loaded")
+    expect(bebop.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(bebop).to_have_attribute("data-files", "no")
     expect(bebop.locator(".items .mark")).to_have_text(["✓", "–", "–", "–"])
     expect(bebop.locator('[data-item="nfo"] .sr')).to_have_text(" not written: no folder")

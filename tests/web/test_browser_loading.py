@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from aniworld_core import ProviderRef
 
 from .browser_support import (
+    LOAD_WITHIN,
     browser_tests,
     logged_in,
     no_script_errors,
@@ -64,7 +65,7 @@ def test_add_from_search_and_watch_it_load(server: LiveServer, page: Page, fakes
     expect(bebop.locator(".status")).to_have_text("Loading episodes...")
     expect(bebop.locator(".items .mark")).to_have_text(["·", "·", "·", "·"])
     expect(page.locator("#counts")).to_have_text("1 series · 1 loading · 0 failed")
-    expect(bebop.locator(".status")).to_have_text("Loaded")
+    expect(bebop.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(bebop).to_have_attribute("data-status", "completed")
     expect(bebop.locator(".items .mark")).to_have_text(["✓", "✓", "✓", "✓"])
     expect(page.locator("#counts")).to_have_text("1 series · 0 loading · 0 failed")
@@ -93,7 +94,7 @@ def test_falls_back_to_server_sent_events(server: LiveServer, page: Page, fakes:
     server.call(server.core.add_series, None, ProviderRef("anilist", "19"))
     monster = page.locator(".card").filter(has_text="Monster")
     expect(monster.locator(".status")).to_have_text("Loading episodes...")
-    expect(monster.locator(".status")).to_have_text("Loaded")
+    expect(monster.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(monster.locator('[data-item="images"]')).to_have_attribute("data-done", "true")
     no_script_errors(page)
 
@@ -121,7 +122,7 @@ def test_cancel_mid_load_then_refresh(server: LiveServer, page: Page, fakes: Any
 
     fakes.jikan.options.latency = 0
     refresh.click()
-    expect(article.locator(".status")).to_have_text("Loaded")
+    expect(article.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(page.get_by_text("26 known, 26 missing.")).to_be_visible()
     expect(page.locator("#episodes tr.missing")).to_have_count(26)
     expect(page.locator("#history tbody tr td:nth-child(3)")).to_have_text(
@@ -149,7 +150,8 @@ def test_pick_the_series_after_identification_failed(server: LiveServer, page: P
     screenshot(page, "identify.png", full_page=True)
     choose.click()
     expect(page.locator("#identify-status")).to_have_text("Loading again as Cowboy Bebop.")
-    expect(page.locator("article.series .status")).to_have_text("Loaded")
+    expect(page.locator("article.series .status")).to_have_text("Loaded",
+                                                                       timeout=LOAD_WITHIN)
     expect(page.locator("#series-error")).to_be_hidden()
     expect(page.locator("#episodes tbody tr")).to_have_count(26)
     expect(page.locator("#identify")).to_be_visible()  # to correct it again, if need be

@@ -13,6 +13,7 @@ from aniworld_core import Series
 from tests.show_files import season_folders, touch
 
 from .browser_support import (
+    LOAD_WITHIN,
     browser_tests,
     logged_in,
     no_script_errors,
@@ -53,7 +54,7 @@ def test_cards_count_episodes_once_loaded(server: LiveServer, page: Page,
     page.evaluate("window.stillTheSamePage = true")
     loaded = scanned(server, tmp_path / "library")
     second = page.locator(".card").filter(has_text="Mob Psycho 100 II")
-    expect(second.locator(".status")).to_have_text("Loaded")
+    expect(second.locator(".status")).to_have_text("Loaded", timeout=LOAD_WITHIN)
     expect(second.locator(".episode-count")).to_have_text("2/13 episodes")
     first = page.locator(".card").filter(
         has=page.get_by_role("link", name="Mob Psycho 100", exact=True))

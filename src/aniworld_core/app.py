@@ -30,7 +30,6 @@ from aniworld_core.downloads.manager import DownloadManager
 from aniworld_core.downloads.source_set import SourceSet
 from aniworld_core.errors import (
     InvalidInput,
-    ProviderUnavailable,
     SeriesExists,
     SeriesNotFound,
     StateConflict,
@@ -419,8 +418,9 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         """Candidates for ``query``, best first, from ``provider`` or else the first available
         provider that can search (in ``providers.order``).
 
-        Bad input raises :class:`InvalidInput`; a provider that is unknown, switched off or
-        cannot search raises :class:`ProviderUnavailable`; a failed request :class:`ProviderError`.
+        Bad input raises :class:`InvalidInput` (a provider that cannot search included); a
+        provider that is unknown or switched off raises :class:`ProviderUnavailable`; a failed
+        request :class:`ProviderError`.
         """
         clean_query = check_title(query, field="query")
         clean_year = check_year(year)
@@ -431,7 +431,9 @@ class SeriesApp(LibraryFacade, WatchFacade, DownloadsFacade):
         else:
             chosen = self._providers.get(provider)
             if Capability.SEARCH not in chosen.capabilities:
-                raise ProviderUnavailable(provider, f"{chosen.display_name} cannot search")
+                raise InvalidInput(f"{chosen.display_name} cannot search; search with a "
+                                   "provider that can (see 'aniworld plugins').",
+                                   field="provider")
         return list(await chosen.search(clean_query, year=clean_year))
 
     async def library_ids(self, refs: Sequence[ProviderRef]) -> dict[ProviderRef, str]:

@@ -50,10 +50,15 @@ from aniworld_core.settings import Settings
 from aniworld_core.storage import SeriesStore
 from aniworld_core.validation import check_series_id
 
+#: The highest season or episode number taken (as the web layer and the document say).
+MAX_NUMBER = 100_000
+
 
 def _whole(value: object, field: str, *, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value < 100_000:
-        raise InvalidInput(f"'{field}' must be a whole number from {low}.", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not low <= value <= MAX_NUMBER:
+        raise InvalidInput(f"'{field}' must be a whole number from {low} to {MAX_NUMBER}.",
+                           field=field)
     return value
 
 

@@ -141,9 +141,14 @@ def check_library_roots(roots: Sequence[Path]) -> None:
 
 def check_library_root(given: Path) -> None:
     """:class:`LibraryError` unless ``given`` is a folder this process may list."""
-    if not given.exists():
+    try:
+        exists, is_dir = given.exists(), given.is_dir()
+    except OSError as error:  # a name too long, a loop of links
+        raise LibraryError(f"The library folder {given} cannot be read: "
+                           f"{error.strerror or error}.") from None
+    if not exists:
         raise LibraryError(f"The library folder {given} does not exist.")
-    if not given.is_dir():
+    if not is_dir:
         raise LibraryError(f"The library folder {given} is not a folder.")
     if not os.access(given, os.R_OK | os.X_OK):
         raise LibraryError(f"The library folder {given} cannot be read: Permission denied.")

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from aniworld_core import JobState, ProviderStatus, __version__
+from aniworld_core import Capability, JobState, ProviderStatus, __version__
 from aniworld_web.openapi_downloads import DOWNLOAD_SCHEMAS, download_operations
 from aniworld_web.openapi_schemas import (
     ABSOLUTE_PATH,
@@ -364,10 +364,12 @@ def with_providers(spec: dict[str, Any], providers: Sequence[ProviderStatus]) ->
     takes a provider's name; a provider entry (to add or identify a series) a provider's name
     or an id type, with an id shaped as the core checks it."""
     spec = copy.deepcopy(spec)
-    names = sorted(status.name for status in providers)
+    searching = sorted(status.name for status in providers
+                       if Capability.SEARCH in status.capabilities)
     search = spec["paths"]["/api/search"]["get"]["parameters"]
     [provider] = [parameter for parameter in search if parameter["name"] == "provider"]
-    provider["schema"] = {**PROVIDER_NAME, "enum": names}
+    provider["schema"] = {**PROVIDER_NAME, "enum": searching,
+                          "description": "One of the providers that can search"}
     schemas = spec["components"]["schemas"]
     kinds = {id_type: id_type for id_type in ID_TYPES}
     kinds |= {status.id_type: status.id_type for status in providers}

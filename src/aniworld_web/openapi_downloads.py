@@ -86,7 +86,9 @@ DOWNLOAD_SCHEMAS: dict[str, Any] = {
                                    "maximum": 100_000},
                        "source": {"type": ["string", "null"], "minLength": 1,
                                   "maxLength": 100, "examples": ["http"]},
-                       "all_missing": {"type": ["boolean", "null"]}}},
+                       "all_missing": {"type": ["boolean", "null"]}},
+        "not": {"required": ["all_missing", "episode"], "properties": {
+            "all_missing": {"const": True}, "episode": {"type": "integer"}}}},
     "SourceConfig": {
         "type": "object", "additionalProperties": False, "required": ["config"],
         "properties": {"config": {
@@ -145,7 +147,7 @@ def download_operations(operation: Describe, answer: Describe, body: Describe,
         ("/api/downloads", "get"): operation(
             "Downloads, newest first (running ones with live bytes, speed and ETA)",
             {"200": answer("The downloads", _listing("downloads", "Download")),
-             "422": error},
+             "404": answer("No such series", ref("Error")), "422": error},
             tag="downloads", parameters=[
                 {"name": "state", "in": "query", "required": False, "style": "form",
                  "explode": True, "description": "Repeat it, or separate states with commas",

@@ -123,6 +123,15 @@ def test_library_folders_are_absolute_paths(client: Client, path: str) -> None:
         assert scanning.status_code == 422
 
 
+def test_a_library_folder_name_too_long_for_the_disk_is_refused_saying_so(
+        client: Client) -> None:
+    """One name longer than the file system takes (255 bytes) made the disk check raise: a
+    500. It is refused saying why."""
+    response = client.request("POST", "/api/library/roots", json={"path": "/" + "0" * 300})
+    assert response.status_code == 422, response.text
+    assert "cannot be read: File name too long" in response.json()["error"]["message"]
+
+
 def test_an_episode_the_series_does_not_list_is_not_found(client: Client) -> None:
     series_id = client.request("POST", "/api/series", json={"title": "Monster"}).json()["id"]
     offers = client.request("GET", f"/api/series/{series_id}/offers",
@@ -132,6 +141,28 @@ def test_an_episode_the_series_does_not_list_is_not_found(client: Client) -> Non
     download = client.request("POST", "/api/downloads", json={
         "series_id": series_id, "season": 0, "episode": 1})
     assert (download.status_code, download.json()["error"]["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("episode", [99_999, 100_000, 100_001])
+def test_the_highest_episode_number(client: Client, episode: int) -> None:
+    """The core took one less than the document said."""
+    spec = client.request("GET", "/openapi.json").json()
+    series_id = client.request("POST", "/api/series", json={"title": "Monster"}).json()["id"]
+    response = client.request("GET", f"/api/series/{series_id}/offers",
+                              params={"season": "1", "episode": str(episode)})
+    agree(client, spec, parameter(spec, "/api/series/{series_id}/offers", "get", "episode"),
+          episode, response.status_code, 404)
+
+
+@pytest.mark.parametrize("all_missing", [True, False])
+def test_all_missing_and_one_episode_are_not_asked_together(client: Client,
+                                                             all_missing: bool) -> None:
+    spec = client.request("GET", "/openapi.json").json()
+    series_id = client.request("POST", "/api/series", json={"title": "Monster"}).json()["id"]
+    body = {"series_id": series_id, "season": 1, "episode": 1, "all_missing": all_missing}
+    response = client.request("POST", "/api/downloads", json=body)
+    agree(client, spec, body_schema(spec, "/api/downloads", "post"), body,
+          response.status_code, 404)
 
 
 def test_without_a_downloads_folder_imports_are_a_conflict(client: Client) -> None:

@@ -10,7 +10,7 @@ import attrs
 import httpx
 import pytest
 
-from aniworld_core import ProviderRef, Settings
+from aniworld_core import Capability, ProviderRef, Settings
 from aniworld_web import create_app
 
 from .conftest import Web, assert_error, keyed_client
@@ -98,6 +98,28 @@ async def test_a_provider_switched_off_is_503(fake_settings: Settings) -> None:
                                                            "provider": "anilist"})
     assert_error(response, 503, "provider_unavailable")
     assert "switched off" in response.json()["error"]["message"]
+
+
+async def test_a_provider_that_cannot_search_is_422_and_not_offered_by_the_document(
+        fake_settings: Settings) -> None:
+    """fanart.tv has artwork, not a search: asking it to search is the caller's mistake (422
+    naming the field), not a server that is unavailable (it was a 503, which schemathesis
+    counts a server error), and the document's provider list leaves it out."""
+    app = create_app(attrs.evolve(fake_settings, load_entry_points=True), loader=False)
+    async with app.router.lifespan_context(app) as state, \
+            keyed_client(Web(app, dict(state))) as client:
+        unable = [status.name for status in Web(app, dict(state)).core.providers()
+                  if Capability.SEARCH not in status.capabilities]
+        assert unable, "the installed plugins include a provider that cannot search"
+        spec = (await client.get("/openapi.json")).json()
+        response = await client.get("/api/search", params={"q": "Cowboy",
+                                                           "provider": unable[0]})
+    [schema] = [parameter["schema"] for parameter in spec["paths"]["/api/search"]["get"]
+                ["parameters"] if parameter["name"] == "provider"]
+    assert set(unable).isdisjoint(schema["enum"])
+    assert "anilist" in schema["enum"]
+    assert_error(response, 422, "invalid_input")
+    assert "cannot search" in response.json()["error"]["message"]
 
 
 async def test_search_needs_authentication(anonymous: httpx.AsyncClient) -> None:

@@ -125,7 +125,10 @@ async def test_two_processes_one_stopped_and_resumed_keep_every_window(
             await first.until("done")
             assert await first_process.wait() == 0
             assert await second_process.wait() == 0
-    assert fake.stats.count_status(200) == 80
+    # Every request was answered. A request whose answer came while its process was held
+    # up past its timeout (a stopped or starved process) is sent again, taking a turn of
+    # its own, so a few more answers than requests can be seen; the windows below hold.
+    assert 80 <= fake.stats.count_status(200) <= 84
     assert fake.stats.count_429 == 0
     assert fake.stats.max_requests_in_any_window(0.1) <= 3
     assert fake.stats.max_requests_in_any_window(6.0) <= 60

@@ -78,7 +78,7 @@ from aniworld_core.jobs import (
     RunState,
     Schedule,
 )
-from aniworld_core.jobs.facade import Jobs
+from aniworld_core.jobs.facade import MAX_JOB_ID, Jobs
 from aniworld_core.jobs.timing import time_zones
 from aniworld_core.library.release import ParsedName, parse_path
 from aniworld_core.library.roots import LibraryRoot, RootSource, SeriesFolder
@@ -132,11 +132,13 @@ from aniworld_core.settings import (
     WebSettings,
 )
 from aniworld_core.storage.refresh_store import NextEpisode
-from aniworld_core.validation import check_library_roots
+from aniworld_core.validation import MAX_EPISODE_NUMBER, check_library_roots, whole_number
 
 __all__ = [
     "DURATION_BUCKETS",
     "LATENCY_BUCKETS",
+    "MAX_EPISODE_NUMBER",
+    "MAX_JOB_ID",
     "Accounts",
     "Airing",
     "AniworldError",
@@ -253,4 +255,5 @@ __all__ = [
     "plain_text",
     "size_text",
     "time_zones",
+    "whole_number",
 ]

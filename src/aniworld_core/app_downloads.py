@@ -48,17 +48,14 @@ from aniworld_core.library.scan import ScanReport
 from aniworld_core.models import Episode, Series
 from aniworld_core.settings import Settings
 from aniworld_core.storage import SeriesStore
-from aniworld_core.validation import check_series_id
-
-#: The highest season or episode number taken (as the web layer and the document say).
-MAX_NUMBER = 100_000
+from aniworld_core.validation import MAX_EPISODE_NUMBER, check_series_id
 
 
 def _whole(value: object, field: str, *, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) \
-            or not low <= value <= MAX_NUMBER:
-        raise InvalidInput(f"'{field}' must be a whole number from {low} to {MAX_NUMBER}.",
-                           field=field)
+            or not low <= value <= MAX_EPISODE_NUMBER:
+        raise InvalidInput(f"'{field}' must be a whole number from {low} to "
+                           f"{MAX_EPISODE_NUMBER}.", field=field)
     return value
 
 

@@ -15,6 +15,8 @@ from aniworld_core.metadata import ID_TYPES, ProviderRef
 
 MAX_TITLE_LENGTH = 255
 MIN_YEAR, MAX_YEAR = 1900, 2200
+#: The highest season or episode number taken anywhere (none a provider lists is higher).
+MAX_EPISODE_NUMBER = 100_000
 
 _PROVIDER_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")
 _NUMERIC_ID = re.compile(r"[1-9][0-9]{0,11}")

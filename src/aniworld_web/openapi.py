@@ -16,7 +16,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from aniworld_core import Capability, JobState, ProviderStatus, __version__
+from aniworld_core import (
+    MAX_JOB_ID,
+    Capability,
+    JobState,
+    ProviderStatus,
+    __version__,
+    time_zones,
+)
 from aniworld_web.openapi_downloads import DOWNLOAD_SCHEMAS, download_operations
 from aniworld_web.openapi_schemas import (
     ABSOLUTE_PATH,
@@ -54,8 +61,6 @@ SERIES_ID = [{"name": "series_id", "in": "path", "required": True,
 PROVIDER_NAME = {"type": "string", "examples": ["anilist", "jikan"]}
 PAGE = {"200": answer("The page", {"type": "string"}, HTML),
         "303": answer("Elsewhere: log in or set up first")}
-#: The largest job id (the database's ids are 32-bit integers).
-MAX_JOB_ID = 2**31 - 1
 JOB_ID = [{"name": "job_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_JOB_ID}}]
 SCHEDULE_NAME = [{"name": "name", "in": "path", "required": True,
@@ -362,7 +367,8 @@ def document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
 def with_providers(spec: dict[str, Any], providers: Sequence[ProviderStatus]) -> dict[str, Any]:
     """``spec`` naming the providers this server has wherever a provider is given: the search
     takes a provider's name; a provider entry (to add or identify a series) a provider's name
-    or an id type, with an id shaped as the core checks it."""
+    or an id type, with an id shaped as the core checks it. Also the time zone names this
+    machine knows, which a schedule's ``timezone`` may be."""
     spec = copy.deepcopy(spec)
     searching = sorted(status.name for status in providers
                        if Capability.SEARCH in status.capabilities)
@@ -378,6 +384,11 @@ def with_providers(spec: dict[str, Any], providers: Sequence[ProviderStatus]) ->
     schemas["ProviderRef"]["anyOf"] = refs
     schemas["AddSeries"]["anyOf"] = [schemas["AddSeries"]["anyOf"][0],
                                      *({**entry, "required": ["provider", "id"]} for entry in refs)]
+    # Listed here, not when the module loads: reading the time zone database takes a while.
+    timezone = schemas["ScheduleChange"]["properties"]["timezone"]
+    schemas["ScheduleChange"]["properties"]["timezone"] = {
+        "anyOf": [{"enum": sorted(time_zones())}, {"type": "null"}],
+        "description": timezone["description"]}
     return spec
 
 

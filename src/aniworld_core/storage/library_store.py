@@ -43,6 +43,7 @@ from aniworld_core.storage.series import NewSeries, new_series_row
 from aniworld_core.storage.show_rows import ShowList
 from aniworld_core.storage.tables import SeriesRow
 from aniworld_core.storage.types import utcnow
+from aniworld_core.storage.work_queue import queue_again
 
 _FILE_COLUMNS = ("series_id", "folder", "path", "size", "mtime_ns", "season", "episode",
                  "episode_end", "version", "special")
@@ -365,12 +366,10 @@ def _retry_moved(session: Session, moved: Sequence[SeriesScan]) -> list[Series]:
     known only by its folder's name: it takes the new folder's title, year and ids, since
     renaming the folder is how people fix what the name did not say."""
     by_id = {scan.series_id: scan for scan in moved}
-    retried: list[Series] = []
-    now = utcnow()
-    for row in session.scalars(
+    failed = list(session.scalars(
         select(SeriesRow).where(SeriesRow.id.in_(list(by_id)),
-                                SeriesRow.loading_status == LoadingStatus.FAILED.value)
-    ):
+                                SeriesRow.loading_status == LoadingStatus.FAILED.value)))
+    for row in failed:
         if row.needs_choice:
             folder = by_id[row.id].folder
             row.title, row.year = folder.title, folder.year
@@ -380,15 +379,7 @@ def _retry_moved(session: Session, moved: Sequence[SeriesScan]) -> list[Series]:
                 elif value is not None:
                     setattr(row, column, value)
             row.needs_choice = False
-        row.loading_status = LoadingStatus.PENDING.value
-        row.loading_error = None
-        row.failed_inputs = None
-        row.loading_completed_at = None
-        row.updated_at = now
-        retried.append(to_series(row))
-    session.flush()
-    queue_loads(session, [series.id for series in retried], priority=Priority.SCHEDULED)
-    return retried
+    return queue_again(session, failed, priority=Priority.SCHEDULED)
 
 
 def _store_folders(conn: Connection, ids: Mapping[str, str], changed: Sequence[SeriesScan],
@@ -452,22 +443,12 @@ def _paths_in(conn: Connection, series_id: str, folders: Sequence[str]) -> set[s
 
 def _requeue(session: Session, series_ids: Sequence[str]) -> list[Series]:
     """Completed series whose files changed load again (their episode NFOs are due)."""
-    requeued: list[Series] = []
-    now = utcnow()
-    for chunk in chunks(series_ids):
-        for row in session.scalars(
-            select(SeriesRow).where(SeriesRow.id.in_(chunk),
-                                    SeriesRow.loading_status == LoadingStatus.COMPLETED.value)
-        ):
-            row.loading_status = LoadingStatus.PENDING.value
-            row.nfo_loaded = False
-            row.loading_error = None
-            row.loading_completed_at = None
-            row.updated_at = now
-            requeued.append(to_series(row))
-    session.flush()
-    queue_loads(session, [series.id for series in requeued], priority=Priority.SCHEDULED)
-    return requeued
+    completed = [row for chunk in chunks(series_ids) for row in session.scalars(
+        select(SeriesRow).where(SeriesRow.id.in_(chunk),
+                                SeriesRow.loading_status == LoadingStatus.COMPLETED.value))]
+    for row in completed:
+        row.nfo_loaded = False
+    return queue_again(session, completed, priority=Priority.SCHEDULED)
 
 
 def _found_numbers(found: FoundFile) -> FileNumbers:

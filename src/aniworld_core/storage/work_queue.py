@@ -8,7 +8,7 @@ Each function runs inside a database session (``Database.session``); ``WorkStore
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 from sqlalchemy import func, literal, select, update
@@ -66,14 +66,20 @@ def retry_changed(session: Session, *, inputs_key: InputsKey,
     """Queue again every series that failed for good whose folder, title, year, ids or
     providers changed since (``inputs_key`` of it differs from the key stored at the
     failure); the others stay failed until a person acts (identify, refresh, retry)."""
-    now = utcnow()
-    requeued = []
-    for row in session.scalars(
+    changed = [row for row in session.scalars(
         select(SeriesRow).where(SeriesRow.failed_inputs.is_not(None),
                                 SeriesRow.loading_status == LoadingStatus.FAILED.value)
-    ):
-        if inputs_key(to_series(row)) == row.failed_inputs:
-            continue
+    ) if inputs_key(to_series(row)) != row.failed_inputs]
+    return queue_again(session, changed, priority=priority)
+
+
+def queue_again(session: Session, rows: Iterable[SeriesRow], *,
+                priority: int) -> list[Series]:
+    """These series load again: pending, their last error and failure forgotten, their load
+    queued at ``priority``. Returns them as they are now."""
+    now = utcnow()
+    requeued = []
+    for row in rows:
         row.failed_inputs = None
         row.loading_status = LoadingStatus.PENDING.value
         row.loading_error = None

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from aniworld_core import InvalidInput
+from aniworld_core import MAX_EPISODE_NUMBER, InvalidInput, whole_number
 from aniworld_web.api.jobs import states_parameter
 from aniworld_web.bodies import json_object
 from aniworld_web.errors import ApiError
@@ -29,7 +29,7 @@ MAX_LIMIT = 500
 MAX_PATH = 4096
 MAX_NAME = 100
 #: The highest season or episode number taken (none the core knows is higher).
-MAX_NUMBER = 100_000
+MAX_NUMBER = MAX_EPISODE_NUMBER
 #: The most episodes one manual import may name (a multi-episode file).
 MAX_EPISODES = 50
 
@@ -37,13 +37,11 @@ MAX_EPISODES = 50
 def number(value: object, field: str, minimum: int) -> int:
     """A whole number of a JSON body (``true`` is not one; ``2.0`` is, as JSON Schema counts
     it), ``minimum`` to :data:`MAX_NUMBER`."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) \
-            or not minimum <= value <= MAX_NUMBER:
+    number = whole_number(value)
+    if number is None or not minimum <= number <= MAX_NUMBER:
         raise InvalidInput(f"'{field}' must be a whole number from {minimum} to {MAX_NUMBER}.",
                            field=field)
-    return value
+    return number
 
 
 def query_number(text: str, field: str, minimum: int, maximum: int = MAX_NUMBER) -> int:

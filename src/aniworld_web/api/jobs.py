@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from aniworld_core import InvalidInput, JobState
+from aniworld_core import MAX_JOB_ID, InvalidInput, JobState
 from aniworld_web.bodies import json_object
 from aniworld_web.errors import ApiError
 from aniworld_web.state import context_of
@@ -35,10 +35,10 @@ def _text(value: object, field: str) -> str:
 
 
 def _whole_number(text: str, field: str) -> int:
-    """A positive whole number from a query string, at most 2**31 - 1 (what the database's
-    ids can be; the core checks the range of each field)."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 10) \
-            or not 1 <= int(text) < 2**31:
+    """A positive whole number from a query string, at most :data:`MAX_JOB_ID` (what the
+    database's ids can be; the core checks the range of each field)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_JOB_ID))) \
+            or not 1 <= int(text) <= MAX_JOB_ID:
         raise InvalidInput(f"'{field}' must be a positive whole number.", field=field)
     return int(text)
 

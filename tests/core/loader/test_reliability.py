@@ -17,6 +17,7 @@ from aniworld_core import (
     JobState,
     LoadingStatus,
     ProviderRef,
+    Series,
     SeriesApp,
     Settings,
     StateConflict,
@@ -208,20 +209,27 @@ async def test_a_folder_leading_outside_the_library_fails_at_once(
     assert [run.status for run in runs] == [LoadingStatus.FAILED]
 
 
-async def test_a_failed_identification_is_tried_again_only_when_something_changed(
-        fakes: Any, tmp_path: Path, database_url: str) -> None:
-    """A folder no provider knows fails identification once; starting again (scan, load,
-    serve all start a loader) does not try it again, but a change of the provider list
-    does."""
-    settings = settings_for(fakes, tmp_path, database_url)
-    (Path(settings.library[0]) / "Qzxv Wbnm Plkj").mkdir()
-    (Path(settings.library[0]) / "Qzxv Wbnm Plkj" / "Qzxv Wbnm Plkj - 01.mkv").write_bytes(b"")
+async def a_folder_no_provider_knows(settings: Settings) -> Series:
+    """Scan a library holding one folder no provider knows; its series, failed."""
+    folder = Path(settings.library[0]) / "Qzxv Wbnm Plkj"
+    folder.mkdir()
+    (folder / "Qzxv Wbnm Plkj - 01.mkv").write_bytes(b"")
     async with SeriesApp.open(settings) as app:
         await app.scan()
         with anyio.fail_after(30):
             await app.wait_idle()
         [series] = await app.list_series()
     assert series.loading_status is LoadingStatus.FAILED
+    return series
+
+
+async def test_a_failed_identification_is_tried_again_only_when_something_changed(
+        fakes: Any, tmp_path: Path, database_url: str) -> None:
+    """A folder no provider knows fails identification once; starting again (scan, load,
+    serve all start a loader) does not try it again, but a change of the provider list
+    does."""
+    settings = settings_for(fakes, tmp_path, database_url)
+    series = await a_folder_no_provider_knows(settings)
     for _ in range(2):  # two more starts, nothing changed
         async with SeriesApp.open(settings) as app:
             await app.scan()
@@ -240,21 +248,13 @@ async def test_a_failed_identification_is_tried_again_only_when_something_change
     assert again.loading_status is LoadingStatus.FAILED
 
 
-
 async def test_a_failed_identification_is_tried_again_once_its_folder_is_renamed(
         fakes: Any, tmp_path: Path, database_url: str) -> None:
     """The usual fix for a folder no provider knows is to rename it: the next scan follows
     the rename and identifies the series under its new name."""
     settings = settings_for(fakes, tmp_path, database_url)
     root = Path(settings.library[0])
-    (root / "Qzxv Wbnm Plkj").mkdir()
-    (root / "Qzxv Wbnm Plkj" / "Qzxv Wbnm Plkj - 01.mkv").write_bytes(b"")
-    async with SeriesApp.open(settings) as app:
-        await app.scan()
-        with anyio.fail_after(30):
-            await app.wait_idle()
-        [failed] = await app.list_series()
-    assert failed.loading_status is LoadingStatus.FAILED
+    failed = await a_folder_no_provider_knows(settings)
     (root / "Qzxv Wbnm Plkj").rename(root / "Cowboy Bebop (1998)")
     async with SeriesApp.open(settings) as app:
         await app.scan()
